@@ -1,0 +1,58 @@
+//===- MxOps.cpp - mx operations ----------------------------------------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::mx;
+
+/// Both sides of a conversion between a float tensor and an MX tensor must
+/// describe the same logical shape.
+static LogicalResult verifySameShape(Operation *op, RankedTensorType tensor,
+                                     MxTensorType mxTensor) {
+  if (tensor.getShape() != mxTensor.getShape())
+    return op->emitOpError("shape mismatch: ")
+           << tensor << " and " << mxTensor;
+  return success();
+}
+
+/// The storage buffers must have exactly the shapes the layout prescribes.
+static LogicalResult verifyStorage(Operation *op, RankedTensorType elements,
+                                   RankedTensorType scales,
+                                   MxTensorType mxTensor) {
+  if (elements.getShape() != ArrayRef<int64_t>(mxTensor.getPackedShape()))
+    return op->emitOpError("element buffer ")
+           << elements << " does not match the packed layout of " << mxTensor
+           << ", expected " << mxTensor.getPackedTensorType();
+  if (scales.getShape() != ArrayRef<int64_t>(mxTensor.getScalesShape()))
+    return op->emitOpError("scale buffer ")
+           << scales << " does not match the blocks of " << mxTensor
+           << ", expected " << mxTensor.getScalesTensorType();
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifySameShape(*this, getInput().getType(), getResult().getType());
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifySameShape(*this, getResult().getType(), getInput().getType());
+}
+
+LogicalResult AssembleOp::verify() {
+  return verifyStorage(*this, getElements().getType(), getScales().getType(),
+                       getResult().getType());
+}
+
+LogicalResult DisassembleOp::verify() {
+  return verifyStorage(*this, getElements().getType(), getScales().getType(),
+                       getInput().getType());
+}
+
+#define GET_OP_CLASSES
+#include "mx/Dialect/Mx/IR/MxOps.cpp.inc"

@@ -1,0 +1,95 @@
+// RUN: mx-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{blocked dimension 1 (size 48) is not divisible by the block size 32}}
+func.func @not_divisible(%a: !mx.tensor<4x48, e4m3, axis = 1>)
+
+// -----
+
+// expected-error @+1 {{block size must be positive, got 0}}
+func.func @zero_block(%a: !mx.tensor<4x64, e4m3, axis = 1, block = 0>)
+
+// -----
+
+// expected-error @+1 {{block size 6 of format e2m3 must be a multiple of its packing group of 4 elements}}
+func.func @fp6_group(%a: !mx.tensor<4x12, e2m3, axis = 1, block = 6>)
+
+// -----
+
+// expected-error @+1 {{block size 3 of format e2m1 must be a multiple of its packing group of 2 elements}}
+func.func @fp4_group(%a: !mx.tensor<4x6, e2m1, axis = 1, block = 3>)
+
+// -----
+
+// expected-error @+1 {{blocked axis 2 is out of range for rank 2}}
+func.func @bad_axis(%a: !mx.tensor<4x64, e4m3, axis = 2>)
+
+// -----
+
+// expected-error @+1 {{unknown MX format 'fp5'; expected one of e4m3, e5m2, e2m3, e3m2, e2m1, int8}}
+func.func @unknown_format(%a: !mx.tensor<4x64, fp5, axis = 1>)
+
+// -----
+
+// expected-error @+1 {{unknown MX tensor parameter 'blocks'; expected 'axis' or 'block'}}
+func.func @unknown_parameter(%a: !mx.tensor<4x64, e4m3, blocks = 32>)
+
+// -----
+
+// expected-error @+1 {{expected static shape}}
+func.func @dynamic(%a: !mx.tensor<?x64, e4m3, axis = 1>)
+
+// -----
+
+func.func @quantize_shape(%x: tensor<4x32xf32>) {
+  // expected-error @+1 {{'mx.quantize' op shape mismatch: 'tensor<4x32xf32>' and '!mx.tensor<4x64, e4m3, axis = 1>'}}
+  %0 = mx.quantize %x : tensor<4x32xf32> -> !mx.tensor<4x64, e4m3, axis = 1>
+  return
+}
+
+// -----
+
+func.func @quantize_element_type(%x: tensor<4x64xf16>) {
+  // expected-error @+1 {{'mx.quantize' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type values}}
+  %0 = mx.quantize %x : tensor<4x64xf16> -> !mx.tensor<4x64, e4m3, axis = 1>
+  return
+}
+
+// -----
+
+func.func @quantize_scale_rule(%x: tensor<4x64xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'scale_rule' [floor, ceil, rceil, even]}}
+  %0 = mx.quantize %x scale(up) : tensor<4x64xf32> -> !mx.tensor<4x64, e4m3, axis = 1>
+  return
+}
+
+// -----
+
+func.func @dequantize_shape(%q: !mx.tensor<4x64, e4m3, axis = 1>) {
+  // expected-error @+1 {{'mx.dequantize' op shape mismatch: 'tensor<64x4xf32>' and '!mx.tensor<4x64, e4m3, axis = 1>'}}
+  %0 = mx.dequantize %q : !mx.tensor<4x64, e4m3, axis = 1> -> tensor<64x4xf32>
+  return
+}
+
+// -----
+
+func.func @wrong_scale_shape(%e: tensor<4x32xi8>, %s: tensor<4x4xf8E8M0FNU>) {
+  // expected-error @+1 {{'mx.assemble' op scale buffer 'tensor<4x4xf8E8M0FNU>' does not match the blocks of '!mx.tensor<4x64, e2m1, axis = 1>', expected 'tensor<4x2xf8E8M0FNU>'}}
+  %0 = mx.assemble %e, %s : tensor<4x32xi8>, tensor<4x4xf8E8M0FNU> -> !mx.tensor<4x64, e2m1, axis = 1>
+  return
+}
+
+// -----
+
+func.func @wrong_element_shape(%e: tensor<4x64xi8>, %s: tensor<4x2xf8E8M0FNU>) {
+  // expected-error @+1 {{'mx.assemble' op element buffer 'tensor<4x64xi8>' does not match the packed layout of '!mx.tensor<4x64, e2m1, axis = 1>', expected 'tensor<4x32xi8>'}}
+  %0 = mx.assemble %e, %s : tensor<4x64xi8>, tensor<4x2xf8E8M0FNU> -> !mx.tensor<4x64, e2m1, axis = 1>
+  return
+}
+
+// -----
+
+func.func @wrong_disassemble_shape(%q: !mx.tensor<64x8, e2m3, axis = 0>) {
+  // expected-error @+1 {{'mx.disassemble' op element buffer 'tensor<64x8xi8>' does not match the packed layout of '!mx.tensor<64x8, e2m3, axis = 0>', expected 'tensor<48x8xi8>'}}
+  %0, %1 = mx.disassemble %q : !mx.tensor<64x8, e2m3, axis = 0> -> tensor<64x8xi8>, tensor<2x8xf8E8M0FNU>
+  return
+}

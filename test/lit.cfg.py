@@ -1,0 +1,115 @@
+# -*- Python -*-
+# lit configuration for the mxir regression tests. Configure-time facts come
+# from lit.site.cfg.py; everything computed here is decided at test time.
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "MXIR"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mx_obj_root, "test")
+
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.mx_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# mx-opt --verify-roundtrip everywhere when MX_OPT_VERIFY_ROUNDTRIP is set.
+mx_opt = "mx-opt"
+if os.environ.get("MX_OPT_VERIFY_ROUNDTRIP"):
+    mx_opt = "mx-opt --verify-roundtrip"
+
+tools = [
+    ToolSubst("mx-opt", command=mx_opt, unresolved="fatal"),
+    ToolSubst("mlir-opt", unresolved="fatal"),
+    ToolSubst("mlir-translate", unresolved="fatal"),
+    ToolSubst("mlir-runner", unresolved="fatal"),
+    ToolSubst("llc", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, [config.mx_tools_dir,
+                                           config.llvm_tools_dir])
+
+config.substitutions.append(("%shlibext", config.shlibext))
+config.substitutions.append(("%mx_lib_dir", config.mx_lib_dir))
+config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
+config.substitutions.append(
+    ("%mlir_runner_utils",
+     os.path.join(config.mlir_lib_dir, "libmlir_runner_utils" + config.shlibext)))
+config.substitutions.append(
+    ("%mlir_c_runner_utils",
+     os.path.join(config.mlir_lib_dir,
+                  "libmlir_c_runner_utils" + config.shlibext)))
+clang = os.path.join(config.llvm_tools_dir, "clang")
+config.substitutions.append(("%host_cc", clang + " -O2 -fuse-ld=lld"))
+
+# Registered LLVM targets.
+for target in config.targets_to_build.split():
+    config.available_features.add(target.lower() + "-registered-target")
+
+if config.mlir_dylib:
+    config.available_features.add("mlir-dylib")
+
+# One feature per host CPU flag the lowerings care about.
+cpu_flag_features = {
+    "avx512f": "avx512f",
+    "avx512bw": "avx512bw",
+    "avx512vl": "avx512vl",
+    "avx512_bf16": "avx512bf16",
+    "avx512_vnni": "avx512vnni",
+    "avx512vbmi": "avx512vbmi",
+}
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = set()
+        for line in cpuinfo:
+            if line.startswith("flags"):
+                flags.update(line.split(":", 1)[1].split())
+                break
+    for flag, feature in cpu_flag_features.items():
+        if flag in flags:
+            config.available_features.add("host-" + feature)
+except OSError:
+    pass
+
+# AArch64: cross-compile with clang and run under qemu-aarch64 -cpu max.
+# The feature is there only when a real program builds and runs.
+aarch64_sysroot = "/usr/aarch64-linux-gnu"
+aarch64_cc = (clang + " --target=aarch64-linux-gnu -O2 -march=armv8.6-a+bf16+i8mm"
+              " -fuse-ld=lld -static")
+qemu = shutil.which("qemu-aarch64")
+qemu_cmd = "%s -cpu max -L %s" % (qemu, aarch64_sysroot) if qemu else ""
+
+
+def qemu_aarch64_works():
+    if not qemu or not os.path.isdir(aarch64_sysroot):
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.c")
+        exe = os.path.join(tmp, "probe")
+        with open(src, "w") as f:
+            f.write("int main(void) { return 42; }\n")
+        try:
+            subprocess.run(aarch64_cc.split() + [src, "-o", exe], check=True,
+                           capture_output=True, timeout=120)
+            result = subprocess.run(qemu_cmd.split() + [exe],
+                                    capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return result.returncode == 42
+
+
+if qemu_aarch64_works():
+    config.available_features.add("qemu-aarch64")
+config.substitutions.append(("%aarch64_cc", aarch64_cc))
+config.substitutions.append(("%qemu_aarch64", qemu_cmd))
