@@ -45,6 +45,7 @@ float bitsToFloat(uint32_t bits) {
   return v;
 }
 
+// clang-format off
 const FormatInfo FormatInfos[] = {
     // name, bits, emax, emin, mantissaBits, maxNormal
     {"e4m3", 8, 8, -6, 3, 448.0},
@@ -54,6 +55,7 @@ const FormatInfo FormatInfos[] = {
     {"e2m1", 4, 2, 0, 1, 6.0},
     {"int8", 8, 0, 0, 6, 127.0 / 64.0},
 };
+// clang-format on
 
 unsigned formatIndex(Format f) {
   unsigned idx = static_cast<unsigned>(f);
@@ -318,9 +320,8 @@ uint8_t mx::ref::computeScale(float amax, Format f, ScaleRule r) {
   return static_cast<uint8_t>(se + 127);
 }
 
-uint8_t mx::ref::quantizeBlock(const float *in, size_t n, Format f,
-                               ScaleRule r, bool flushSubnormals,
-                               uint8_t *codes) {
+uint8_t mx::ref::quantizeBlock(const float *in, size_t n, Format f, ScaleRule r,
+                               bool flushSubnormals, uint8_t *codes) {
   std::vector<float> values(in, in + n);
   if (flushSubnormals) {
     for (float &v : values) {
@@ -460,8 +461,8 @@ void mx::ref::quantizeTensor(const float *in, const std::vector<int64_t> &shape,
         line[k] = in[(o * geom.length + k) * geom.inner + j];
       for (size_t b = 0; b < numBlocks; ++b)
         scales[(o * numBlocks + b) * geom.inner + j] =
-            quantizeBlock(line.data() + b * block, block, f, r,
-                          flushSubnormals, codes.data() + b * block);
+            quantizeBlock(line.data() + b * block, block, f, r, flushSubnormals,
+                          codes.data() + b * block);
       packCodes(codes.data(), geom.length, f, packed.data());
       for (size_t p = 0; p < numPacked; ++p)
         elements[(o * numPacked + p) * geom.inner + j] = packed[p];

@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/InitAll.h"
+#include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxDialect.h"
+#include "mx/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -92,7 +94,10 @@ void mx::registerAllExtensions(DialectRegistry &registry) {
   registerArmNeonDialectTranslation(registry);
 }
 
-void mx::registerAllPasses() {}
+void mx::registerAllPasses() {
+  registerMxConversionPasses();
+  registerMxPipelines();
+}
 
 /// Upstream passes that mxir pipelines are built from, so that each stage can
 /// be replayed by hand with mx-opt. Hosts such as mlir-opt have their own.

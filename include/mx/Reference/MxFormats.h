@@ -87,10 +87,10 @@
 //   - dequantizeBlock rounds the exact product value * 2^se to float with RNE
 //     (overflow gives +-Inf). Element Inf (E5M2) stays Inf, element NaN stays
 //     NaN, -0 stays -0. Under FLOOR a block of finite inputs always
-//     dequantizes to finite values. Under CEIL/RCEIL/EVEN an amax within
-//     half an element ulp of 2^128 (e.g. FLT_MAX) gets se = 128 - emax and
-//     the element 2^emax, which dequantizes to 2^128 = +Inf (INT8 is clamped
-//     at se = 127 instead and stays finite). That is the rules' arithmetic,
+//     dequantizes to finite values. Under CEIL/RCEIL/EVEN an amax close
+//     enough to 2^128 (e.g. FLT_MAX) gets se = 128 - emax and rounds to the
+//     element 2^emax, which dequantizes to 2^128 = +Inf (INT8 is clamped at
+//     se = 127 instead and stays finite). That is the rules' arithmetic,
 //     kept as is.
 //   - Precondition violations (bad sizes, axis, block size) print a message
 //     and abort(); the library is built without exceptions.
@@ -125,8 +125,8 @@ struct FormatInfo {
 
 /// All formats, in enum order (handy for tests and loops).
 inline constexpr Format AllFormats[] = {Format::E4M3, Format::E5M2,
-                                       Format::E2M3, Format::E3M2,
-                                       Format::E2M1, Format::Int8};
+                                        Format::E2M3, Format::E3M2,
+                                        Format::E2M1, Format::Int8};
 
 /// Parameters of `f`.
 const FormatInfo &getFormatInfo(Format f);

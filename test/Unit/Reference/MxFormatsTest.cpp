@@ -188,11 +188,11 @@ bool sameFloat(float a, float b) {
 
 /// Quantize a one-off block and return (scale, codes).
 std::pair<uint8_t, std::vector<uint8_t>>
-quantize(const std::vector<float> &in, Format f,
-         ScaleRule r = ScaleRule::Floor, bool flush = false) {
+quantize(const std::vector<float> &in, Format f, ScaleRule r = ScaleRule::Floor,
+         bool flush = false) {
   std::vector<uint8_t> codes(in.size(), 0xAA);
-  uint8_t scale = quantizeBlock(in.data(), in.size(), f, r, flush,
-                                codes.data());
+  uint8_t scale =
+      quantizeBlock(in.data(), in.size(), f, r, flush, codes.data());
   return {scale, codes};
 }
 
@@ -339,9 +339,8 @@ TEST(MxReferenceEncode, RoundTripEveryFiniteCode) {
       uint8_t expected = static_cast<uint8_t>(c);
       if (s.format == Format::Int8 && c == 0x80)
         expected = 0x81;
-      uint8_t got =
-          encodeElement(decodeElement(static_cast<uint8_t>(c), s.format),
-                        s.format);
+      uint8_t got = encodeElement(
+          decodeElement(static_cast<uint8_t>(c), s.format), s.format);
       ASSERT_EQ(got, expected) << s.name << " code " << c;
       // And from the formula's value, not the library's decoder.
       ASSERT_EQ(encodeElement(x.value(), s.format), expected)
@@ -418,10 +417,9 @@ TEST(MxReferenceEncode, SaturationSignedZeroAndSpecials) {
 TEST(MxReferenceEncode, Fp4TiesToEven) {
   // reference/mx-formats.md section 3: 0.25->0, 0.75->1, 1.25->1, 1.75->2,
   // 2.5->2, 3.5->4, 5->4. E2M1 codes: 0:0 0.5:1 1:2 1.5:3 2:4 3:5 4:6 6:7.
-  const std::pair<double, uint8_t> ties[] = {{0.25, 0x0}, {0.75, 0x2},
-                                             {1.25, 0x2}, {1.75, 0x4},
-                                             {2.5, 0x4},  {3.5, 0x6},
-                                             {5.0, 0x6}};
+  const std::pair<double, uint8_t> ties[] = {
+      {0.25, 0x0}, {0.75, 0x2}, {1.25, 0x2}, {1.75, 0x4},
+      {2.5, 0x4},  {3.5, 0x6},  {5.0, 0x6}};
   for (auto [y, code] : ties) {
     EXPECT_EQ(encodeElement(y, Format::E2M1), code) << y;
     EXPECT_EQ(encodeElement(-y, Format::E2M1), code | 0x8) << -y;
@@ -624,16 +622,16 @@ TEST(MxReferenceWorked, E2M1Amax7) {
 
 TEST(MxReferenceWorked, Fp4TiesInABlock) {
   // 6 makes X = 1 (se = 2 - 2); then the tie points of section 3.
-  std::vector<float> in = {6.0f,  0.25f,  0.75f,  1.25f,  1.75f,  2.5f,
-                           3.5f,  5.0f,   -0.25f, -0.75f, -1.25f, -1.75f,
-                           -2.5f, -3.5f,  -5.0f,  -6.0f};
+  std::vector<float> in = {6.0f,  0.25f, 0.75f,  1.25f,  1.75f,  2.5f,
+                           3.5f,  5.0f,  -0.25f, -0.75f, -1.25f, -1.75f,
+                           -2.5f, -3.5f, -5.0f,  -6.0f};
   std::vector<uint8_t> expected = {0x7, 0x0, 0x2, 0x2, 0x4, 0x4, 0x6, 0x6,
                                    0x8, 0xA, 0xA, 0xC, 0xC, 0xE, 0xE, 0xF};
   auto [scale, codes] = quantize(in, Format::E2M1);
   EXPECT_EQ(scale, 0x7F);
   EXPECT_EQ(codes, expected);
   auto out = dequantize(codes, Format::E2M1, scale);
-  std::vector<float> values = {6, 0, 1, 1, 2, 2, 4, 4,
+  std::vector<float> values = {6,     0,  1,  1,  2,  2,  4,  4,
                                -0.0f, -1, -1, -2, -2, -4, -4, -6};
   for (size_t i = 0; i < in.size(); ++i)
     EXPECT_TRUE(sameFloat(out[i], values[i])) << i;
@@ -666,9 +664,10 @@ TEST(MxReferenceWorked, AmaxJustBelowPowerOfTwo) {
     Format f;
     uint8_t scale, code;
     float value;
-  } cases[] = {{Format::E4M3, 125, 0x7E, 112.0f}, {Format::E5M2, 118, 0x7B, 112.0f},
-               {Format::E2M3, 131, 0x1F, 120.0f}, {Format::E3M2, 129, 0x1F, 112.0f},
-               {Format::E2M1, 131, 0x7, 96.0f},   {Format::Int8, 133, 0x7F, 127.0f}};
+  } cases[] = {
+      {Format::E4M3, 125, 0x7E, 112.0f}, {Format::E5M2, 118, 0x7B, 112.0f},
+      {Format::E2M3, 131, 0x1F, 120.0f}, {Format::E3M2, 129, 0x1F, 112.0f},
+      {Format::E2M1, 131, 0x7, 96.0f},   {Format::Int8, 133, 0x7F, 127.0f}};
   for (const Case &c : cases) {
     SCOPED_TRACE(getFormatInfo(c.f).name);
     auto [scale, codes] = quantize({amax, -amax}, c.f);
@@ -839,8 +838,8 @@ TEST(MxReferenceEdge, InfAndNaNBlocks) {
       {1.0f, inf, 2.0f},
       {-inf, 0.0f},
       {1.0f, std::numeric_limits<float>::quiet_NaN(), 3.0f},
-      {floatOf(0xFFC00001u), 0.0f},          // negative NaN with payload
-      {0.0f, 0.0f, floatOf(0x7F800001u)},    // signalling NaN pattern
+      {floatOf(0xFFC00001u), 0.0f},       // negative NaN with payload
+      {0.0f, 0.0f, floatOf(0x7F800001u)}, // signalling NaN pattern
       {FLT_MAX, inf, -FLT_MAX},
   };
   for (const Spec &s : Specs) {
@@ -880,7 +879,8 @@ TEST(MxReferenceEdge, HugeAndTinyMix) {
       {Format::Int8, 127 + 100, {0x40, 0x00, 0x00, 0x30}},
   };
   std::vector<float> in = {std::ldexp(1.0f, 100), std::ldexp(1.0f, -100),
-                           -std::ldexp(1.0f, -100), 1.5f * std::ldexp(1.0f, 99)};
+                           -std::ldexp(1.0f, -100),
+                           1.5f * std::ldexp(1.0f, 99)};
   for (const Case &c : cases) {
     SCOPED_TRACE(getFormatInfo(c.f).name);
     auto [scale, codes] = quantize(in, c.f);
@@ -1022,8 +1022,8 @@ TEST(MxReferenceScale, SubnormalAmax) {
 TEST(MxReferenceScale, SpecialsGiveNaNScale) {
   for (const Spec &s : Specs)
     for (ScaleRule r : AllRules)
-      for (uint32_t bits : {0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x7F800001u,
-                            0xFFFFFFFFu})
+      for (uint32_t bits :
+           {0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x7F800001u, 0xFFFFFFFFu})
         EXPECT_EQ(computeScale(floatOf(bits), s.format, r), 0xFF)
             << s.name << " " << ruleName(r) << " " << bits;
 }
@@ -1215,8 +1215,9 @@ TEST(MxReferencePack, RandomRoundTrip) {
       for (size_t i = n; i < back.size(); ++i)
         EXPECT_EQ(back[i], 0x5A) << "wrote past the end";
       // 8-bit formats: identity.
-      if (s.bits == 8)
+      if (s.bits == 8) {
         EXPECT_TRUE(std::equal(codes.begin(), codes.end(), bytes.begin()));
+      }
     }
   }
 }
@@ -1247,8 +1248,8 @@ TEST(MxReferenceTensor, TwoBy64AlongAxis1Fp4) {
   ASSERT_EQ(tensorElementBytes(shape, 1, Format::E2M1), 64u);
   ASSERT_EQ(tensorScaleBytes(shape, 1, 32), 4u);
   std::vector<uint8_t> elements(64, 0xEE), scales(4, 0xEE);
-  quantizeTensor(in.data(), shape, 1, 32, Format::E2M1, ScaleRule::Floor,
-                 false, elements.data(), scales.data());
+  quantizeTensor(in.data(), shape, 1, 32, Format::E2M1, ScaleRule::Floor, false,
+                 elements.data(), scales.data());
 
   for (int r = 0; r < 2; ++r)
     for (int b = 0; b < 2; ++b)
@@ -1293,8 +1294,8 @@ TEST(MxReferenceTensor, SixtyFourBy3AlongAxis0Fp6) {
   ASSERT_EQ(tensorElementBytes(shape, 0, Format::E3M2), 144u);
   ASSERT_EQ(tensorScaleBytes(shape, 0, 32), 6u);
   std::vector<uint8_t> elements(144, 0xEE), scales(6, 0xEE);
-  quantizeTensor(in.data(), shape, 0, 32, Format::E3M2, ScaleRule::Floor,
-                 false, elements.data(), scales.data());
+  quantizeTensor(in.data(), shape, 0, 32, Format::E3M2, ScaleRule::Floor, false,
+                 elements.data(), scales.data());
 
   for (int b = 0; b < 2; ++b)
     for (int j = 0; j < 3; ++j)
@@ -1348,9 +1349,9 @@ TEST(MxReferenceTensor, ThreeDMiddleAxisMatchesBlocks) {
           line[k] = in[(o * 32 + k) * 3 + j];
         std::vector<uint8_t> codes(32);
         for (int b = 0; b < 2; ++b) {
-          uint8_t scale = quantizeBlock(line.data() + 16 * b, 16, f,
-                                        ScaleRule::Floor, false,
-                                        codes.data() + 16 * b);
+          uint8_t scale =
+              quantizeBlock(line.data() + 16 * b, 16, f, ScaleRule::Floor,
+                            false, codes.data() + 16 * b);
           EXPECT_EQ(scales[(o * 2 + b) * 3 + j], scale);
         }
         std::vector<uint8_t> packed(lineBytes);

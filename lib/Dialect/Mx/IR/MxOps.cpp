@@ -54,5 +54,23 @@ LogicalResult DisassembleOp::verify() {
                        getInput().getType());
 }
 
+OpFoldResult AssembleOp::fold(FoldAdaptor) {
+  auto source = getElements().getDefiningOp<DisassembleOp>();
+  if (source && source.getScales() == getScales() &&
+      source.getInput().getType() == getResult().getType())
+    return source.getInput();
+  return {};
+}
+
+LogicalResult DisassembleOp::fold(FoldAdaptor,
+                                  SmallVectorImpl<OpFoldResult> &results) {
+  auto source = getInput().getDefiningOp<AssembleOp>();
+  if (!source)
+    return failure();
+  results.push_back(source.getElements());
+  results.push_back(source.getScales());
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "mx/Dialect/Mx/IR/MxOps.cpp.inc"

@@ -106,7 +106,8 @@ def Mx_AssembleOp : Mx_Op<"assemble", [Pure]> {
     Views an element byte buffer and a scale buffer, in the storage layout of
     `!mx.tensor`, as an MX tensor. This is how data quantized elsewhere (files,
     other libraries, the runtime) enters the IR. The verifier checks both
-    shapes against the result type.
+    shapes against the result type. `mx.assemble` of the buffers of an
+    `mx.disassemble` folds to the original tensor.
 
     ```mlir
     %q = mx.assemble %elements, %scales
@@ -115,6 +116,7 @@ def Mx_AssembleOp : Mx_Op<"assemble", [Pure]> {
   }];
   let arguments = (ins Mx_ElementsTensor:$elements, Mx_ScalesTensor:$scales);
   let results = (outs Mx_TensorType:$result);
+  let hasFolder = 1;
   let assemblyFormat = [{
     $elements `,` $scales attr-dict `:` type($elements) `,` type($scales)
     `->` qualified(type($result))
@@ -126,7 +128,9 @@ def Mx_DisassembleOp : Mx_Op<"disassemble", [Pure]> {
   let summary = "the packed element and scale buffers of an MX tensor";
   let description = [{
     The inverse of `mx.assemble`: returns the element bytes and the E8M0
-    scales of an MX tensor in the storage layout of `!mx.tensor`.
+    scales of an MX tensor in the storage layout of `!mx.tensor`. The
+    disassembly of an `mx.assemble` folds to its operands, which is how
+    lowerings connect producers and consumers of MX tensors.
 
     ```mlir
     %e, %s = mx.disassemble %q
@@ -135,6 +139,7 @@ def Mx_DisassembleOp : Mx_Op<"disassemble", [Pure]> {
   }];
   let arguments = (ins Mx_TensorType:$input);
   let results = (outs Mx_ElementsTensor:$elements, Mx_ScalesTensor:$scales);
+  let hasFolder = 1;
   let assemblyFormat = [{
     $input attr-dict `:` qualified(type($input)) `->` type($elements) `,`
     type($scales)

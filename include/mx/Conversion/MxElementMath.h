@@ -1,0 +1,72 @@
+//===- MxElementMath.h - arith emission of MX element math ------*- C++ -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Emits the per-element and per-block arithmetic of OCP MX v1.0 as arith ops
+// on integer bit patterns. Every function works on scalars and on vectors
+// alike (all operands of one call share one shape), so the reference lowering
+// (linalg bodies on scalars) and the vector lowerings share a single
+// definition of the numerics. Independent checking comes from the scalar C++
+// oracle in mx/Reference, which shares no code with this.
+//
+// Types: "i32-like" means i32 or vector<...xi32>; likewise for f32 and i8.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_CONVERSION_MXELEMENTMATH_H
+#define MX_CONVERSION_MXELEMENTMATH_H
+
+#include "mx/Dialect/Mx/IR/MxDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+
+namespace mlir::mx {
+
+/// Magnitude bits of an f32-like value: `bitcast(x) & 0x7FFFFFFF` as
+/// i32-like. Integer order on these is magnitude order, with Inf and NaN
+/// above every finite value; a block's amax is their unsigned maximum.
+Value emitMagnitudeBits(OpBuilder &b, Location loc, Value x);
+
+/// With `flushSubnormals`, magnitude bits of FP32 subnormals become 0.
+Value emitFlushSubnormalBits(OpBuilder &b, Location loc, Value magnitudeBits);
+
+/// The block's shared exponent `se` (i32-like, clamped to [-127, 127]) from
+/// its amax magnitude bits, following `rule` for `format`.
+Value emitSharedExponent(OpBuilder &b, Location loc, Value amaxBits,
+                         Format format, ScaleRule rule);
+
+/// The E8M0 scale byte (i8-like): `se + 127`, or 0xFF when amax is Inf/NaN.
+Value emitScaleByte(OpBuilder &b, Location loc, Value amaxBits, Value se);
+
+/// The element code (i8-like, OCP bit pattern in the low bits) of f32-like
+/// `x` in a block with shared exponent `se` (i32-like): RNE of x / 2^se onto
+/// the element grid, subnormals kept, saturated, -0 kept. With
+/// `flushSubnormals`, FP32 subnormal inputs encode as signed zero. The result
+/// for Inf/NaN inputs is unspecified: their block's codes are replaced by 0
+/// (see emitMaskNaNBlock).
+Value emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
+                        Format format, bool flushSubnormals);
+
+/// Codes of a NaN block (amax Inf/NaN) are 0; other codes pass through.
+Value emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes,
+                       Value amaxBits);
+
+/// The exact element value (f32-like) of code (i8-like): NaN and Inf codes of
+/// E4M3/E5M2 decode to NaN/Inf, INT8 is the two's complement code / 64.
+Value emitDecodeElement(OpBuilder &b, Location loc, Value code,
+                        Format format);
+
+/// `value * 2^(scaleByte - 127)` (f32-like, rounded once), NaN when
+/// `scaleByte` (i8-like) is 0xFF. Exact whenever the result is representable.
+Value emitApplyScale(OpBuilder &b, Location loc, Value value,
+                     Value scaleByte);
+
+/// Builds an i32-like/f32-like/i8-like constant shaped like `like`.
+Value emitSplat(OpBuilder &b, Location loc, Type like, int64_t value);
+Value emitSplatF32(OpBuilder &b, Location loc, Type like, float value);
+
+} // namespace mlir::mx
+
+#endif // MX_CONVERSION_MXELEMENTMATH_H

@@ -1,0 +1,33 @@
+//===- MxToVector.h - vectorized lowering of mx ops -------------*- C++ -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_CONVERSION_MXTOVECTOR_H
+#define MX_CONVERSION_MXTOVECTOR_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace mlir::mx {
+
+/// Which instruction patterns the vector lowerings may use.
+enum class VectorTarget { Generic, X86Avx512, AArch64Neon };
+
+/// Parses `generic`, `x86-64-avx512` or `aarch64-neon`.
+std::optional<VectorTarget> parseVectorTarget(llvm::StringRef name);
+
+/// Adds the patterns of `mx-lower-to-vector`: mx.quantize and mx.dequantize
+/// become scf loops over blocks with vector bodies.
+void populateMxToVectorPatterns(RewritePatternSet &patterns,
+                                VectorTarget target);
+
+} // namespace mlir::mx
+
+#endif // MX_CONVERSION_MXTOVECTOR_H

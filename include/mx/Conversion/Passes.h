@@ -1,0 +1,46 @@
+//===- Passes.h - mx conversion passes --------------------------*- C++ -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_CONVERSION_PASSES_H
+#define MX_CONVERSION_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace arith {
+class ArithDialect;
+} // namespace arith
+namespace linalg {
+class LinalgDialect;
+} // namespace linalg
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
+namespace math {
+class MathDialect;
+} // namespace math
+namespace scf {
+class SCFDialect;
+} // namespace scf
+namespace tensor {
+class TensorDialect;
+} // namespace tensor
+namespace vector {
+class VectorDialect;
+} // namespace vector
+} // namespace mlir
+
+namespace mlir::mx {
+
+#define GEN_PASS_DECL
+#include "mx/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mx/Conversion/Passes.h.inc"
+
+} // namespace mlir::mx
+
+#endif // MX_CONVERSION_PASSES_H

@@ -1,0 +1,50 @@
+//===- Pipelines.h - mxir pass pipelines ------------------------*- C++ -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Embedders call build*Pipeline on their own pass manager; tools call
+// registerMxPipelines() to get them on the command line.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_PIPELINES_PIPELINES_H
+#define MX_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+
+namespace mlir::mx {
+
+struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("lowering target: host (detected), x86-64-avx512, "
+                     "aarch64-neon, generic, or reference (the linalg "
+                     "lowering that defines the meaning)"),
+      llvm::cl::init("host")};
+};
+
+/// The concrete target `host` stands for on this machine: x86-64-avx512 with
+/// AVX-512 F/BW/VL, aarch64-neon on AArch64, generic otherwise.
+std::string getHostTarget();
+
+/// Checks a `target=` value; returns the concrete target name (host
+/// resolved) or std::nullopt for an unknown one.
+std::optional<std::string> resolveTarget(llvm::StringRef target);
+
+/// mx ops on tensors -> LLVM dialect: the mx lowering for the target,
+/// canonicalization, one-shot bufferization (function boundaries included,
+/// identity layouts), deallocation, and the conversions to LLVM. Fails with
+/// a diagnostic (from the first pass) on an unknown target.
+void buildMxToLLVMPipeline(OpPassManager &pm, const MxToLLVMOptions &options);
+
+/// Registers `mx-to-llvm`.
+void registerMxPipelines();
+
+} // namespace mlir::mx
+
+#endif // MX_PIPELINES_PIPELINES_H

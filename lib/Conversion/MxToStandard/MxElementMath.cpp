@@ -1,0 +1,290 @@
+//===- MxElementMath.cpp - arith emission of MX element math ------------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// All formulas work on FP32 bit patterns with integer ops, so that vector
+// lowerings get branch-free code and no libm call. The derivations are in
+// the comments; the numbers (emax, emin, mantissa bits) come from
+// getFormatInfo.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Conversion/MxElementMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mx;
+
+/// `like` with its element type replaced by `element` (scalar or vector).
+static Type withElement(Type like, Type element) {
+  if (auto vector = dyn_cast<VectorType>(like))
+    return vector.clone(element);
+  return element;
+}
+
+Value mx::emitSplat(OpBuilder &b, Location loc, Type like, int64_t value) {
+  auto element = cast<IntegerType>(getElementTypeOrSelf(like));
+  APInt bits(element.getWidth(), static_cast<uint64_t>(value),
+             /*isSigned=*/true, /*implicitTrunc=*/true);
+  if (auto vector = dyn_cast<VectorType>(like))
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(vector, bits));
+  return arith::ConstantOp::create(b, loc, IntegerAttr::get(element, bits));
+}
+
+Value mx::emitSplatF32(OpBuilder &b, Location loc, Type like, float value) {
+  Type f32 = b.getF32Type();
+  APFloat apValue(value);
+  if (auto vector = dyn_cast<VectorType>(like))
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vector.clone(f32), apValue));
+  return arith::ConstantOp::create(b, loc, FloatAttr::get(f32, apValue));
+}
+
+namespace {
+/// Small helper that keeps the formulas readable: every op takes and returns
+/// values of one shape (`like`), scalar or vector.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  Type i32, f32, i8;
+
+  Emitter(OpBuilder &b, Location loc, Type like)
+      : b(b), loc(loc), i32(withElement(like, b.getI32Type())),
+        f32(withElement(like, b.getF32Type())),
+        i8(withElement(like, b.getI8Type())) {}
+
+  Value c(int64_t v) { return emitSplat(b, loc, i32, v); }
+  Value cf(float v) { return emitSplatF32(b, loc, f32, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value bitAnd(Value x, Value y) {
+    return arith::AndIOp::create(b, loc, x, y);
+  }
+  Value bitOr(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
+  Value shru(Value x, Value y) {
+    return arith::ShRUIOp::create(b, loc, x, y);
+  }
+  Value shrs(Value x, Value y) {
+    return arith::ShRSIOp::create(b, loc, x, y);
+  }
+  Value maxs(Value x, Value y) {
+    return arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value mins(Value x, Value y) {
+    return arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value minu(Value x, Value y) {
+    return arith::MinUIOp::create(b, loc, x, y);
+  }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  /// 1 where `cond` holds, else 0, as i32.
+  Value asInt(Value cond) { return arith::ExtUIOp::create(b, loc, i32, cond); }
+  Value mulf(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value toBits(Value x) { return arith::BitcastOp::create(b, loc, i32, x); }
+  Value toFloat(Value x) { return arith::BitcastOp::create(b, loc, f32, x); }
+  /// 2^e as f32 for i32-like e in [-126, 127].
+  Value pow2(Value e) { return toFloat(shl(add(e, c(127)), c(23))); }
+  /// x * 2^n for i32-like n in [-127, 127] (or more), with one rounding: the
+  /// factor is split in two normal halves so that 2^-127 never appears as a
+  /// subnormal operand.
+  Value scaleByPow2(Value x, Value n) {
+    Value half = shrs(n, c(1));
+    return mulf(mulf(x, pow2(half)), pow2(sub(n, half)));
+  }
+};
+} // namespace
+
+Value mx::emitMagnitudeBits(OpBuilder &b, Location loc, Value x) {
+  Emitter e(b, loc, x.getType());
+  return e.bitAnd(e.toBits(x), e.c(0x7FFFFFFF));
+}
+
+Value mx::emitFlushSubnormalBits(OpBuilder &b, Location loc,
+                                 Value magnitudeBits) {
+  Emitter e(b, loc, magnitudeBits.getType());
+  Value subnormal =
+      e.cmp(arith::CmpIPredicate::ult, magnitudeBits, e.c(0x00800000));
+  return e.select(subnormal, e.c(0), magnitudeBits);
+}
+
+Value mx::emitSharedExponent(OpBuilder &b, Location loc, Value amaxBits,
+                             Format format, ScaleRule rule) {
+  const FormatInfo &info = getFormatInfo(format);
+  Emitter e(b, loc, amaxBits.getType());
+  if (rule == ScaleRule::even) {
+    // EVEN is FLOOR of amax rounded (RNE) to the element's mantissa width,
+    // rounding the FP32 bit pattern itself: a carry moves the exponent.
+    int64_t dropped = 23 - info.mantissaBits;
+    Value lsb = e.bitAnd(e.shru(amaxBits, e.c(dropped)), e.c(1));
+    amaxBits = e.add(amaxBits, e.add(e.c((int64_t(1) << (dropped - 1)) - 1),
+                                     lsb));
+  }
+  // amax = 1.f * 2^t with a 23-bit normalized fraction f. For an FP32
+  // subnormal the leading one is at bit p = 31 - clz, so t = p - 149 and the
+  // fraction is amax shifted up until that one reaches bit 23. Zero gives
+  // t = -150, which every rule clamps to -127.
+  Value biased = e.shru(amaxBits, e.c(23));
+  Value isSubnormal = e.cmp(arith::CmpIPredicate::eq, biased, e.c(0));
+  Value clz = math::CountLeadingZerosOp::create(b, loc, amaxBits);
+  Value t = e.select(isSubnormal, e.sub(e.c(31 - 149), clz),
+                     e.sub(biased, e.c(127)));
+  Value shifted = e.shl(amaxBits, e.maxs(e.sub(clz, e.c(8)), e.c(0)));
+  Value fraction = e.bitAnd(e.select(isSubnormal, shifted, amaxBits),
+                            e.c(0x7FFFFF));
+
+  Value se = e.sub(t, e.c(info.emax));
+  switch (rule) {
+  case ScaleRule::ceil:
+    // One more unless amax is a power of two.
+    se = e.add(se, e.asInt(e.cmp(arith::CmpIPredicate::ne, fraction, e.c(0))));
+    break;
+  case ScaleRule::rceil: {
+    // ceil(log2(amax / maxNormal)) with maxNormal = M * 2^emax, M in [1, 2):
+    // log2(1.f / M) is in (-1, 1), so the ceiling is 1 exactly when 1.f > M.
+    uint32_t maxBits = llvm::bit_cast<uint32_t>(
+        static_cast<float>(info.maxNormal));
+    se = e.add(se, e.asInt(e.cmp(arith::CmpIPredicate::ugt, fraction,
+                                 e.c(maxBits & 0x7FFFFF))));
+    break;
+  }
+  case ScaleRule::floor:
+  case ScaleRule::even:
+    break;
+  }
+  return e.maxs(e.mins(se, e.c(127)), e.c(-127));
+}
+
+Value mx::emitScaleByte(OpBuilder &b, Location loc, Value amaxBits, Value se) {
+  Emitter e(b, loc, amaxBits.getType());
+  Value special = e.cmp(arith::CmpIPredicate::uge, amaxBits, e.c(0x7F800000));
+  Value byte = e.select(special, e.c(0xFF), e.add(se, e.c(127)));
+  return arith::TruncIOp::create(b, loc, e.i8, byte);
+}
+
+/// Largest finite code magnitude of each format (codes are monotonic in
+/// magnitude, so saturation is an unsigned min on codes).
+static int64_t getMaxCode(Format format) {
+  switch (format) {
+  case Format::e4m3:
+    return 0x7E;
+  case Format::e5m2:
+    return 0x7B;
+  case Format::e2m3:
+  case Format::e3m2:
+    return 0x1F;
+  case Format::e2m1:
+    return 0x7;
+  case Format::int8:
+    return 127;
+  }
+  llvm_unreachable("unknown MX format");
+}
+
+Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
+                            Format format, bool flushSubnormals) {
+  const FormatInfo &info = getFormatInfo(format);
+  Emitter e(b, loc, x.getType());
+  Value bits = e.toBits(x);
+  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
+  if (flushSubnormals)
+    magnitude = emitFlushSubnormalBits(b, loc, magnitude);
+  // y = |x| / 2^se. Exact whenever y is a normal f32; smaller results lie far
+  // below half the smallest element subnormal and encode as zero anyway.
+  Value y = e.scaleByPow2(e.toFloat(magnitude), e.sub(e.c(0), se));
+
+  if (format == Format::int8) {
+    // k = RNE(64 y) clamped to 127; negative values in two's complement.
+    Value k = arith::FPToSIOp::create(
+        b, loc, e.i32, math::RoundEvenOp::create(b, loc, e.mulf(y, e.cf(64))));
+    k = e.mins(k, e.c(127));
+    Value negative = e.cmp(arith::CmpIPredicate::slt, bits, e.c(0));
+    k = e.select(negative, e.sub(e.c(0), k), k);
+    return arith::TruncIOp::create(b, loc, e.i8, k);
+  }
+
+  // With k = max(floor(log2 y), emin), the grid quantum is 2^(k - mbits) and
+  // m = RNE(y / 2^(k - mbits)) is the rounded significand as an integer
+  // (subnormals included). The code magnitude is ((k - emin) << mbits) + m:
+  // for a normal m in [2^mbits, 2^(mbits+1)) that is exponent field
+  // k - emin + 1 = k + bias and mantissa m - 2^mbits; a carry to
+  // m = 2^(mbits+1) lands on the next binade's code by the same formula.
+  int64_t mbits = info.mantissaBits;
+  Value k = e.maxs(e.sub(e.shru(e.toBits(y), e.c(23)), e.c(127)),
+                   e.c(info.emin));
+  Value m = math::RoundEvenOp::create(
+      b, loc, e.mulf(y, e.pow2(e.sub(e.c(mbits), k))));
+  Value code = e.add(e.shl(e.sub(k, e.c(info.emin)), e.c(mbits)),
+                     arith::FPToUIOp::create(b, loc, e.i32, m));
+  code = e.minu(code, e.c(getMaxCode(format)));
+  Value sign = e.shru(e.bitAnd(bits, e.c(0x80000000)), e.c(32 - info.bits));
+  return arith::TruncIOp::create(b, loc, e.i8, e.bitOr(code, sign));
+}
+
+Value mx::emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes,
+                           Value amaxBits) {
+  Emitter e(b, loc, amaxBits.getType());
+  Value special = e.cmp(arith::CmpIPredicate::uge, amaxBits, e.c(0x7F800000));
+  return arith::SelectOp::create(b, loc, special, emitSplat(b, loc, e.i8, 0),
+                                 codes);
+}
+
+Value mx::emitDecodeElement(OpBuilder &b, Location loc, Value code,
+                            Format format) {
+  const FormatInfo &info = getFormatInfo(format);
+  Emitter e(b, loc, code.getType());
+  if (format == Format::int8) {
+    Value k = arith::SIToFPOp::create(b, loc, e.f32, code);
+    return e.mulf(k, e.cf(1.0f / 64.0f));
+  }
+  // value = sig * 2^(max(E, 1) - bias - mbits) with sig = m, plus the hidden
+  // one when E > 0; bias = 1 - emin.
+  int64_t mbits = info.mantissaBits;
+  int64_t bias = 1 - info.emin;
+  Value c = arith::ExtUIOp::create(b, loc, e.i32, code);
+  Value magnitude = e.bitAnd(c, e.c((1 << (info.bits - 1)) - 1));
+  Value exponent = e.shru(magnitude, e.c(mbits));
+  Value mantissa = e.bitAnd(magnitude, e.c((1 << mbits) - 1));
+  Value isNormal = e.cmp(arith::CmpIPredicate::ne, exponent, e.c(0));
+  Value significand = e.add(mantissa, e.shl(e.asInt(isNormal), e.c(mbits)));
+  Value power = e.sub(e.maxs(exponent, e.c(1)), e.c(bias + mbits));
+  Value value = e.mulf(arith::UIToFPOp::create(b, loc, e.f32, significand),
+                       e.pow2(power));
+  Value valueBits = e.toBits(value);
+  if (format == Format::e4m3) {
+    // S.1111.111 is the only NaN; E4M3 has no Inf.
+    Value isNaN = e.cmp(arith::CmpIPredicate::eq, magnitude, e.c(0x7F));
+    valueBits = e.select(isNaN, e.c(0x7FC00000), valueBits);
+  } else if (format == Format::e5m2) {
+    // Exponent 31: Inf with mantissa 0, NaN otherwise.
+    Value isSpecial = e.cmp(arith::CmpIPredicate::eq, exponent, e.c(31));
+    Value isInf = e.cmp(arith::CmpIPredicate::eq, mantissa, e.c(0));
+    Value special = e.select(isInf, e.c(0x7F800000), e.c(0x7FC00000));
+    valueBits = e.select(isSpecial, special, valueBits);
+  }
+  Value sign = e.shl(e.shru(c, e.c(info.bits - 1)), e.c(31));
+  return e.toFloat(e.bitOr(valueBits, sign));
+}
+
+Value mx::emitApplyScale(OpBuilder &b, Location loc, Value value,
+                         Value scaleByte) {
+  Emitter e(b, loc, value.getType());
+  Value byte = arith::ExtUIOp::create(b, loc, e.i32, scaleByte);
+  Value scaled = e.scaleByPow2(value, e.sub(byte, e.c(127)));
+  Value isNaN = e.cmp(arith::CmpIPredicate::eq, byte, e.c(0xFF));
+  return arith::SelectOp::create(b, loc, isNaN, e.cf(NAN), scaled);
+}

@@ -1,0 +1,751 @@
+//===- MxLowerToVector.cpp - vectorized mx.quantize / mx.dequantize -----===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Lowers mx.quantize and mx.dequantize to loops over blocks with vector
+// bodies. The tensor is viewed as [outer, D, inner] with D the blocked axis:
+//
+// - inner == 1 (blocks contiguous): one block is one vector<B x f32>; amax is
+//   a horizontal unsigned max and packing shuffles codes within the vector.
+// - inner > 1 (blocks strided): 16 neighbouring blocks are processed at once,
+//   one vector<16 x f32> per block row, so amax is a lane-wise max over rows
+//   and packing combines whole rows; no horizontal work at all.
+//
+// The element math comes from MxElementMath (shared with the reference
+// lowering). Targets only change how codes are decoded: a register table
+// permute on x86 (vpermps / vpermi2ps) and tbl on AArch64, both through
+// llvm.call_intrinsic, and the integer formula on the generic target.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Conversion/MxElementMath.h"
+#include "mx/Conversion/MxToVector.h"
+#include "mx/Conversion/Passes.h"
+#include "mx/Dialect/Mx/IR/MxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#define DEBUG_TYPE "mx-lower-to-vector"
+
+namespace mlir::mx {
+#define GEN_PASS_DEF_MXLOWERTOVECTORPASS
+#include "mx/Conversion/Passes.h.inc"
+} // namespace mlir::mx
+
+using namespace mlir;
+using namespace mlir::mx;
+
+/// Lanes processed together in the strided layout: one 512-bit f32 register.
+static constexpr int64_t kLanes = 16;
+
+std::optional<VectorTarget> mx::parseVectorTarget(StringRef name) {
+  return llvm::StringSwitch<std::optional<VectorTarget>>(name)
+      .Case("generic", VectorTarget::Generic)
+      .Case("x86-64-avx512", VectorTarget::X86Avx512)
+      .Case("aarch64-neon", VectorTarget::AArch64Neon)
+      .Default(std::nullopt);
+}
+
+namespace {
+
+/// A tensor seen as [outer, dim, inner] around its blocked axis.
+struct BlockedView {
+  int64_t outer = 1, dim = 0, inner = 1;
+
+  BlockedView(ArrayRef<int64_t> shape, int64_t axis) {
+    for (int64_t i = 0; i < axis; ++i)
+      outer *= shape[i];
+    dim = shape[axis];
+    for (int64_t i = axis + 1, e = shape.size(); i < e; ++i)
+      inner *= shape[i];
+  }
+  bool isContiguous() const { return inner == 1; }
+  /// The view's shape for a blocked axis of `axisSize` entries.
+  SmallVector<int64_t> shape(int64_t axisSize) const {
+    if (isContiguous())
+      return {outer, axisSize};
+    return {outer, axisSize, inner};
+  }
+};
+
+/// Codes per packing group and the bytes they fill.
+struct Packing {
+  int64_t codes, bytes;
+  explicit Packing(Format format) {
+    switch (getFormatInfo(format).bits) {
+    case 4:
+      codes = 2, bytes = 1;
+      return;
+    case 6:
+      codes = 4, bytes = 3;
+      return;
+    default:
+      codes = 1, bytes = 1;
+    }
+  }
+};
+
+/// Reshapes a static tensor to `shape` (same element count) through a 1-D
+/// collapse and expand, which bufferize to views.
+Value reshape(OpBuilder &b, Location loc, Value tensor,
+              ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getShape() == shape)
+    return tensor;
+  if (type.getRank() != 1) {
+    ReassociationIndices all = llvm::to_vector(
+        llvm::seq<int64_t>(0, type.getRank()));
+    tensor = tensor::CollapseShapeOp::create(b, loc, tensor,
+                                             ArrayRef<ReassociationIndices>{all});
+  }
+  if (shape.size() == 1)
+    return tensor;
+  ReassociationIndices all =
+      llvm::to_vector(llvm::seq<int64_t>(0, shape.size()));
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  return tensor::ExpandShapeOp::create(b, loc, resultType, tensor,
+                                       ArrayRef<ReassociationIndices>{all});
+}
+
+Value index(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
+  return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
+}
+
+Value addIndex(OpBuilder &b, Location loc, Value x, int64_t offset) {
+  if (offset == 0)
+    return x;
+  return arith::AddIOp::create(b, loc, x, index(b, loc, offset));
+}
+
+Value broadcast(OpBuilder &b, Location loc, Value scalar, int64_t lanes) {
+  return vector::BroadcastOp::create(
+      b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+}
+
+/// Reads a 1-D vector at `indices`; the last dimension may run past the end
+/// in the strided view (padding zeros).
+Value read(OpBuilder &b, Location loc, Value tensor, ValueRange indices,
+           int64_t lanes, bool inBounds) {
+  Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  return vector::TransferReadOp::create(b, loc,
+                                        VectorType::get({lanes}, element),
+                                        tensor, indices, pad,
+                                        ArrayRef<bool>{inBounds});
+}
+
+Value write(OpBuilder &b, Location loc, Value vector, Value tensor,
+            ValueRange indices, bool inBounds) {
+  return vector::TransferWriteOp::create(b, loc, vector, tensor, indices,
+                                         ArrayRef<bool>{inBounds})
+      .getResult();
+}
+
+/// f32 view of a loaded f32 or bf16 vector.
+Value toF32(OpBuilder &b, Location loc, Value vector) {
+  auto type = cast<VectorType>(vector.getType());
+  if (type.getElementType().isF32())
+    return vector;
+  return arith::ExtFOp::create(b, loc, type.clone(b.getF32Type()), vector);
+}
+
+Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
+              ArrayRef<int64_t> mask) {
+  return vector::ShuffleOp::create(b, loc, x, y, mask);
+}
+
+/// Packs a vector of codes (i8, along the blocked axis) into storage bytes.
+Value packCodes(OpBuilder &b, Location loc, Value codes, Format format) {
+  Packing packing(format);
+  if (packing.codes == 1)
+    return codes;
+  int64_t n = cast<VectorType>(codes.getType()).getNumElements();
+  int64_t groups = n / packing.codes;
+  // part[j] = code j of every group.
+  SmallVector<Value> part;
+  for (int64_t j = 0; j < packing.codes; ++j) {
+    SmallVector<int64_t> mask;
+    for (int64_t g = 0; g < groups; ++g)
+      mask.push_back(g * packing.codes + j);
+    part.push_back(shuffle(b, loc, codes, codes, mask));
+  }
+  Type i32 = VectorType::get({groups}, b.getI32Type());
+  auto bits = [&](Value v, int64_t mask, int64_t shift) -> Value {
+    Value wide = arith::ExtUIOp::create(b, loc, i32, v);
+    wide = arith::AndIOp::create(b, loc, wide, emitSplat(b, loc, i32, mask));
+    return arith::ShLIOp::create(b, loc, wide, emitSplat(b, loc, i32, shift));
+  };
+  Value word = bits(part[0], packing.codes == 2 ? 0xF : 0x3F, 0);
+  for (int64_t j = 1; j < packing.codes; ++j)
+    word = arith::OrIOp::create(b, loc, word,
+                                bits(part[j], packing.codes == 2 ? 0xF : 0x3F,
+                                     packing.codes == 2 ? 4 : 6 * j));
+  Type i8 = VectorType::get({groups}, b.getI8Type());
+  auto byte = [&](int64_t k) -> Value {
+    Value shifted = arith::ShRUIOp::create(b, loc, word,
+                                           emitSplat(b, loc, i32, 8 * k));
+    return arith::TruncIOp::create(b, loc, i8, shifted);
+  };
+  if (packing.bytes == 1)
+    return byte(0);
+  // Interleave the three byte planes: [b0 b1 b2] per group.
+  Value low = shuffle(b, loc, byte(0), byte(1),
+                      llvm::to_vector(llvm::seq<int64_t>(0, 2 * groups)));
+  Value high = shuffle(b, loc, byte(2), byte(2),
+                       llvm::to_vector(llvm::seq<int64_t>(0, 2 * groups)));
+  SmallVector<int64_t> mask;
+  for (int64_t g = 0; g < groups; ++g) {
+    mask.push_back(g);
+    mask.push_back(groups + g);
+    mask.push_back(2 * groups + g);
+  }
+  return shuffle(b, loc, low, high, mask);
+}
+
+/// Inverse of packCodes: storage bytes (i8) to codes (i8).
+Value unpackCodes(OpBuilder &b, Location loc, Value bytes, Format format) {
+  Packing packing(format);
+  if (packing.codes == 1)
+    return bytes;
+  int64_t groups =
+      cast<VectorType>(bytes.getType()).getNumElements() / packing.bytes;
+  Type i32 = VectorType::get({groups}, b.getI32Type());
+  Type i8 = VectorType::get({groups}, b.getI8Type());
+  // word = little-endian bytes of each group.
+  Value word;
+  for (int64_t k = 0; k < packing.bytes; ++k) {
+    SmallVector<int64_t> mask;
+    for (int64_t g = 0; g < groups; ++g)
+      mask.push_back(g * packing.bytes + k);
+    Value plane = arith::ExtUIOp::create(
+        b, loc, i32, shuffle(b, loc, bytes, bytes, mask));
+    plane = arith::ShLIOp::create(b, loc, plane,
+                                  emitSplat(b, loc, i32, 8 * k));
+    word = word ? arith::OrIOp::create(b, loc, word, plane).getResult()
+                : plane;
+  }
+  int64_t width = packing.codes == 2 ? 4 : 6;
+  SmallVector<Value> part;
+  for (int64_t j = 0; j < packing.codes; ++j) {
+    Value code = arith::ShRUIOp::create(b, loc, word,
+                                        emitSplat(b, loc, i32, width * j));
+    code = arith::AndIOp::create(b, loc, code,
+                                 emitSplat(b, loc, i32, (1 << width) - 1));
+    part.push_back(arith::TruncIOp::create(b, loc, i8, code));
+  }
+  // Interleave: code j of group g goes to g * codes + j.
+  auto interleave = [&](Value x, Value y, int64_t n) {
+    SmallVector<int64_t> mask;
+    for (int64_t g = 0; g < n; ++g) {
+      mask.push_back(g);
+      mask.push_back(n + g);
+    }
+    return shuffle(b, loc, x, y, mask);
+  };
+  if (packing.codes == 2)
+    return interleave(part[0], part[1], groups);
+  // Four codes: (c0 c2)(c1 c3) interleaved gives c0 c1 c2 c3 per group once
+  // each pair is itself interleaved by group.
+  Value even = interleave(part[0], part[2], groups);
+  Value odd = interleave(part[1], part[3], groups);
+  return interleave(even, odd, 2 * groups);
+}
+
+/// The 2^k-scaled values of every code magnitude of `format`, as f32.
+SmallVector<float> magnitudeTable(OpBuilder &b, Location loc, Format format,
+                                  int64_t entries) {
+  SmallVector<float> table;
+  const FormatInfo &info = getFormatInfo(format);
+  int64_t bias = 1 - info.emin;
+  for (int64_t code = 0; code < entries; ++code) {
+    int64_t exponent = code >> info.mantissaBits;
+    int64_t mantissa = code & ((1 << info.mantissaBits) - 1);
+    double significand =
+        exponent == 0 ? mantissa : mantissa + (1 << info.mantissaBits);
+    table.push_back(static_cast<float>(std::ldexp(
+        significand,
+        std::max<int64_t>(exponent, 1) - bias - info.mantissaBits)));
+  }
+  return table;
+}
+
+Value f32Constant(OpBuilder &b, Location loc, ArrayRef<float> values) {
+  auto type = VectorType::get({static_cast<int64_t>(values.size())},
+                              b.getF32Type());
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, values));
+}
+
+Value i8Constant(OpBuilder &b, Location loc, ArrayRef<int8_t> values) {
+  auto type = VectorType::get({static_cast<int64_t>(values.size())},
+                              b.getI8Type());
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, values));
+}
+
+/// ORs the code's sign bit into an f32 magnitude vector.
+Value applySign(OpBuilder &b, Location loc, Value magnitude, Value codes,
+                unsigned bits) {
+  Type i32 = cast<VectorType>(magnitude.getType()).clone(b.getI32Type());
+  Value c = arith::ExtUIOp::create(b, loc, i32, codes);
+  Value sign = arith::ShRUIOp::create(b, loc, c,
+                                      emitSplat(b, loc, i32, bits - 1));
+  sign = arith::ShLIOp::create(b, loc, sign, emitSplat(b, loc, i32, 31));
+  Value result = arith::OrIOp::create(
+      b, loc, arith::BitcastOp::create(b, loc, i32, magnitude), sign);
+  return arith::BitcastOp::create(b, loc, magnitude.getType(), result);
+}
+
+/// x86: one vpermps (16 entries) or vpermi2ps (32 entries) looks up the f32
+/// magnitude of 16 codes held in a register table.
+Value decodeX86(OpBuilder &b, Location loc, Value codes, Format format) {
+  const FormatInfo &info = getFormatInfo(format);
+  int64_t entries = int64_t(1) << (info.bits - 1);
+  auto i32 = VectorType::get({kLanes}, b.getI32Type());
+  auto f32 = VectorType::get({kLanes}, b.getF32Type());
+  Value index = arith::ExtUIOp::create(b, loc, i32, codes);
+  index = arith::AndIOp::create(b, loc, index,
+                                emitSplat(b, loc, i32, entries - 1));
+  SmallVector<float> table = magnitudeTable(b, loc, format, entries);
+  Value magnitude;
+  if (entries <= kLanes) {
+    table.resize(kLanes, 0.0f);
+    magnitude = LLVM::CallIntrinsicOp::create(
+                    b, loc, f32, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                    ValueRange{f32Constant(b, loc, table), index})
+                    .getResult(0);
+  } else {
+    Value low = f32Constant(b, loc, ArrayRef<float>(table).take_front(kLanes));
+    Value high = f32Constant(b, loc, ArrayRef<float>(table).drop_front(kLanes));
+    magnitude =
+        LLVM::CallIntrinsicOp::create(
+            b, loc, f32, b.getStringAttr("llvm.x86.avx512.vpermi2var.ps.512"),
+            ValueRange{low, index, high})
+            .getResult(0);
+  }
+  return applySign(b, loc, magnitude, codes, info.bits);
+}
+
+/// AArch64: tbl looks up small integer multiples of the magnitudes (2P for
+/// FP4, 8P for FP6 E2M3: all fit in a byte), which convert exactly to f32.
+Value decodeAArch64(OpBuilder &b, Location loc, Value codes, Format format) {
+  const FormatInfo &info = getFormatInfo(format);
+  int64_t entries = int64_t(1) << (info.bits - 1);
+  int64_t multiple = format == Format::e2m1 ? 2 : 8;
+  SmallVector<int8_t> table;
+  for (float value : magnitudeTable(b, loc, format, entries))
+    table.push_back(static_cast<int8_t>(value * multiple));
+  table.resize(llvm::alignTo(table.size(), 16), 0);
+  auto i8 = VectorType::get({kLanes}, b.getI8Type());
+  Value index = arith::AndIOp::create(b, loc, codes,
+                                      emitSplat(b, loc, i8, entries - 1));
+  Value integer;
+  if (entries <= 16) {
+    integer = LLVM::CallIntrinsicOp::create(
+                  b, loc, i8, b.getStringAttr("llvm.aarch64.neon.tbl1.v16i8"),
+                  ValueRange{i8Constant(b, loc, table), index})
+                  .getResult(0);
+  } else {
+    integer = LLVM::CallIntrinsicOp::create(
+                  b, loc, i8, b.getStringAttr("llvm.aarch64.neon.tbl2.v16i8"),
+                  ValueRange{i8Constant(b, loc, ArrayRef<int8_t>(table).take_front(16)),
+                             i8Constant(b, loc, ArrayRef<int8_t>(table).drop_front(16)),
+                             index})
+                  .getResult(0);
+  }
+  auto f32 = VectorType::get({kLanes}, b.getF32Type());
+  Value magnitude = arith::UIToFPOp::create(b, loc, f32, integer);
+  magnitude = arith::MulFOp::create(b, loc, magnitude,
+                                    emitSplatF32(b, loc, f32, 1.0f / multiple));
+  return applySign(b, loc, magnitude, codes, info.bits);
+}
+
+/// Element values (f32) of a vector of codes, by the target's best method.
+Value decodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
+                  VectorTarget target) {
+  int64_t n = cast<VectorType>(codes.getType()).getNumElements();
+  bool tableFits = false;
+  if (target == VectorTarget::X86Avx512)
+    tableFits = format == Format::e2m1 || format == Format::e2m3 ||
+                format == Format::e3m2;
+  if (target == VectorTarget::AArch64Neon)
+    tableFits = format == Format::e2m1 || format == Format::e2m3;
+  if (!tableFits || n % kLanes != 0)
+    return emitDecodeElement(b, loc, codes, format);
+  Value result = arith::ConstantOp::create(
+      b, loc, b.getZeroAttr(VectorType::get({n}, b.getF32Type())));
+  for (int64_t offset = 0; offset < n; offset += kLanes) {
+    Value chunk = vector::ExtractStridedSliceOp::create(b, loc, codes, {offset},
+                                                        {kLanes}, {1});
+    Value values = target == VectorTarget::X86Avx512
+                       ? decodeX86(b, loc, chunk, format)
+                       : decodeAArch64(b, loc, chunk, format);
+    result = vector::InsertStridedSliceOp::create(b, loc, values, result,
+                                                  {offset}, {1});
+  }
+  return result;
+}
+
+/// Builds `for iv in [0, count)` carrying `inits`; `body` returns the values
+/// to yield.
+SmallVector<Value>
+loop(OpBuilder &b, Location loc, int64_t count, int64_t step, ValueRange inits,
+     function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+         body) {
+  auto forOp = scf::ForOp::create(
+      b, loc, index(b, loc, 0), index(b, loc, count), index(b, loc, step),
+      inits, [&](OpBuilder &nb, Location nloc, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, nloc, body(nb, nloc, iv, args));
+      });
+  return SmallVector<Value>(forOp.getResults());
+}
+
+//===----------------------------------------------------------------------===//
+// mx.quantize
+//===----------------------------------------------------------------------===//
+
+/// Everything one mx.quantize lowering needs; the loop bodies are methods.
+struct QuantizeLowering {
+  Format format;
+  ScaleRule rule;
+  bool flush;
+  int64_t block;
+  Packing packing;
+  int64_t packedBlock;
+  Value input;
+
+  QuantizeLowering(QuantizeOp op, Value input)
+      : format(op.getResult().getType().getFormat()),
+        rule(op.getScaleRule()), flush(op.getFlushSubnormals()),
+        block(op.getResult().getType().getBlockSize()), packing(format),
+        packedBlock(block / packing.codes * packing.bytes), input(input) {}
+
+  Value magnitude(OpBuilder &b, Location l, Value values) const {
+    Value bits = emitMagnitudeBits(b, l, toF32(b, l, values));
+    return flush ? emitFlushSubnormalBits(b, l, bits) : bits;
+  }
+
+  Value encode(OpBuilder &b, Location l, Value values, Value se,
+               Value amax) const {
+    Value codes =
+        emitEncodeElement(b, l, toF32(b, l, values), se, format, flush);
+    return emitMaskNaNBlock(b, l, codes, amax);
+  }
+
+  Value scaleFromByte(OpBuilder &b, Location l, Value byte) const {
+    Type e8m0 = b.getType<Float8E8M0FNUType>();
+    if (auto vector = dyn_cast<VectorType>(byte.getType()))
+      return arith::BitcastOp::create(b, l, vector.clone(e8m0), byte);
+    return arith::BitcastOp::create(b, l, e8m0, byte);
+  }
+
+  /// Block k of row o, contiguous: one vector<block>.
+  SmallVector<Value> contiguousBlock(OpBuilder &b, Location l, Value o,
+                                     Value k, ValueRange acc) const {
+    Value values =
+        read(b, l, input, {o, mulIndex(b, l, k, block)}, block, true);
+    Value amax = vector::ReductionOp::create(
+        b, l, vector::CombiningKind::MAXUI, magnitude(b, l, values));
+    Value se = emitSharedExponent(b, l, amax, format, rule);
+    Value scale = scaleFromByte(b, l, emitScaleByte(b, l, amax, se));
+    Value codes = encode(b, l, values, broadcast(b, l, se, block),
+                         broadcast(b, l, amax, block));
+    Value bytes = packCodes(b, l, codes, format);
+    return {write(b, l, bytes, acc[0], {o, mulIndex(b, l, k, packedBlock)},
+                  true),
+            tensor::InsertOp::create(b, l, scale, acc[1], {o, k})};
+  }
+
+  /// kLanes strided blocks starting at inner index i: block row r of all of
+  /// them is one vector, so amax is a lane-wise max over the rows.
+  SmallVector<Value> stridedBlocks(OpBuilder &b, Location l, Value o, Value k,
+                                   Value i, ValueRange acc) const {
+    Value first = mulIndex(b, l, k, block);
+    auto row = [&](OpBuilder &b, Location l, Value r) {
+      return read(b, l, input, {o, arith::AddIOp::create(b, l, first, r), i},
+                  kLanes, false);
+    };
+    Value zero = emitSplat(b, l, VectorType::get({kLanes}, b.getI32Type()), 0);
+    Value amax = loop(b, l, block, 1, zero,
+                      [&](OpBuilder &b, Location l, Value r, ValueRange max) {
+                        Value bits = magnitude(b, l, row(b, l, r));
+                        return SmallVector<Value>{
+                            arith::MaxUIOp::create(b, l, max[0], bits)};
+                      })[0];
+    Value se = emitSharedExponent(b, l, amax, format, rule);
+    Value scales = write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)),
+                         acc[1], {o, k, i}, false);
+    Value firstByte = mulIndex(b, l, k, packedBlock);
+    Value elements = loop(
+        b, l, block / packing.codes, 1, acc[0],
+        [&](OpBuilder &b, Location l, Value g, ValueRange dest) {
+          // The group's codes, one row each, packed into its byte rows.
+          SmallVector<Value> codes;
+          Value base = mulIndex(b, l, g, packing.codes);
+          for (int64_t j = 0; j < packing.codes; ++j)
+            codes.push_back(
+                encode(b, l, row(b, l, addIndex(b, l, base, j)), se, amax));
+          SmallVector<Value> rows = packRows(b, l, codes);
+          Value result = dest[0];
+          Value byteBase = arith::AddIOp::create(
+              b, l, firstByte, mulIndex(b, l, g, packing.bytes));
+          for (auto [r, bytes] : llvm::enumerate(rows))
+            result = write(b, l, bytes, result,
+                           {o, addIndex(b, l, byteBase, r), i}, false);
+          return SmallVector<Value>{result};
+        })[0];
+    return {elements, scales};
+  }
+
+  /// Packs `packing.codes` rows of codes into `packing.bytes` rows of bytes,
+  /// lane by lane (the layout of packCodes, across rows).
+  SmallVector<Value> packRows(OpBuilder &b, Location l,
+                              ArrayRef<Value> codes) const {
+    if (packing.codes == 1)
+      return {codes[0]};
+    auto i32 = VectorType::get({kLanes}, b.getI32Type());
+    auto i8 = VectorType::get({kLanes}, b.getI8Type());
+    int64_t width = packing.codes == 2 ? 4 : 6;
+    Value word;
+    for (auto [j, code] : llvm::enumerate(codes)) {
+      Value wide = arith::ExtUIOp::create(b, l, i32, code);
+      wide = arith::AndIOp::create(b, l, wide,
+                                   emitSplat(b, l, i32, (1 << width) - 1));
+      wide = arith::ShLIOp::create(b, l, wide, emitSplat(b, l, i32, width * j));
+      word = word ? arith::OrIOp::create(b, l, word, wide).getResult() : wide;
+    }
+    SmallVector<Value> rows;
+    for (int64_t k = 0; k < packing.bytes; ++k)
+      rows.push_back(arith::TruncIOp::create(
+          b, l, i8,
+          arith::ShRUIOp::create(b, l, word, emitSplat(b, l, i32, 8 * k))));
+    return rows;
+  }
+};
+
+struct QuantizeToVector : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MxTensorType type = op.getResult().getType();
+    BlockedView view(type.getShape(), type.getAxis());
+    Value input = reshape(rewriter, loc, op.getInput(), view.shape(view.dim));
+    QuantizeLowering lowering(op, input);
+    int64_t blocks = view.dim / lowering.block;
+
+    Value elements = tensor::EmptyOp::create(
+        rewriter, loc, view.shape(blocks * lowering.packedBlock),
+        rewriter.getI8Type());
+    Value scales = tensor::EmptyOp::create(
+        rewriter, loc, view.shape(blocks),
+        rewriter.getType<Float8E8M0FNUType>());
+    SmallVector<Value> results = loop(
+        rewriter, loc, view.outer, 1, {elements, scales},
+        [&](OpBuilder &b, Location l, Value o, ValueRange outer) {
+          return loop(
+              b, l, blocks, 1, outer,
+              [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
+                if (view.isContiguous())
+                  return lowering.contiguousBlock(b, l, o, k, acc);
+                return loop(b, l, view.inner, kLanes, acc,
+                            [&](OpBuilder &b, Location l, Value i,
+                                ValueRange inner) {
+                              return lowering.stridedBlocks(b, l, o, k, i,
+                                                            inner);
+                            });
+              });
+        });
+    Value packed = reshape(rewriter, loc, results[0], type.getPackedShape());
+    Value blockScales =
+        reshape(rewriter, loc, results[1], type.getScalesShape());
+    rewriter.replaceOpWithNewOp<AssembleOp>(op, type, packed, blockScales);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// mx.dequantize
+//===----------------------------------------------------------------------===//
+
+struct DequantizeLowering {
+  Format format;
+  VectorTarget target;
+  int64_t block;
+  Packing packing;
+  int64_t packedBlock;
+  Type resultElement;
+  Value elements, scales;
+
+  DequantizeLowering(DequantizeOp op, VectorTarget target, Value elements,
+                     Value scales)
+      : format(op.getInput().getType().getFormat()), target(target),
+        block(op.getInput().getType().getBlockSize()), packing(format),
+        packedBlock(block / packing.codes * packing.bytes),
+        resultElement(op.getResult().getType().getElementType()),
+        elements(elements), scales(scales) {}
+
+  /// Decoded, scaled values of `codes` in the result element type.
+  Value values(OpBuilder &b, Location l, Value codes, Value scaleBytes) const {
+    Value decoded = decodeCodes(b, l, codes, format, target);
+    Value scaled = emitApplyScale(b, l, decoded, scaleBytes);
+    if (resultElement.isF32())
+      return scaled;
+    return arith::TruncFOp::create(
+        b, l, cast<VectorType>(scaled.getType()).clone(resultElement), scaled);
+  }
+
+  Value scaleBytes(OpBuilder &b, Location l, Value scale) const {
+    if (auto vector = dyn_cast<VectorType>(scale.getType()))
+      return arith::BitcastOp::create(b, l, vector.clone(b.getI8Type()), scale);
+    return arith::BitcastOp::create(b, l, b.getI8Type(), scale);
+  }
+
+  Value contiguousBlock(OpBuilder &b, Location l, Value o, Value k,
+                        Value dest) const {
+    Value bytes = read(b, l, elements, {o, mulIndex(b, l, k, packedBlock)},
+                       packedBlock, true);
+    Value codes = unpackCodes(b, l, bytes, format);
+    Value scale =
+        scaleBytes(b, l, tensor::ExtractOp::create(b, l, scales, {o, k}));
+    Value result = values(b, l, codes, broadcast(b, l, scale, block));
+    return write(b, l, result, dest, {o, mulIndex(b, l, k, block)}, true);
+  }
+
+  Value stridedBlocks(OpBuilder &b, Location l, Value o, Value k, Value i,
+                      Value dest) const {
+    Value scale = scaleBytes(b, l, read(b, l, scales, {o, k, i}, kLanes, false));
+    Value firstByte = mulIndex(b, l, k, packedBlock);
+    Value firstRow = mulIndex(b, l, k, block);
+    return loop(
+        b, l, block / packing.codes, 1, dest,
+        [&](OpBuilder &b, Location l, Value g, ValueRange acc) {
+          Value byteBase = arith::AddIOp::create(
+              b, l, firstByte, mulIndex(b, l, g, packing.bytes));
+          SmallVector<Value> rows;
+          for (int64_t r = 0; r < packing.bytes; ++r)
+            rows.push_back(read(b, l, elements,
+                                {o, addIndex(b, l, byteBase, r), i}, kLanes,
+                                false));
+          Value rowBase = arith::AddIOp::create(
+              b, l, firstRow, mulIndex(b, l, g, packing.codes));
+          Value result = acc[0];
+          for (auto [j, codes] : llvm::enumerate(unpackRows(b, l, rows)))
+            result = write(b, l, values(b, l, codes, scale), result,
+                           {o, addIndex(b, l, rowBase, j), i}, false);
+          return SmallVector<Value>{result};
+        })[0];
+  }
+
+  /// Inverse of QuantizeLowering::packRows.
+  SmallVector<Value> unpackRows(OpBuilder &b, Location l,
+                                ArrayRef<Value> rows) const {
+    if (packing.codes == 1)
+      return {rows[0]};
+    auto i32 = VectorType::get({kLanes}, b.getI32Type());
+    auto i8 = VectorType::get({kLanes}, b.getI8Type());
+    Value word;
+    for (auto [k, row] : llvm::enumerate(rows)) {
+      Value wide = arith::ExtUIOp::create(b, l, i32, row);
+      wide = arith::ShLIOp::create(b, l, wide, emitSplat(b, l, i32, 8 * k));
+      word = word ? arith::OrIOp::create(b, l, word, wide).getResult() : wide;
+    }
+    int64_t width = packing.codes == 2 ? 4 : 6;
+    SmallVector<Value> codes;
+    for (int64_t j = 0; j < packing.codes; ++j) {
+      Value code = arith::ShRUIOp::create(b, l, word,
+                                          emitSplat(b, l, i32, width * j));
+      code = arith::AndIOp::create(b, l, code,
+                                   emitSplat(b, l, i32, (1 << width) - 1));
+      codes.push_back(arith::TruncIOp::create(b, l, i8, code));
+    }
+    return codes;
+  }
+};
+
+struct DequantizeToVector : OpRewritePattern<DequantizeOp> {
+  DequantizeToVector(MLIRContext *ctx, VectorTarget target)
+      : OpRewritePattern(ctx), target(target) {}
+
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MxTensorType type = op.getInput().getType();
+    BlockedView view(type.getShape(), type.getAxis());
+    auto storage = DisassembleOp::create(
+        rewriter, loc, type.getPackedTensorType(), type.getScalesTensorType(),
+        op.getInput());
+    int64_t blocks = view.dim / type.getBlockSize();
+    DequantizeLowering lowering(
+        op, target,
+        reshape(rewriter, loc, storage.getElements(),
+                view.shape(type.getPackedShape()[type.getAxis()])),
+        reshape(rewriter, loc, storage.getScales(), view.shape(blocks)));
+
+    Value result = tensor::EmptyOp::create(rewriter, loc, view.shape(view.dim),
+                                           lowering.resultElement);
+    result = loop(
+        rewriter, loc, view.outer, 1, result,
+        [&](OpBuilder &b, Location l, Value o, ValueRange outer) {
+          return loop(
+              b, l, blocks, 1, outer,
+              [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
+                if (view.isContiguous())
+                  return SmallVector<Value>{
+                      lowering.contiguousBlock(b, l, o, k, acc[0])};
+                return loop(b, l, view.inner, kLanes, acc,
+                            [&](OpBuilder &b, Location l, Value i,
+                                ValueRange inner) {
+                              return SmallVector<Value>{lowering.stridedBlocks(
+                                  b, l, o, k, i, inner[0])};
+                            });
+              });
+        })[0];
+    rewriter.replaceOp(op, reshape(rewriter, loc, result, type.getShape()));
+    return success();
+  }
+
+  VectorTarget target;
+};
+
+struct MxLowerToVectorPass
+    : mx::impl::MxLowerToVectorPassBase<MxLowerToVectorPass> {
+  using MxLowerToVectorPassBase::MxLowerToVectorPassBase;
+
+  void runOnOperation() override {
+    std::optional<VectorTarget> parsed = parseVectorTarget(target);
+    if (!parsed) {
+      emitError(getOperation()->getLoc(), "unsupported target '")
+          << target << "' for mx-lower-to-vector; expected generic, "
+          << "x86-64-avx512 or aarch64-neon";
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateMxToVectorPatterns(patterns, *parsed);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
+                                    VectorTarget target) {
+  patterns.add<QuantizeToVector>(patterns.getContext());
+  patterns.add<DequantizeToVector>(patterns.getContext(), target);
+}

@@ -1,0 +1,104 @@
+//===- Pipelines.cpp - mxir pass pipelines ------------------------------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Pipelines/Pipelines.h"
+#include "mx/Conversion/Passes.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::mx;
+
+std::string mx::getHostTarget() {
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  if (triple.isAArch64())
+    return "aarch64-neon";
+  if (triple.isX86()) {
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    if (features.lookup("avx512f") && features.lookup("avx512bw") &&
+        features.lookup("avx512vl"))
+      return "x86-64-avx512";
+  }
+  return "generic";
+}
+
+std::optional<std::string> mx::resolveTarget(StringRef target) {
+  if (target == "host")
+    return getHostTarget();
+  if (target == "reference" || target == "generic" ||
+      target == "x86-64-avx512" || target == "aarch64-neon")
+    return target.str();
+  return std::nullopt;
+}
+
+void mx::buildMxToLLVMPipeline(OpPassManager &pm,
+                               const MxToLLVMOptions &options) {
+  // An unknown target reaches mx-lower-to-vector, which rejects it with a
+  // diagnostic naming the valid ones.
+  std::string target = resolveTarget(options.target).value_or(options.target);
+  if (target == "reference") {
+    pm.addPass(createMxLowerToLinalgPass());
+  } else {
+    MxLowerToVectorPassOptions vectorOptions;
+    vectorOptions.target = target;
+    pm.addPass(createMxLowerToVectorPass(vectorOptions));
+  }
+  // Folds mx.disassemble(mx.assemble(e, s)) so no mx op is left inside.
+  pm.addPass(createCanonicalizerPass());
+
+  // Lets kernels write straight into destination buffers
+  // (bufferization.materialize_in_destination) instead of a copy.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mx::registerMxPipelines() {
+  PassPipelineRegistration<MxToLLVMOptions>(
+      "mx-to-llvm",
+      "Lower a module using mx ops on tensors to the LLVM dialect",
+      buildMxToLLVMPipeline);
+}
