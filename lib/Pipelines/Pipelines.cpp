@@ -79,6 +79,9 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
+  MxLowerLookupPassOptions lookupOptions;
+  lookupOptions.target = target == "reference" ? "generic" : target;
+  pm.addPass(createMxLowerLookupPass(lookupOptions));
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -28,6 +28,11 @@ std::optional<VectorTarget> parseVectorTarget(llvm::StringRef name);
 void populateMxToVectorPatterns(RewritePatternSet &patterns,
                                 VectorTarget target);
 
+/// Adds the patterns of `mx-lower-lookup`: target permutes where they fit,
+/// compare/select chains otherwise.
+void populateMxLookupLoweringPatterns(RewritePatternSet &patterns,
+                                      VectorTarget target);
+
 } // namespace mlir::mx
 
 #endif // MX_CONVERSION_MXTOVECTOR_H

@@ -22,6 +22,9 @@ class LLVMDialect;
 namespace math {
 class MathDialect;
 } // namespace math
+namespace mx {
+class MxDialect;
+} // namespace mx
 namespace scf {
 class SCFDialect;
 } // namespace scf

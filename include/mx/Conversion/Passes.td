@@ -42,11 +42,12 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   let description = [{
     Rewrites `mx.quantize` and `mx.dequantize` into loops over blocks whose
     bodies are `vector` ops (16 f32 lanes), with element math in integer
-    bit operations. `target` picks the patterns: `generic` uses only the
-    vector dialect; `x86-64-avx512` decodes FP4 and FP6 codes with one
-    register-table permute (`vpermps` / `vpermi2ps` through LLVM intrinsics);
-    `aarch64-neon` decodes FP4 and FP6 E2M3 with `tbl`. Results are bit
-    identical across targets and with `mx-lower-to-linalg`.
+    bit operations. `target` picks how codes are decoded: `generic` uses the
+    integer formula; `x86-64-avx512` looks FP4 and FP6 codes up in an f32
+    register table (`mx.lookup`, which `mx-lower-lookup` turns into
+    `vpermps` / `vpermi2ps`); `aarch64-neon` looks FP4 and FP6 E2M3 codes up
+    in a byte table of integer multiples (`tbl`). Results are bit identical
+    across targets and with `mx-lower-to-linalg`.
 
     ```mlir
     %q = mx.quantize %x : tensor<4x64xf32> -> !mx.tensor<4x64, e4m3, axis = 1>
@@ -62,10 +63,43 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
-    "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
+    "::mlir::mx::MxDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def MxLowerLookupPass : Pass<"mx-lower-lookup"> {
+  let summary = "lower mx.lookup to the target's register permutes";
+  let description = [{
+    Runs after bufferization, just before the conversion to LLVM (the
+    intrinsic calls it creates have no declared memory effects, which
+    bufferization does not accept). Per `target`:
+
+    - `x86-64-avx512`: 32-bit tables of 16 entries become one
+      `llvm.x86.avx512.permvar.sf.512` (`vpermps`) per 16 lanes, 32 entries
+      one `llvm.x86.avx512.vpermi2var.ps.512` (`vpermi2ps`).
+    - `aarch64-neon`: byte tables of up to 64 entries become
+      `llvm.aarch64.neon.tbl1`..`tbl4` per 16 lanes.
+    - otherwise (`generic`, or shapes the patterns above do not cover): a
+      chain of compare/selects, one per table entry, on whole vectors.
+
+    ```mlir
+    %v = mx.lookup %table[%i] : vector<16xf32>, vector<16xi32> -> vector<16xf32>
+    // x86-64-avx512:
+    %v = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"(%table, %i)
+           : (vector<16xf32>, vector<16xi32>) -> vector<16xf32>
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"generic\"",
+           "generic | x86-64-avx512 | aarch64-neon">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::vector::VectorDialect",
   ];
 }

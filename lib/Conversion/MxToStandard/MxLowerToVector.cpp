@@ -26,7 +26,6 @@
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -310,33 +309,18 @@ Value applySign(OpBuilder &b, Location loc, Value magnitude, Value codes,
   return arith::BitcastOp::create(b, loc, magnitude.getType(), result);
 }
 
-/// x86: one vpermps (16 entries) or vpermi2ps (32 entries) looks up the f32
-/// magnitude of 16 codes held in a register table.
+/// x86: the f32 magnitudes of all codes in one register table (16 entries
+/// for FP4, 32 for FP6), looked up with mx.lookup (vpermps / vpermi2ps).
 Value decodeX86(OpBuilder &b, Location loc, Value codes, Format format) {
   const FormatInfo &info = getFormatInfo(format);
   int64_t entries = int64_t(1) << (info.bits - 1);
-  auto i32 = VectorType::get({kLanes}, b.getI32Type());
-  auto f32 = VectorType::get({kLanes}, b.getF32Type());
-  Value index = arith::ExtUIOp::create(b, loc, i32, codes);
-  index = arith::AndIOp::create(b, loc, index,
-                                emitSplat(b, loc, i32, entries - 1));
+  auto type = cast<VectorType>(codes.getType());
   SmallVector<float> table = magnitudeTable(b, loc, format, entries);
-  Value magnitude;
-  if (entries <= kLanes) {
-    table.resize(kLanes, 0.0f);
-    magnitude = LLVM::CallIntrinsicOp::create(
-                    b, loc, f32, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
-                    ValueRange{f32Constant(b, loc, table), index})
-                    .getResult(0);
-  } else {
-    Value low = f32Constant(b, loc, ArrayRef<float>(table).take_front(kLanes));
-    Value high = f32Constant(b, loc, ArrayRef<float>(table).drop_front(kLanes));
-    magnitude =
-        LLVM::CallIntrinsicOp::create(
-            b, loc, f32, b.getStringAttr("llvm.x86.avx512.vpermi2var.ps.512"),
-            ValueRange{low, index, high})
-            .getResult(0);
-  }
+  table.resize(std::max<int64_t>(entries, kLanes), 0.0f);
+  Value index = arith::ExtUIOp::create(b, loc, type.clone(b.getI32Type()),
+                                       codes);
+  Value magnitude = LookupOp::create(b, loc, type.clone(b.getF32Type()),
+                                     f32Constant(b, loc, table), index);
   return applySign(b, loc, magnitude, codes, info.bits);
 }
 
@@ -349,55 +333,33 @@ Value decodeAArch64(OpBuilder &b, Location loc, Value codes, Format format) {
   SmallVector<int8_t> table;
   for (float value : magnitudeTable(b, loc, format, entries))
     table.push_back(static_cast<int8_t>(value * multiple));
-  table.resize(llvm::alignTo(table.size(), 16), 0);
-  auto i8 = VectorType::get({kLanes}, b.getI8Type());
-  Value index = arith::AndIOp::create(b, loc, codes,
-                                      emitSplat(b, loc, i8, entries - 1));
-  Value integer;
-  if (entries <= 16) {
-    integer = LLVM::CallIntrinsicOp::create(
-                  b, loc, i8, b.getStringAttr("llvm.aarch64.neon.tbl1.v16i8"),
-                  ValueRange{i8Constant(b, loc, table), index})
-                  .getResult(0);
-  } else {
-    integer = LLVM::CallIntrinsicOp::create(
-                  b, loc, i8, b.getStringAttr("llvm.aarch64.neon.tbl2.v16i8"),
-                  ValueRange{i8Constant(b, loc, ArrayRef<int8_t>(table).take_front(16)),
-                             i8Constant(b, loc, ArrayRef<int8_t>(table).drop_front(16)),
-                             index})
-                  .getResult(0);
-  }
-  auto f32 = VectorType::get({kLanes}, b.getF32Type());
+  table.resize(std::max<int64_t>(entries, 16), 0);
+  auto type = cast<VectorType>(codes.getType());
+  Value integer =
+      LookupOp::create(b, loc, type, i8Constant(b, loc, table), codes);
+  auto f32 = type.clone(b.getF32Type());
   Value magnitude = arith::UIToFPOp::create(b, loc, f32, integer);
   magnitude = arith::MulFOp::create(b, loc, magnitude,
                                     emitSplatF32(b, loc, f32, 1.0f / multiple));
   return applySign(b, loc, magnitude, codes, info.bits);
 }
 
-/// Element values (f32) of a vector of codes, by the target's best method.
+/// Element values (f32) of a vector of codes, by the target's best method:
+/// a register-table lookup where the table fits one permute, the integer
+/// formula otherwise.
 Value decodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
                   VectorTarget target) {
   int64_t n = cast<VectorType>(codes.getType()).getNumElements();
-  bool tableFits = false;
-  if (target == VectorTarget::X86Avx512)
-    tableFits = format == Format::e2m1 || format == Format::e2m3 ||
-                format == Format::e3m2;
-  if (target == VectorTarget::AArch64Neon)
-    tableFits = format == Format::e2m1 || format == Format::e2m3;
-  if (!tableFits || n % kLanes != 0)
-    return emitDecodeElement(b, loc, codes, format);
-  Value result = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(VectorType::get({n}, b.getF32Type())));
-  for (int64_t offset = 0; offset < n; offset += kLanes) {
-    Value chunk = vector::ExtractStridedSliceOp::create(b, loc, codes, {offset},
-                                                        {kLanes}, {1});
-    Value values = target == VectorTarget::X86Avx512
-                       ? decodeX86(b, loc, chunk, format)
-                       : decodeAArch64(b, loc, chunk, format);
-    result = vector::InsertStridedSliceOp::create(b, loc, values, result,
-                                                  {offset}, {1});
+  if (n % kLanes == 0) {
+    if (target == VectorTarget::X86Avx512 &&
+        (format == Format::e2m1 || format == Format::e2m3 ||
+         format == Format::e3m2))
+      return decodeX86(b, loc, codes, format);
+    if (target == VectorTarget::AArch64Neon &&
+        (format == Format::e2m1 || format == Format::e2m3))
+      return decodeAArch64(b, loc, codes, format);
   }
-  return result;
+  return emitDecodeElement(b, loc, codes, format);
 }
 
 /// Builds `for iv in [0, count)` carrying `inits`; `body` returns the values

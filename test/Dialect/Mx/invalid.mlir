@@ -93,3 +93,27 @@ func.func @wrong_disassemble_shape(%q: !mx.tensor<64x8, e2m3, axis = 0>) {
   %0, %1 = mx.disassemble %q : !mx.tensor<64x8, e2m3, axis = 0> -> tensor<64x8xi8>, tensor<2x8xf8E8M0FNU>
   return
 }
+
+// -----
+
+func.func @lookup_table_size(%t: vector<12xf32>, %i: vector<16xi32>) {
+  // expected-error @+1 {{'mx.lookup' op table must have a power-of-two size, got 'vector<12xf32>'}}
+  %0 = mx.lookup %t[%i] : vector<12xf32>, vector<16xi32> -> vector<16xf32>
+  return
+}
+
+// -----
+
+func.func @lookup_element_type(%t: vector<16xf32>, %i: vector<16xi32>) {
+  // expected-error @+1 {{'mx.lookup' op result element type 'i32' differs from the table's 'f32'}}
+  %0 = mx.lookup %t[%i] : vector<16xf32>, vector<16xi32> -> vector<16xi32>
+  return
+}
+
+// -----
+
+func.func @lookup_shape(%t: vector<16xf32>, %i: vector<16xi32>) {
+  // expected-error @+1 {{'mx.lookup' op result shape must match the indices, got 'vector<32xf32>' for 'vector<16xi32>'}}
+  %0 = mx.lookup %t[%i] : vector<16xf32>, vector<16xi32> -> vector<32xf32>
+  return
+}

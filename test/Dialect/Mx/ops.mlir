@@ -62,3 +62,13 @@ func.func @storage(%e: tensor<4x32xi8>, %s: tensor<4x2xf8E8M0FNU>,
   %q6 = mx.assemble %e6, %s6 : tensor<48x8xi8>, tensor<2x8xf8E8M0FNU> -> !mx.tensor<64x8, e2m3, axis = 0>
   return %0, %1, %q6 : tensor<4x32xi8>, tensor<4x2xf8E8M0FNU>, !mx.tensor<64x8, e2m3, axis = 0>
 }
+
+// CHECK-LABEL: func @lookup
+// CHECK: mx.lookup %{{.*}}[%{{.*}}] : vector<16xf32>, vector<32xi32> -> vector<32xf32>
+// CHECK: mx.lookup %{{.*}}[%{{.*}}] : vector<32xi8>, vector<16xi8> -> vector<16xi8>
+func.func @lookup(%t: vector<16xf32>, %i: vector<32xi32>, %t8: vector<32xi8>, %i8: vector<16xi8>)
+    -> (vector<32xf32>, vector<16xi8>) {
+  %0 = mx.lookup %t[%i] : vector<16xf32>, vector<32xi32> -> vector<32xf32>
+  %1 = mx.lookup %t8[%i8] : vector<32xi8>, vector<16xi8> -> vector<16xi8>
+  return %0, %1 : vector<32xf32>, vector<16xi8>
+}

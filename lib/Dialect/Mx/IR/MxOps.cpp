@@ -54,6 +54,23 @@ LogicalResult DisassembleOp::verify() {
                        getInput().getType());
 }
 
+LogicalResult LookupOp::verify() {
+  VectorType table = getTable().getType();
+  int64_t entries = table.getNumElements();
+  if (!llvm::isPowerOf2_64(entries))
+    return emitOpError("table must have a power-of-two size, got ")
+           << table;
+  VectorType result = getResult().getType();
+  if (result.getElementType() != table.getElementType())
+    return emitOpError("result element type ")
+           << result.getElementType() << " differs from the table's "
+           << table.getElementType();
+  if (result.getShape() != getIndices().getType().getShape())
+    return emitOpError("result shape must match the indices, got ")
+           << result << " for " << getIndices().getType();
+  return success();
+}
+
 OpFoldResult AssembleOp::fold(FoldAdaptor) {
   auto source = getElements().getDefiningOp<DisassembleOp>();
   if (source && source.getScales() == getScales() &&

@@ -147,4 +147,33 @@ def Mx_DisassembleOp : Mx_Op<"disassemble", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// LookupOp
+//===----------------------------------------------------------------------===//
+
+def Mx_LookupOp : Mx_Op<"lookup", [Pure]> {
+  let summary = "register-table lookup: result[i] = table[indices[i] mod N]";
+  let description = [{
+    Looks up every lane of `indices` in a small table held in a vector
+    register (`N` entries, a power of two; indices are taken modulo `N`).
+    This is the building block of table decodes (MX element codes, K-TanH
+    parameters). `mx-lower-lookup` turns it into one permute per register on
+    the targets that have one (`vpermps` for 16 x 32-bit entries,
+    `vpermi2ps` for 32, AArch64 `tbl` for up to 64 bytes) and into a
+    compare/select chain on the generic target.
+
+    ```mlir
+    %v = mx.lookup %table[%codes] : vector<16xf32>, vector<32xi32> -> vector<32xf32>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfRank<[1]>:$table,
+                       FixedVectorOfRankAndType<[1], [AnySignlessInteger]>:$indices);
+  let results = (outs FixedVectorOfRank<[1]>:$result);
+  let assemblyFormat = [{
+    $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MX_DIALECT_MX_IR_MXOPS_TD

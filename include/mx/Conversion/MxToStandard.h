@@ -1,0 +1,28 @@
+//===- MxToStandard.h - lowering of mx ops to upstream dialects -*- C++ -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrite patterns that lower mx.quantize and mx.dequantize to upstream
+// dialects, for hosts that want them without the passes of Passes.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_CONVERSION_MXTOSTANDARD_H
+#define MX_CONVERSION_MXTOSTANDARD_H
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace mlir::mx {
+
+/// Adds the patterns of `mx-lower-to-linalg`: mx.quantize and mx.dequantize
+/// become linalg.generic ops on tensors (arith bodies) that produce or consume
+/// the storage buffers through mx.assemble / mx.disassemble.
+void populateMxToLinalgPatterns(RewritePatternSet &patterns);
+
+} // namespace mlir::mx
+
+#endif // MX_CONVERSION_MXTOSTANDARD_H

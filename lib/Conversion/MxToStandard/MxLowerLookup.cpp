@@ -1,0 +1,202 @@
+//===- MxLowerLookup.cpp - mx.lookup to register permutes ---------------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Conversion/MxElementMath.h"
+#include "mx/Conversion/MxToVector.h"
+#include "mx/Conversion/Passes.h"
+#include "mx/Dialect/Mx/IR/MxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "mx-lower-lookup"
+
+namespace mlir::mx {
+#define GEN_PASS_DEF_MXLOWERLOOKUPPASS
+#include "mx/Conversion/Passes.h.inc"
+} // namespace mlir::mx
+
+using namespace mlir;
+using namespace mlir::mx;
+
+namespace {
+
+/// Indices converted to `element` lanes and reduced modulo the table size.
+Value maskedIndices(OpBuilder &b, Location loc, LookupOp op, Type element) {
+  Value indices = op.getIndices();
+  auto type = cast<VectorType>(indices.getType());
+  auto target = type.clone(element);
+  unsigned from = type.getElementTypeBitWidth();
+  unsigned to = element.getIntOrFloatBitWidth();
+  if (from < to)
+    indices = arith::ExtUIOp::create(b, loc, target, indices);
+  else if (from > to)
+    indices = arith::TruncIOp::create(b, loc, target, indices);
+  int64_t entries = op.getTable().getType().getNumElements();
+  return arith::AndIOp::create(b, loc, indices,
+                               emitSplat(b, loc, target, entries - 1));
+}
+
+/// Applies `lookup16` to each group of 16 lanes and reassembles the result.
+Value perSixteenLanes(OpBuilder &b, Location loc, Value indices,
+                      VectorType resultType,
+                      function_ref<Value(Value)> lookup16) {
+  int64_t lanes = resultType.getNumElements();
+  Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(resultType));
+  for (int64_t offset = 0; offset < lanes; offset += 16) {
+    Value chunk = vector::ExtractStridedSliceOp::create(b, loc, indices,
+                                                        {offset}, {16}, {1});
+    result = vector::InsertStridedSliceOp::create(b, loc, lookup16(chunk),
+                                                  result, {offset}, {1});
+  }
+  return result;
+}
+
+/// x86 AVX-512: vpermps (16 entries) and vpermi2ps (32 entries).
+struct LookupToX86 : OpRewritePattern<LookupOp> {
+  LookupToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(LookupOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType table = op.getTable().getType();
+    VectorType resultType = op.getResult().getType();
+    int64_t entries = table.getNumElements();
+    if (table.getElementTypeBitWidth() != 32 ||
+        (entries != 16 && entries != 32) ||
+        resultType.getNumElements() % 16 != 0)
+      return rewriter.notifyMatchFailure(op, "no AVX-512 permute fits");
+    Location loc = op.getLoc();
+    auto f32x16 = VectorType::get({16}, rewriter.getF32Type());
+    auto asF32 = [&](Value v) -> Value {
+      auto type = cast<VectorType>(v.getType());
+      if (type.getElementType().isF32())
+        return v;
+      return arith::BitcastOp::create(rewriter, loc, type.clone(rewriter.getF32Type()), v);
+    };
+    Value tableF32 = asF32(op.getTable());
+    SmallVector<Value> halves;
+    if (entries == 32)
+      for (int64_t offset : {0, 16})
+        halves.push_back(vector::ExtractStridedSliceOp::create(
+            rewriter, loc, tableF32, {offset}, {16}, {1}));
+    Value indices = maskedIndices(rewriter, loc, op, rewriter.getI32Type());
+    Value result = perSixteenLanes(
+        rewriter, loc, indices, resultType.clone(rewriter.getF32Type()),
+        [&](Value chunk) -> Value {
+          if (entries == 16)
+            return LLVM::CallIntrinsicOp::create(
+                       rewriter, loc, f32x16,
+                       rewriter.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                       ValueRange{tableF32, chunk})
+                .getResult(0);
+          return LLVM::CallIntrinsicOp::create(
+                     rewriter, loc, f32x16,
+                     rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.ps.512"),
+                     ValueRange{halves[0], chunk, halves[1]})
+              .getResult(0);
+        });
+    if (resultType.getElementType() != rewriter.getF32Type())
+      result = arith::BitcastOp::create(rewriter, loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// AArch64 NEON: tbl1..tbl4 on byte tables of 16..64 entries.
+struct LookupToAArch64 : OpRewritePattern<LookupOp> {
+  LookupToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(LookupOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType table = op.getTable().getType();
+    VectorType resultType = op.getResult().getType();
+    int64_t entries = table.getNumElements();
+    if (!table.getElementType().isInteger(8) || entries < 16 || entries > 64 ||
+        resultType.getNumElements() % 16 != 0)
+      return rewriter.notifyMatchFailure(op, "no tbl fits");
+    Location loc = op.getLoc();
+    SmallVector<Value> operands;
+    for (int64_t offset = 0; offset < entries; offset += 16)
+      operands.push_back(vector::ExtractStridedSliceOp::create(
+          rewriter, loc, op.getTable(), {offset}, {16}, {1}));
+    std::string name =
+        "llvm.aarch64.neon.tbl" + std::to_string(entries / 16) + ".v16i8";
+    auto i8x16 = VectorType::get({16}, rewriter.getI8Type());
+    Value indices = maskedIndices(rewriter, loc, op, rewriter.getI8Type());
+    Value result = perSixteenLanes(
+        rewriter, loc, indices, resultType, [&](Value chunk) -> Value {
+          SmallVector<Value> args(operands);
+          args.push_back(chunk);
+          return LLVM::CallIntrinsicOp::create(
+                     rewriter, loc, i8x16, rewriter.getStringAttr(name), args)
+              .getResult(0);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Any target: one compare/select per table entry, on whole vectors.
+struct LookupToSelects : OpRewritePattern<LookupOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LookupOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType resultType = op.getResult().getType();
+    auto indexType = cast<VectorType>(op.getIndices().getType());
+    Value indices =
+        maskedIndices(rewriter, loc, op, indexType.getElementType());
+    auto entry = [&](int64_t j) -> Value {
+      Value scalar = vector::ExtractOp::create(rewriter, loc, op.getTable(),
+                                               ArrayRef<int64_t>{j});
+      return vector::BroadcastOp::create(rewriter, loc, resultType, scalar);
+    };
+    Value result = entry(0);
+    int64_t entries = op.getTable().getType().getNumElements();
+    for (int64_t j = 1; j < entries; ++j) {
+      Value hit = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                        indices,
+                                        emitSplat(rewriter, loc, indexType, j));
+      result = arith::SelectOp::create(rewriter, loc, hit, entry(j), result);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct MxLowerLookupPass
+    : mx::impl::MxLowerLookupPassBase<MxLowerLookupPass> {
+  using MxLowerLookupPassBase::MxLowerLookupPassBase;
+
+  void runOnOperation() override {
+    std::optional<VectorTarget> parsed = parseVectorTarget(target);
+    if (!parsed) {
+      emitError(getOperation()->getLoc(), "unsupported target '")
+          << target << "' for mx-lower-lookup; expected generic, "
+          << "x86-64-avx512 or aarch64-neon";
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateMxLookupLoweringPatterns(patterns, *parsed);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mx::populateMxLookupLoweringPatterns(RewritePatternSet &patterns,
+                                          VectorTarget target) {
+  if (target == VectorTarget::X86Avx512)
+    patterns.add<LookupToX86>(patterns.getContext());
+  if (target == VectorTarget::AArch64Neon)
+    patterns.add<LookupToAArch64>(patterns.getContext());
+  patterns.add<LookupToSelects>(patterns.getContext());
+}
