@@ -41,6 +41,7 @@ llvm_config.add_tool_substitutions(tools, [config.mx_tools_dir,
                                            config.llvm_tools_dir])
 
 config.substitutions.append(("%shlibext", config.shlibext))
+config.substitutions.append(("%mx_src_root", config.mx_src_root))
 config.substitutions.append(("%mx_lib_dir", config.mx_lib_dir))
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 config.substitutions.append(

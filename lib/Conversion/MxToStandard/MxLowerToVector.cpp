@@ -317,8 +317,10 @@ Value decodeX86(OpBuilder &b, Location loc, Value codes, Format format) {
   auto type = cast<VectorType>(codes.getType());
   SmallVector<float> table = magnitudeTable(b, loc, format, entries);
   table.resize(std::max<int64_t>(entries, kLanes), 0.0f);
-  Value index = arith::ExtUIOp::create(b, loc, type.clone(b.getI32Type()),
-                                       codes);
+  auto i32 = type.clone(b.getI32Type());
+  Value index = arith::AndIOp::create(b, loc,
+                                      arith::ExtUIOp::create(b, loc, i32, codes),
+                                      emitSplat(b, loc, i32, entries - 1));
   Value magnitude = LookupOp::create(b, loc, type.clone(b.getF32Type()),
                                      f32Constant(b, loc, table), index);
   return applySign(b, loc, magnitude, codes, info.bits);
@@ -335,8 +337,10 @@ Value decodeAArch64(OpBuilder &b, Location loc, Value codes, Format format) {
     table.push_back(static_cast<int8_t>(value * multiple));
   table.resize(std::max<int64_t>(entries, 16), 0);
   auto type = cast<VectorType>(codes.getType());
+  Value index = arith::AndIOp::create(b, loc, codes,
+                                      emitSplat(b, loc, type, entries - 1));
   Value integer =
-      LookupOp::create(b, loc, type, i8Constant(b, loc, table), codes);
+      LookupOp::create(b, loc, type, i8Constant(b, loc, table), index);
   auto f32 = type.clone(b.getF32Type());
   Value magnitude = arith::UIToFPOp::create(b, loc, f32, integer);
   magnitude = arith::MulFOp::create(b, loc, magnitude,

@@ -1,0 +1,41 @@
+// RUN: mx-opt %s --mx-lower-lookup=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
+// RUN: mx-opt %s --mx-lower-lookup=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
+// RUN: mx-opt %s --mx-lower-lookup=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
+// RUN: not mx-opt %s --mx-lower-lookup=target=riscv 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: unsupported target 'riscv' for mx-lower-lookup; expected generic, x86-64-avx512 or aarch64-neon
+
+// X86-LABEL: func @f32_table16
+// X86: %[[I:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<32xi32>
+// X86-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// X86-NOT: mx.lookup
+// GEN-LABEL: func @f32_table16
+// GEN-COUNT-15: arith.select
+// GEN-NEXT: return
+// ARM-LABEL: func @f32_table16
+// ARM-COUNT-15: arith.select
+func.func @f32_table16(%t: vector<16xf32>, %i: vector<32xi32>) -> vector<32xf32> {
+  %0 = mx.lookup %t[%i] : vector<16xf32>, vector<32xi32> -> vector<32xf32>
+  return %0 : vector<32xf32>
+}
+
+// -----
+
+// X86-LABEL: func @f32_table32
+// X86: arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
+// X86: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.ps.512"
+func.func @f32_table32(%t: vector<32xf32>, %i: vector<16xi8>) -> vector<16xf32> {
+  %0 = mx.lookup %t[%i] : vector<32xf32>, vector<16xi8> -> vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// -----
+
+// ARM-LABEL: func @i8_table32
+// ARM-COUNT-2: llvm.call_intrinsic "llvm.aarch64.neon.tbl2.v16i8"
+// X86-LABEL: func @i8_table32
+// X86-NOT: llvm.call_intrinsic
+func.func @i8_table32(%t: vector<32xi8>, %i: vector<32xi8>) -> vector<32xi8> {
+  %0 = mx.lookup %t[%i] : vector<32xi8>, vector<32xi8> -> vector<32xi8>
+  return %0 : vector<32xi8>
+}
