@@ -40,6 +40,19 @@ Value emitSharedExponent(OpBuilder &b, Location loc, Value amaxBits,
 /// The E8M0 scale byte (i8-like): `se + 127`, or 0xFF when amax is Inf/NaN.
 Value emitScaleByte(OpBuilder &b, Location loc, Value amaxBits, Value se);
 
+/// A power of two 2^n as two normal f32-like factors, so that
+/// `x * low * high` rounds once and 2^-127 never appears as a subnormal
+/// operand. `low` is NaN for a NaN scale, which makes every product NaN.
+struct Pow2Factors {
+  Value low, high;
+};
+
+/// Factors of 2^-se, the inverse of a block scale (se i32-like).
+Pow2Factors emitInverseScaleFactors(OpBuilder &b, Location loc, Value se);
+
+/// Factors of the value of an E8M0 scale byte (i8-like); NaN for 0xFF.
+Pow2Factors emitScaleFactors(OpBuilder &b, Location loc, Value scaleByte);
+
 /// The element code (i8-like, OCP bit pattern in the low bits) of f32-like
 /// `x` in a block with shared exponent `se` (i32-like): RNE of x / 2^se onto
 /// the element grid, subnormals kept, saturated, -0 kept. With
@@ -48,6 +61,12 @@ Value emitScaleByte(OpBuilder &b, Location loc, Value amaxBits, Value se);
 /// (see emitMaskNaNBlock).
 Value emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
                         Format format, bool flushSubnormals);
+
+/// The same with the factors of 2^-se precomputed (shaped like `x`), so that
+/// a vector lowering can compute them once per block on scalars.
+Value emitEncodeElement(OpBuilder &b, Location loc, Value x,
+                        Pow2Factors inverseScale, Format format,
+                        bool flushSubnormals);
 
 /// Codes of a NaN block (amax Inf/NaN) are 0; other codes pass through.
 Value emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes,
@@ -62,6 +81,10 @@ Value emitDecodeElement(OpBuilder &b, Location loc, Value code,
 /// `scaleByte` (i8-like) is 0xFF. Exact whenever the result is representable.
 Value emitApplyScale(OpBuilder &b, Location loc, Value value,
                      Value scaleByte);
+
+/// The same with precomputed factors (shaped like `value`).
+Value emitApplyScale(OpBuilder &b, Location loc, Value value,
+                     Pow2Factors scale);
 
 /// Builds an i32-like/f32-like/i8-like constant shaped like `like`.
 Value emitSplat(OpBuilder &b, Location loc, Type like, int64_t value);

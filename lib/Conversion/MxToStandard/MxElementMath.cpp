@@ -99,12 +99,13 @@ struct Emitter {
   Value toFloat(Value x) { return arith::BitcastOp::create(b, loc, f32, x); }
   /// 2^e as f32 for i32-like e in [-126, 127].
   Value pow2(Value e) { return toFloat(shl(add(e, c(127)), c(23))); }
-  /// x * 2^n for i32-like n in [-127, 127] (or more), with one rounding: the
-  /// factor is split in two normal halves so that 2^-127 never appears as a
-  /// subnormal operand.
-  Value scaleByPow2(Value x, Value n) {
+  /// 2^n as two normal factors, for i32-like n in [-127, 128].
+  Pow2Factors pow2Factors(Value n) {
     Value half = shrs(n, c(1));
-    return mulf(mulf(x, pow2(half)), pow2(sub(n, half)));
+    return {pow2(half), pow2(sub(n, half))};
+  }
+  Value scale(Value x, Pow2Factors factors) {
+    return mulf(mulf(x, factors.low), factors.high);
   }
 };
 } // namespace
@@ -195,8 +196,30 @@ static int64_t getMaxCode(Format format) {
   llvm_unreachable("unknown MX format");
 }
 
+Pow2Factors mx::emitInverseScaleFactors(OpBuilder &b, Location loc,
+                                        Value se) {
+  Emitter e(b, loc, se.getType());
+  return e.pow2Factors(e.sub(e.c(0), se));
+}
+
+Pow2Factors mx::emitScaleFactors(OpBuilder &b, Location loc, Value scaleByte) {
+  Emitter e(b, loc, scaleByte.getType());
+  Value byte = arith::ExtUIOp::create(b, loc, e.i32, scaleByte);
+  Pow2Factors factors = e.pow2Factors(e.sub(byte, e.c(127)));
+  Value isNaN = e.cmp(arith::CmpIPredicate::eq, byte, e.c(0xFF));
+  factors.low = e.select(isNaN, e.cf(NAN), factors.low);
+  return factors;
+}
+
 Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
                             Format format, bool flushSubnormals) {
+  return emitEncodeElement(b, loc, x, emitInverseScaleFactors(b, loc, se),
+                           format, flushSubnormals);
+}
+
+Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x,
+                            Pow2Factors inverseScale, Format format,
+                            bool flushSubnormals) {
   const FormatInfo &info = getFormatInfo(format);
   Emitter e(b, loc, x.getType());
   Value bits = e.toBits(x);
@@ -205,7 +228,7 @@ Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
     magnitude = emitFlushSubnormalBits(b, loc, magnitude);
   // y = |x| / 2^se. Exact whenever y is a normal f32; smaller results lie far
   // below half the smallest element subnormal and encode as zero anyway.
-  Value y = e.scaleByPow2(e.toFloat(magnitude), e.sub(e.c(0), se));
+  Value y = e.scale(e.toFloat(magnitude), inverseScale);
 
   if (format == Format::int8) {
     // k = RNE(64 y) clamped to 127; negative values in two's complement.
@@ -282,9 +305,11 @@ Value mx::emitDecodeElement(OpBuilder &b, Location loc, Value code,
 
 Value mx::emitApplyScale(OpBuilder &b, Location loc, Value value,
                          Value scaleByte) {
-  Emitter e(b, loc, value.getType());
-  Value byte = arith::ExtUIOp::create(b, loc, e.i32, scaleByte);
-  Value scaled = e.scaleByPow2(value, e.sub(byte, e.c(127)));
-  Value isNaN = e.cmp(arith::CmpIPredicate::eq, byte, e.c(0xFF));
-  return arith::SelectOp::create(b, loc, isNaN, e.cf(NAN), scaled);
+  return emitApplyScale(b, loc, value, emitScaleFactors(b, loc, scaleByte));
+}
+
+Value mx::emitApplyScale(OpBuilder &b, Location loc, Value value,
+                         Pow2Factors scale) {
+  // A NaN factor (scale 0xFF) makes even 0 * scale NaN.
+  return Emitter(b, loc, value.getType()).scale(value, scale);
 }

@@ -405,10 +405,10 @@ struct QuantizeLowering {
     return flush ? emitFlushSubnormalBits(b, l, bits) : bits;
   }
 
-  Value encode(OpBuilder &b, Location l, Value values, Value se,
-               Value amax) const {
-    Value codes =
-        emitEncodeElement(b, l, toF32(b, l, values), se, format, flush);
+  Value encode(OpBuilder &b, Location l, Value values,
+               Pow2Factors inverseScale, Value amax) const {
+    Value codes = emitEncodeElement(b, l, toF32(b, l, values), inverseScale,
+                                    format, flush);
     return emitMaskNaNBlock(b, l, codes, amax);
   }
 
@@ -428,8 +428,12 @@ struct QuantizeLowering {
         b, l, vector::CombiningKind::MAXUI, magnitude(b, l, values));
     Value se = emitSharedExponent(b, l, amax, format, rule);
     Value scale = scaleFromByte(b, l, emitScaleByte(b, l, amax, se));
-    Value codes = encode(b, l, values, broadcast(b, l, se, block),
-                         broadcast(b, l, amax, block));
+    // Per-block quantities are computed on scalars and broadcast once.
+    Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se);
+    inverseScale = {broadcast(b, l, inverseScale.low, block),
+                    broadcast(b, l, inverseScale.high, block)};
+    Value codes =
+        encode(b, l, values, inverseScale, broadcast(b, l, amax, block));
     Value bytes = packCodes(b, l, codes, format);
     return {write(b, l, bytes, acc[0], {o, mulIndex(b, l, k, packedBlock)},
                   true),
@@ -455,6 +459,7 @@ struct QuantizeLowering {
     Value se = emitSharedExponent(b, l, amax, format, rule);
     Value scales = write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)),
                          acc[1], {o, k, i}, false);
+    Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se);
     Value firstByte = mulIndex(b, l, k, packedBlock);
     Value elements = loop(
         b, l, block / packing.codes, 1, acc[0],
@@ -464,7 +469,8 @@ struct QuantizeLowering {
           Value base = mulIndex(b, l, g, packing.codes);
           for (int64_t j = 0; j < packing.codes; ++j)
             codes.push_back(
-                encode(b, l, row(b, l, addIndex(b, l, base, j)), se, amax));
+                encode(b, l, row(b, l, addIndex(b, l, base, j)),
+                       inverseScale, amax));
           SmallVector<Value> rows = packRows(b, l, codes);
           Value result = dest[0];
           Value byteBase = arith::AddIOp::create(
@@ -567,9 +573,9 @@ struct DequantizeLowering {
         elements(elements), scales(scales) {}
 
   /// Decoded, scaled values of `codes` in the result element type.
-  Value values(OpBuilder &b, Location l, Value codes, Value scaleBytes) const {
+  Value values(OpBuilder &b, Location l, Value codes, Pow2Factors scale) const {
     Value decoded = decodeCodes(b, l, codes, format, target);
-    Value scaled = emitApplyScale(b, l, decoded, scaleBytes);
+    Value scaled = emitApplyScale(b, l, decoded, scale);
     if (resultElement.isF32())
       return scaled;
     return arith::TruncFOp::create(
@@ -587,15 +593,18 @@ struct DequantizeLowering {
     Value bytes = read(b, l, elements, {o, mulIndex(b, l, k, packedBlock)},
                        packedBlock, true);
     Value codes = unpackCodes(b, l, bytes, format);
-    Value scale =
-        scaleBytes(b, l, tensor::ExtractOp::create(b, l, scales, {o, k}));
-    Value result = values(b, l, codes, broadcast(b, l, scale, block));
+    Pow2Factors scale = emitScaleFactors(
+        b, l, scaleBytes(b, l, tensor::ExtractOp::create(b, l, scales, {o, k})));
+    scale = {broadcast(b, l, scale.low, block),
+             broadcast(b, l, scale.high, block)};
+    Value result = values(b, l, codes, scale);
     return write(b, l, result, dest, {o, mulIndex(b, l, k, block)}, true);
   }
 
   Value stridedBlocks(OpBuilder &b, Location l, Value o, Value k, Value i,
                       Value dest) const {
-    Value scale = scaleBytes(b, l, read(b, l, scales, {o, k, i}, kLanes, false));
+    Pow2Factors scale = emitScaleFactors(
+        b, l, scaleBytes(b, l, read(b, l, scales, {o, k, i}, kLanes, false)));
     Value firstByte = mulIndex(b, l, k, packedBlock);
     Value firstRow = mulIndex(b, l, k, block);
     return loop(
