@@ -22,7 +22,7 @@ config.test_exec_root = os.path.join(config.mx_obj_root, "test")
 
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 llvm_config.use_default_substitutions()
-llvm_config.with_environment("PATH", config.mx_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.mx_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # mx-opt --verify-roundtrip everywhere when MX_OPT_VERIFY_ROUNDTRIP is set.
@@ -53,6 +53,9 @@ config.substitutions.append(
                   "libmlir_c_runner_utils" + config.shlibext)))
 clang = os.path.join(config.llvm_tools_dir, "clang")
 config.substitutions.append(("%host_cc", clang + " -O2 -fuse-ld=lld"))
+config.substitutions.append(
+    ("%host_cxx", clang + "++ -O2 -fuse-ld=lld -std=c++17"))
+config.substitutions.append(("%mx_src_root", config.mx_src_root))
 
 # Registered LLVM targets.
 for target in config.targets_to_build.split():
@@ -113,4 +116,6 @@ def qemu_aarch64_works():
 if qemu_aarch64_works():
     config.available_features.add("qemu-aarch64")
 config.substitutions.append(("%aarch64_cc", aarch64_cc))
+config.substitutions.append(
+    ("%aarch64_cxx", aarch64_cc.replace(clang, clang + "++", 1) + " -std=c++17"))
 config.substitutions.append(("%qemu_aarch64", qemu_cmd))

@@ -106,6 +106,7 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createMxLegalizeBF16MemoryPass());
   pm.addPass(createCanonicalizerPass());
 }
 

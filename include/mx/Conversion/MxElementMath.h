@@ -42,13 +42,15 @@ Value emitScaleByte(OpBuilder &b, Location loc, Value amaxBits, Value se);
 
 /// A power of two 2^n as two normal f32-like factors, so that
 /// `x * low * high` rounds once and 2^-127 never appears as a subnormal
-/// operand. `low` is NaN for a NaN scale, which makes every product NaN.
+/// operand. `low` is NaN for a NaN scale, which makes every product NaN;
+/// `high` is null when `low` alone is exact.
 struct Pow2Factors {
   Value low, high;
 };
 
-/// Factors of 2^-se, the inverse of a block scale (se i32-like).
-Pow2Factors emitInverseScaleFactors(OpBuilder &b, Location loc, Value se);
+/// Factors of 2^-se, the inverse of a block scale (se i32-like) of `format`.
+Pow2Factors emitInverseScaleFactors(OpBuilder &b, Location loc, Value se,
+                                    Format format);
 
 /// Factors of the value of an E8M0 scale byte (i8-like); NaN for 0xFF.
 Pow2Factors emitScaleFactors(OpBuilder &b, Location loc, Value scaleByte);

@@ -104,4 +104,26 @@ def MxLowerLookupPass : Pass<"mx-lower-lookup"> {
   ];
 }
 
+def MxLegalizeBF16MemoryPass : Pass<"mx-legalize-bf16-memory"> {
+  let summary = "masked loads and stores of bf16 vectors as i16 ones";
+  let description = [{
+    Runs on the LLVM dialect. A target without bf16 vector registers
+    (baseline x86-64, for example) legalizes a masked load or store of
+    `vector<N x bf16>` element by element through f32 and soft-float calls
+    (`__truncsfbf2`). Pointers are opaque, so the same access as
+    `vector<N x i16>` plus a bitcast is equivalent and needs no library.
+
+    ```mlir
+    %v = llvm.intr.masked.load %p, %m, %pass {alignment = 2 : i32}
+           : (!llvm.ptr, vector<16xi1>, vector<16xbf16>) -> vector<16xbf16>
+    // becomes
+    %pi = llvm.bitcast %pass : vector<16xbf16> to vector<16xi16>
+    %vi = llvm.intr.masked.load %p, %m, %pi {alignment = 2 : i32}
+           : (!llvm.ptr, vector<16xi1>, vector<16xi16>) -> vector<16xi16>
+    %v = llvm.bitcast %vi : vector<16xi16> to vector<16xbf16>
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MX_CONVERSION_PASSES_TD

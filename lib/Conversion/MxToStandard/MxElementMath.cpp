@@ -105,7 +105,8 @@ struct Emitter {
     return {pow2(half), pow2(sub(n, half))};
   }
   Value scale(Value x, Pow2Factors factors) {
-    return mulf(mulf(x, factors.low), factors.high);
+    Value product = mulf(x, factors.low);
+    return factors.high ? mulf(product, factors.high) : product;
   }
 };
 } // namespace
@@ -196,10 +197,15 @@ static int64_t getMaxCode(Format format) {
   llvm_unreachable("unknown MX format");
 }
 
-Pow2Factors mx::emitInverseScaleFactors(OpBuilder &b, Location loc,
-                                        Value se) {
+Pow2Factors mx::emitInverseScaleFactors(OpBuilder &b, Location loc, Value se,
+                                        Format format) {
   Emitter e(b, loc, se.getType());
-  return e.pow2Factors(e.sub(e.c(0), se));
+  Value n = e.sub(e.c(0), se);
+  // se <= 127 - emax: with emax >= 1, 2^-se is a normal f32 and one factor
+  // suffices. Only INT8 (emax 0) reaches se = 127.
+  if (getFormatInfo(format).emax >= 1)
+    return {e.pow2(n), Value()};
+  return e.pow2Factors(n);
 }
 
 Pow2Factors mx::emitScaleFactors(OpBuilder &b, Location loc, Value scaleByte) {
@@ -213,8 +219,9 @@ Pow2Factors mx::emitScaleFactors(OpBuilder &b, Location loc, Value scaleByte) {
 
 Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
                             Format format, bool flushSubnormals) {
-  return emitEncodeElement(b, loc, x, emitInverseScaleFactors(b, loc, se),
-                           format, flushSubnormals);
+  return emitEncodeElement(b, loc, x,
+                           emitInverseScaleFactors(b, loc, se, format), format,
+                           flushSubnormals);
 }
 
 Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x,
@@ -230,11 +237,17 @@ Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x,
   // below half the smallest element subnormal and encode as zero anyway.
   Value y = e.scale(e.toFloat(magnitude), inverseScale);
 
+  // RNE to an integer with the magic add: for 0 <= v < 2^22 the f32 sum
+  // v + 2^23 rounds (to nearest even) at the units, so its low mantissa bits
+  // are RNE(v). One add and one subtract instead of round + convert.
+  auto roundToInt = [&](Value v) {
+    Value sum = arith::AddFOp::create(b, loc, v, e.cf(0x1p23f));
+    return e.sub(e.toBits(sum), e.c(0x4B000000));
+  };
+
   if (format == Format::int8) {
     // k = RNE(64 y) clamped to 127; negative values in two's complement.
-    Value k = arith::FPToSIOp::create(
-        b, loc, e.i32, math::RoundEvenOp::create(b, loc, e.mulf(y, e.cf(64))));
-    k = e.mins(k, e.c(127));
+    Value k = e.mins(roundToInt(e.mulf(y, e.cf(64))), e.c(127));
     Value negative = e.cmp(arith::CmpIPredicate::slt, bits, e.c(0));
     k = e.select(negative, e.sub(e.c(0), k), k);
     return arith::TruncIOp::create(b, loc, e.i8, k);
@@ -246,13 +259,16 @@ Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x,
   // for a normal m in [2^mbits, 2^(mbits+1)) that is exponent field
   // k - emin + 1 = k + bias and mantissa m - 2^mbits; a carry to
   // m = 2^(mbits+1) lands on the next binade's code by the same formula.
+  // Everything stays in place in the f32 exponent field: kField is
+  // (k + 127) << 23 and 2^(mbits - k) has the bits (254 + mbits) << 23 minus
+  // kField.
   int64_t mbits = info.mantissaBits;
-  Value k = e.maxs(e.sub(e.shru(e.toBits(y), e.c(23)), e.c(127)),
-                   e.c(info.emin));
-  Value m = math::RoundEvenOp::create(
-      b, loc, e.mulf(y, e.pow2(e.sub(e.c(mbits), k))));
-  Value code = e.add(e.shl(e.sub(k, e.c(info.emin)), e.c(mbits)),
-                     arith::FPToUIOp::create(b, loc, e.i32, m));
+  Value kField = e.maxs(e.bitAnd(e.toBits(y), e.c(0x7F800000)),
+                        e.c(int64_t(info.emin + 127) << 23));
+  Value quantumInverse = e.toFloat(e.sub(e.c((254 + mbits) << 23), kField));
+  Value m = roundToInt(e.mulf(y, quantumInverse));
+  Value code = e.add(m, e.sub(e.shru(kField, e.c(23 - mbits)),
+                              e.c((127 + info.emin) << mbits)));
   code = e.minu(code, e.c(getMaxCode(format)));
   Value sign = e.shru(e.bitAnd(bits, e.c(0x80000000)), e.c(32 - info.bits));
   return arith::TruncIOp::create(b, loc, e.i8, e.bitOr(code, sign));

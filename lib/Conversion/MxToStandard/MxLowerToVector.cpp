@@ -429,9 +429,10 @@ struct QuantizeLowering {
     Value se = emitSharedExponent(b, l, amax, format, rule);
     Value scale = scaleFromByte(b, l, emitScaleByte(b, l, amax, se));
     // Per-block quantities are computed on scalars and broadcast once.
-    Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se);
-    inverseScale = {broadcast(b, l, inverseScale.low, block),
-                    broadcast(b, l, inverseScale.high, block)};
+    Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se, format);
+    inverseScale.low = broadcast(b, l, inverseScale.low, block);
+    if (inverseScale.high)
+      inverseScale.high = broadcast(b, l, inverseScale.high, block);
     Value codes =
         encode(b, l, values, inverseScale, broadcast(b, l, amax, block));
     Value bytes = packCodes(b, l, codes, format);
@@ -459,7 +460,7 @@ struct QuantizeLowering {
     Value se = emitSharedExponent(b, l, amax, format, rule);
     Value scales = write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)),
                          acc[1], {o, k, i}, false);
-    Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se);
+    Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se, format);
     Value firstByte = mulIndex(b, l, k, packedBlock);
     Value elements = loop(
         b, l, block / packing.codes, 1, acc[0],

@@ -35,10 +35,11 @@ func.func @dequantize_fp6(%e: memref<64x768xi8>, %s: memref<64x32xf8E8M0FNU>, %y
   return
 }
 
-// Quantize: amax, scale and RNE are vector integer/rounding ops.
+// Quantize: amax, scale, RNE (a magic-number add) and saturation (an
+// unsigned min on codes) are all zmm integer/float ops.
 // CHECK-LABEL: quantize_fp8:
 // CHECK-NOT: call
-// CHECK: vrndscaleps {{.*}}%zmm
+// CHECK: vpminud {{.*}}%zmm
 // CHECK-NOT: call
 // CHECK: retq
 func.func @quantize_fp8(%x: memref<64x1024xf32>, %e: memref<64x1024xi8>, %s: memref<64x32xf8E8M0FNU>) {
