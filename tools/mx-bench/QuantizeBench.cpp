@@ -74,23 +74,23 @@ constexpr size_t kMaxBytes = size_t(1) << 30;
 struct Kernels {
   const char *format;
   int64_t packedCols;
-  QuantizeFn quantize[2];   // host, generic
+  QuantizeFn quantize[2]; // host, generic
   DequantizeFn dequantize[2];
 };
 
 #define MX_KERNELS(FORMAT, PACKED)                                             \
   Kernels {                                                                    \
-    #FORMAT, PACKED,                                                           \
+#FORMAT, PACKED,                                                           \
         {_mlir_ciface_quantize_##FORMAT##_host,                                \
-         _mlir_ciface_quantize_##FORMAT##_generic},                            \
+         _mlir_ciface_quantize_##FORMAT##_generic },                           \
     {                                                                          \
       _mlir_ciface_dequantize_##FORMAT##_host,                                 \
           _mlir_ciface_dequantize_##FORMAT##_generic                           \
     }                                                                          \
   }
-const Kernels kKernels[] = {
-    MX_KERNELS(e4m3, 4096), MX_KERNELS(e5m2, 4096), MX_KERNELS(e2m3, 3072),
-    MX_KERNELS(e3m2, 3072), MX_KERNELS(e2m1, 2048), MX_KERNELS(int8, 4096)};
+const Kernels kKernels[] = {MX_KERNELS(e4m3, 4096), MX_KERNELS(e5m2, 4096),
+                            MX_KERNELS(e2m3, 3072), MX_KERNELS(e3m2, 3072),
+                            MX_KERNELS(e2m1, 2048), MX_KERNELS(int8, 4096)};
 
 void *allocateTouched(size_t bytes) {
   void *memory = std::aligned_alloc(64, bytes);
@@ -189,8 +189,8 @@ void quantizeBench(benchmark::State &state, const Kernels *kernels,
   int64_t packedChunk = kRows * kernels->packedCols;
   runChunks(state, bytes, threads, [&](int64_t c) {
     MemRef2D x = view(buffers.input + c * kChunkFloats, kRows, kCols);
-    MemRef2D e = view(buffers.elements + c * packedChunk, kRows,
-                      kernels->packedCols);
+    MemRef2D e =
+        view(buffers.elements + c * packedChunk, kRows, kernels->packedCols);
     MemRef2D s = view(buffers.scales + c * kRows * kBlocks, kRows, kBlocks);
     kernels->quantize[target](&x, &e, &s);
   });
@@ -204,8 +204,8 @@ void dequantizeBench(benchmark::State &state, const Kernels *kernels,
   int64_t packedChunk = kRows * kernels->packedCols;
   auto chunk = [&](int64_t c, bool quantize) {
     MemRef2D x = view(buffers.input + c * kChunkFloats, kRows, kCols);
-    MemRef2D e = view(buffers.elements + c * packedChunk, kRows,
-                      kernels->packedCols);
+    MemRef2D e =
+        view(buffers.elements + c * packedChunk, kRows, kernels->packedCols);
     MemRef2D s = view(buffers.scales + c * kRows * kBlocks, kRows, kBlocks);
     MemRef2D y = view(buffers.output + c * kChunkFloats, kRows, kCols);
     if (quantize)
@@ -223,21 +223,21 @@ void dequantizeBench(benchmark::State &state, const Kernels *kernels,
 int registerBenchmarks() {
   for (const Kernels &kernels : kKernels) {
     for (int target : {0, 1}) {
-      std::string suffix = std::string(kernels.format) +
-                           (target == 0 ? "" : "/generic");
-      auto *q = benchmark::RegisterBenchmark(
-          ("BM_Quantize/" + suffix).c_str(), quantizeBench, &kernels, target);
-      auto *d = benchmark::RegisterBenchmark(
-          ("BM_Dequantize/" + suffix).c_str(), dequantizeBench, &kernels,
-          target);
+      std::string suffix =
+          std::string(kernels.format) + (target == 0 ? "" : "/generic");
+      auto *q = benchmark::RegisterBenchmark(("BM_Quantize/" + suffix).c_str(),
+                                             quantizeBench, &kernels, target);
+      auto *d =
+          benchmark::RegisterBenchmark(("BM_Dequantize/" + suffix).c_str(),
+                                       dequantizeBench, &kernels, target);
       for (benchmark::internal::Benchmark *b : {q, d}) {
         b->ArgNames({"bytes", "threads"})->UseRealTime();
         if (target == 1) {
           b->Args({64 << 20, 1});
           continue;
         }
-        for (int64_t bytes : {int64_t(1) << 20, int64_t(64) << 20,
-                              int64_t(1) << 30})
+        for (int64_t bytes :
+             {int64_t(1) << 20, int64_t(64) << 20, int64_t(1) << 30})
           for (int64_t threads : {1, 2})
             b->Args({bytes, threads});
       }

@@ -77,7 +77,8 @@ struct LookupToX86 : OpRewritePattern<LookupOp> {
       auto type = cast<VectorType>(v.getType());
       if (type.getElementType().isF32())
         return v;
-      return arith::BitcastOp::create(rewriter, loc, type.clone(rewriter.getF32Type()), v);
+      return arith::BitcastOp::create(rewriter, loc,
+                                      type.clone(rewriter.getF32Type()), v);
     };
     Value tableF32 = asF32(op.getTable());
     SmallVector<Value> halves;
@@ -97,7 +98,8 @@ struct LookupToX86 : OpRewritePattern<LookupOp> {
                 .getResult(0);
           return LLVM::CallIntrinsicOp::create(
                      rewriter, loc, f32x16,
-                     rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.ps.512"),
+                     rewriter.getStringAttr(
+                         "llvm.x86.avx512.vpermi2var.ps.512"),
                      ValueRange{halves[0], chunk, halves[1]})
               .getResult(0);
         });
@@ -171,8 +173,7 @@ struct LookupToSelects : OpRewritePattern<LookupOp> {
   }
 };
 
-struct MxLowerLookupPass
-    : mx::impl::MxLowerLookupPassBase<MxLowerLookupPass> {
+struct MxLowerLookupPass : mx::impl::MxLowerLookupPassBase<MxLowerLookupPass> {
   using MxLowerLookupPassBase::MxLowerLookupPassBase;
 
   void runOnOperation() override {

@@ -102,10 +102,10 @@ Value reshape(OpBuilder &b, Location loc, Value tensor,
   if (type.getShape() == shape)
     return tensor;
   if (type.getRank() != 1) {
-    ReassociationIndices all = llvm::to_vector(
-        llvm::seq<int64_t>(0, type.getRank()));
-    tensor = tensor::CollapseShapeOp::create(b, loc, tensor,
-                                             ArrayRef<ReassociationIndices>{all});
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+    tensor = tensor::CollapseShapeOp::create(
+        b, loc, tensor, ArrayRef<ReassociationIndices>{all});
   }
   if (shape.size() == 1)
     return tensor;
@@ -141,10 +141,9 @@ Value read(OpBuilder &b, Location loc, Value tensor, ValueRange indices,
            int64_t lanes, bool inBounds) {
   Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
   Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-  return vector::TransferReadOp::create(b, loc,
-                                        VectorType::get({lanes}, element),
-                                        tensor, indices, pad,
-                                        ArrayRef<bool>{inBounds});
+  return vector::TransferReadOp::create(
+      b, loc, VectorType::get({lanes}, element), tensor, indices, pad,
+      ArrayRef<bool>{inBounds});
 }
 
 Value write(OpBuilder &b, Location loc, Value vector, Value tensor,
@@ -167,101 +166,117 @@ Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
   return vector::ShuffleOp::create(b, loc, x, y, mask);
 }
 
+/// Packs planes of codes (plane j holds code j of every packing group, i8)
+/// into planes of storage bytes (plane k holds byte k of every group): the
+/// codes of a group form a little-endian word of 4-bit (FP4) or 6-bit (FP6)
+/// fields. Shared by the contiguous layout (planes are deinterleaved from
+/// one vector) and the strided one (planes are rows).
+SmallVector<Value> packPlanes(OpBuilder &b, Location loc, ArrayRef<Value> codes,
+                              Packing packing) {
+  if (packing.codes == 1)
+    return {codes[0]};
+  auto type = cast<VectorType>(codes[0].getType());
+  Type i32 = type.clone(b.getI32Type());
+  int64_t width = packing.codes == 2 ? 4 : 6;
+  Value word;
+  for (auto [j, code] : llvm::enumerate(codes)) {
+    Value field = arith::ExtUIOp::create(b, loc, i32, code);
+    field = arith::AndIOp::create(b, loc, field,
+                                  emitSplat(b, loc, i32, (1 << width) - 1));
+    field =
+        arith::ShLIOp::create(b, loc, field, emitSplat(b, loc, i32, width * j));
+    word = word ? arith::OrIOp::create(b, loc, word, field).getResult() : field;
+  }
+  SmallVector<Value> bytes;
+  for (int64_t k = 0; k < packing.bytes; ++k) {
+    Value shifted =
+        arith::ShRUIOp::create(b, loc, word, emitSplat(b, loc, i32, 8 * k));
+    bytes.push_back(arith::TruncIOp::create(b, loc, type, shifted));
+  }
+  return bytes;
+}
+
+/// Inverse of packPlanes.
+SmallVector<Value> unpackPlanes(OpBuilder &b, Location loc,
+                                ArrayRef<Value> bytes, Packing packing) {
+  if (packing.codes == 1)
+    return {bytes[0]};
+  auto type = cast<VectorType>(bytes[0].getType());
+  Type i32 = type.clone(b.getI32Type());
+  Value word;
+  for (auto [k, byte] : llvm::enumerate(bytes)) {
+    Value wide = arith::ExtUIOp::create(b, loc, i32, byte);
+    wide = arith::ShLIOp::create(b, loc, wide, emitSplat(b, loc, i32, 8 * k));
+    word = word ? arith::OrIOp::create(b, loc, word, wide).getResult() : wide;
+  }
+  int64_t width = packing.codes == 2 ? 4 : 6;
+  SmallVector<Value> codes;
+  for (int64_t j = 0; j < packing.codes; ++j) {
+    Value code =
+        arith::ShRUIOp::create(b, loc, word, emitSplat(b, loc, i32, width * j));
+    code = arith::AndIOp::create(b, loc, code,
+                                 emitSplat(b, loc, i32, (1 << width) - 1));
+    codes.push_back(arith::TruncIOp::create(b, loc, type, code));
+  }
+  return codes;
+}
+
+/// Splits a vector into `count` planes: plane j holds elements j, j + count,
+/// j + 2 * count, ...
+SmallVector<Value> deinterleavePlanes(OpBuilder &b, Location loc, Value vector,
+                                      int64_t count) {
+  if (count == 1)
+    return {vector};
+  int64_t groups = cast<VectorType>(vector.getType()).getNumElements() / count;
+  SmallVector<Value> planes;
+  for (int64_t j = 0; j < count; ++j) {
+    SmallVector<int64_t> mask;
+    for (int64_t g = 0; g < groups; ++g)
+      mask.push_back(g * count + j);
+    planes.push_back(shuffle(b, loc, vector, vector, mask));
+  }
+  return planes;
+}
+
+/// Inverse of deinterleavePlanes for up to four planes: two concatenations and
+/// one final shuffle.
+Value interleavePlanes(OpBuilder &b, Location loc, ArrayRef<Value> planes) {
+  int64_t count = planes.size();
+  if (count == 1)
+    return planes[0];
+  int64_t groups = cast<VectorType>(planes[0].getType()).getNumElements();
+  auto concat = [&](Value x, Value y) {
+    return shuffle(b, loc, x, y,
+                   llvm::to_vector(llvm::seq<int64_t>(0, 2 * groups)));
+  };
+  // Plane j starts at j * groups in concat(front, back).
+  Value front = count == 2 ? planes[0] : concat(planes[0], planes[1]);
+  Value back = count == 2
+                   ? planes[1]
+                   : concat(planes[2], count == 4 ? planes[3] : planes[2]);
+  SmallVector<int64_t> mask;
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t j = 0; j < count; ++j)
+      mask.push_back(j * groups + g);
+  return shuffle(b, loc, front, back, mask);
+}
+
 /// Packs a vector of codes (i8, along the blocked axis) into storage bytes.
 Value packCodes(OpBuilder &b, Location loc, Value codes, Format format) {
   Packing packing(format);
-  if (packing.codes == 1)
-    return codes;
-  int64_t n = cast<VectorType>(codes.getType()).getNumElements();
-  int64_t groups = n / packing.codes;
-  // part[j] = code j of every group.
-  SmallVector<Value> part;
-  for (int64_t j = 0; j < packing.codes; ++j) {
-    SmallVector<int64_t> mask;
-    for (int64_t g = 0; g < groups; ++g)
-      mask.push_back(g * packing.codes + j);
-    part.push_back(shuffle(b, loc, codes, codes, mask));
-  }
-  Type i32 = VectorType::get({groups}, b.getI32Type());
-  auto bits = [&](Value v, int64_t mask, int64_t shift) -> Value {
-    Value wide = arith::ExtUIOp::create(b, loc, i32, v);
-    wide = arith::AndIOp::create(b, loc, wide, emitSplat(b, loc, i32, mask));
-    return arith::ShLIOp::create(b, loc, wide, emitSplat(b, loc, i32, shift));
-  };
-  Value word = bits(part[0], packing.codes == 2 ? 0xF : 0x3F, 0);
-  for (int64_t j = 1; j < packing.codes; ++j)
-    word = arith::OrIOp::create(b, loc, word,
-                                bits(part[j], packing.codes == 2 ? 0xF : 0x3F,
-                                     packing.codes == 2 ? 4 : 6 * j));
-  Type i8 = VectorType::get({groups}, b.getI8Type());
-  auto byte = [&](int64_t k) -> Value {
-    Value shifted = arith::ShRUIOp::create(b, loc, word,
-                                           emitSplat(b, loc, i32, 8 * k));
-    return arith::TruncIOp::create(b, loc, i8, shifted);
-  };
-  if (packing.bytes == 1)
-    return byte(0);
-  // Interleave the three byte planes: [b0 b1 b2] per group.
-  Value low = shuffle(b, loc, byte(0), byte(1),
-                      llvm::to_vector(llvm::seq<int64_t>(0, 2 * groups)));
-  Value high = shuffle(b, loc, byte(2), byte(2),
-                       llvm::to_vector(llvm::seq<int64_t>(0, 2 * groups)));
-  SmallVector<int64_t> mask;
-  for (int64_t g = 0; g < groups; ++g) {
-    mask.push_back(g);
-    mask.push_back(groups + g);
-    mask.push_back(2 * groups + g);
-  }
-  return shuffle(b, loc, low, high, mask);
+  return interleavePlanes(
+      b, loc,
+      packPlanes(b, loc, deinterleavePlanes(b, loc, codes, packing.codes),
+                 packing));
 }
 
 /// Inverse of packCodes: storage bytes (i8) to codes (i8).
 Value unpackCodes(OpBuilder &b, Location loc, Value bytes, Format format) {
   Packing packing(format);
-  if (packing.codes == 1)
-    return bytes;
-  int64_t groups =
-      cast<VectorType>(bytes.getType()).getNumElements() / packing.bytes;
-  Type i32 = VectorType::get({groups}, b.getI32Type());
-  Type i8 = VectorType::get({groups}, b.getI8Type());
-  // word = little-endian bytes of each group.
-  Value word;
-  for (int64_t k = 0; k < packing.bytes; ++k) {
-    SmallVector<int64_t> mask;
-    for (int64_t g = 0; g < groups; ++g)
-      mask.push_back(g * packing.bytes + k);
-    Value plane = arith::ExtUIOp::create(
-        b, loc, i32, shuffle(b, loc, bytes, bytes, mask));
-    plane = arith::ShLIOp::create(b, loc, plane,
-                                  emitSplat(b, loc, i32, 8 * k));
-    word = word ? arith::OrIOp::create(b, loc, word, plane).getResult()
-                : plane;
-  }
-  int64_t width = packing.codes == 2 ? 4 : 6;
-  SmallVector<Value> part;
-  for (int64_t j = 0; j < packing.codes; ++j) {
-    Value code = arith::ShRUIOp::create(b, loc, word,
-                                        emitSplat(b, loc, i32, width * j));
-    code = arith::AndIOp::create(b, loc, code,
-                                 emitSplat(b, loc, i32, (1 << width) - 1));
-    part.push_back(arith::TruncIOp::create(b, loc, i8, code));
-  }
-  // Interleave: code j of group g goes to g * codes + j.
-  auto interleave = [&](Value x, Value y, int64_t n) {
-    SmallVector<int64_t> mask;
-    for (int64_t g = 0; g < n; ++g) {
-      mask.push_back(g);
-      mask.push_back(n + g);
-    }
-    return shuffle(b, loc, x, y, mask);
-  };
-  if (packing.codes == 2)
-    return interleave(part[0], part[1], groups);
-  // Four codes: (c0 c2)(c1 c3) interleaved gives c0 c1 c2 c3 per group once
-  // each pair is itself interleaved by group.
-  Value even = interleave(part[0], part[2], groups);
-  Value odd = interleave(part[1], part[3], groups);
-  return interleave(even, odd, 2 * groups);
+  return interleavePlanes(
+      b, loc,
+      unpackPlanes(b, loc, deinterleavePlanes(b, loc, bytes, packing.bytes),
+                   packing));
 }
 
 /// The 2^k-scaled values of every code magnitude of `format`, as f32.
@@ -275,23 +290,23 @@ SmallVector<float> magnitudeTable(OpBuilder &b, Location loc, Format format,
     int64_t mantissa = code & ((1 << info.mantissaBits) - 1);
     double significand =
         exponent == 0 ? mantissa : mantissa + (1 << info.mantissaBits);
-    table.push_back(static_cast<float>(std::ldexp(
-        significand,
-        std::max<int64_t>(exponent, 1) - bias - info.mantissaBits)));
+    table.push_back(static_cast<float>(
+        std::ldexp(significand,
+                   std::max<int64_t>(exponent, 1) - bias - info.mantissaBits)));
   }
   return table;
 }
 
 Value f32Constant(OpBuilder &b, Location loc, ArrayRef<float> values) {
-  auto type = VectorType::get({static_cast<int64_t>(values.size())},
-                              b.getF32Type());
+  auto type =
+      VectorType::get({static_cast<int64_t>(values.size())}, b.getF32Type());
   return arith::ConstantOp::create(b, loc,
                                    DenseElementsAttr::get(type, values));
 }
 
 Value i8Constant(OpBuilder &b, Location loc, ArrayRef<int8_t> values) {
-  auto type = VectorType::get({static_cast<int64_t>(values.size())},
-                              b.getI8Type());
+  auto type =
+      VectorType::get({static_cast<int64_t>(values.size())}, b.getI8Type());
   return arith::ConstantOp::create(b, loc,
                                    DenseElementsAttr::get(type, values));
 }
@@ -301,8 +316,8 @@ Value applySign(OpBuilder &b, Location loc, Value magnitude, Value codes,
                 unsigned bits) {
   Type i32 = cast<VectorType>(magnitude.getType()).clone(b.getI32Type());
   Value c = arith::ExtUIOp::create(b, loc, i32, codes);
-  Value sign = arith::ShRUIOp::create(b, loc, c,
-                                      emitSplat(b, loc, i32, bits - 1));
+  Value sign =
+      arith::ShRUIOp::create(b, loc, c, emitSplat(b, loc, i32, bits - 1));
   sign = arith::ShLIOp::create(b, loc, sign, emitSplat(b, loc, i32, 31));
   Value result = arith::OrIOp::create(
       b, loc, arith::BitcastOp::create(b, loc, i32, magnitude), sign);
@@ -318,9 +333,9 @@ Value decodeX86(OpBuilder &b, Location loc, Value codes, Format format) {
   SmallVector<float> table = magnitudeTable(b, loc, format, entries);
   table.resize(std::max<int64_t>(entries, kLanes), 0.0f);
   auto i32 = type.clone(b.getI32Type());
-  Value index = arith::AndIOp::create(b, loc,
-                                      arith::ExtUIOp::create(b, loc, i32, codes),
-                                      emitSplat(b, loc, i32, entries - 1));
+  Value index =
+      arith::AndIOp::create(b, loc, arith::ExtUIOp::create(b, loc, i32, codes),
+                            emitSplat(b, loc, i32, entries - 1));
   Value magnitude = LookupOp::create(b, loc, type.clone(b.getF32Type()),
                                      f32Constant(b, loc, table), index);
   return applySign(b, loc, magnitude, codes, info.bits);
@@ -424,8 +439,8 @@ struct QuantizeLowering {
   Value input;
 
   QuantizeLowering(QuantizeOp op, Value input)
-      : format(op.getResult().getType().getFormat()),
-        rule(op.getScaleRule()), flush(op.getFlushSubnormals()),
+      : format(op.getResult().getType().getFormat()), rule(op.getScaleRule()),
+        flush(op.getFlushSubnormals()),
         block(op.getResult().getType().getBlockSize()), packing(format),
         packedBlock(block / packing.codes * packing.bytes), input(input) {}
 
@@ -434,8 +449,8 @@ struct QuantizeLowering {
     return flush ? emitFlushSubnormalBits(b, l, bits) : bits;
   }
 
-  Value encode(OpBuilder &b, Location l, Value values,
-               Pow2Factors inverseScale, Value amax) const {
+  Value encode(OpBuilder &b, Location l, Value values, Pow2Factors inverseScale,
+               Value amax) const {
     Value codes = emitEncodeElement(b, l, toF32(b, l, values), inverseScale,
                                     format, flush);
     return emitMaskNaNBlock(b, l, codes, amax);
@@ -449,12 +464,12 @@ struct QuantizeLowering {
   }
 
   /// Block k of row o, contiguous: one vector<block>.
-  SmallVector<Value> contiguousBlock(OpBuilder &b, Location l, Value o,
-                                     Value k, ValueRange acc) const {
+  SmallVector<Value> contiguousBlock(OpBuilder &b, Location l, Value o, Value k,
+                                     ValueRange acc) const {
     Value values =
         read(b, l, input, {o, mulIndex(b, l, k, block)}, block, true);
-    Value amax = vector::ReductionOp::create(
-        b, l, vector::CombiningKind::MAXUI, magnitude(b, l, values));
+    Value amax = vector::ReductionOp::create(b, l, vector::CombiningKind::MAXUI,
+                                             magnitude(b, l, values));
     Value se = emitSharedExponent(b, l, amax, format, rule);
     Value scale = scaleFromByte(b, l, emitScaleByte(b, l, amax, se));
     // Per-block quantities are computed on scalars and broadcast once.
@@ -465,17 +480,17 @@ struct QuantizeLowering {
     Value codes =
         encode(b, l, values, inverseScale, broadcast(b, l, amax, block));
     Value bytes = packCodes(b, l, codes, format);
-    return {write(b, l, bytes, acc[0], {o, mulIndex(b, l, k, packedBlock)},
-                  true),
-            tensor::InsertOp::create(b, l, scale, acc[1], {o, k})};
+    return {
+        write(b, l, bytes, acc[0], {o, mulIndex(b, l, k, packedBlock)}, true),
+        tensor::InsertOp::create(b, l, scale, acc[1], {o, k})};
   }
 
   /// kLanes contiguous blocks starting at block k: amax of all of them comes
   /// from one transposing reduction, and the scales, their factors and the
   /// NaN flags are computed once for the group on vector<kLanes> before each
   /// block is encoded with its lane broadcast.
-  SmallVector<Value> contiguousGroup(OpBuilder &b, Location l, Value o,
-                                     Value k, ValueRange acc) const {
+  SmallVector<Value> contiguousGroup(OpBuilder &b, Location l, Value o, Value k,
+                                     ValueRange acc) const {
     auto blockStart = [&](int64_t j) {
       return mulIndex(b, l, addIndex(b, l, k, j), block);
     };
@@ -492,8 +507,9 @@ struct QuantizeLowering {
     }
     Value amax = transposeMaxUI(b, l, partial);
     Value se = emitSharedExponent(b, l, amax, format, rule);
-    Value scales = write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)),
-                         acc[1], {o, k}, true);
+    Value scales =
+        write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)), acc[1],
+              {o, k}, true);
     Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se, format);
     Value elements = acc[0];
     for (int64_t j = 0; j < kLanes; ++j) {
@@ -502,11 +518,11 @@ struct QuantizeLowering {
       if (inverseScale.high)
         factors.high = broadcastLane(b, l, inverseScale.high, j, block);
       Value values = read(b, l, input, {o, blockStart(j)}, block, true);
-      Value codes = encode(b, l, values, factors,
-                           broadcastLane(b, l, amax, j, block));
-      elements = write(b, l, packCodes(b, l, codes, format), elements,
-                       {o, mulIndex(b, l, addIndex(b, l, k, j), packedBlock)},
-                       true);
+      Value codes =
+          encode(b, l, values, factors, broadcastLane(b, l, amax, j, block));
+      elements =
+          write(b, l, packCodes(b, l, codes, format), elements,
+                {o, mulIndex(b, l, addIndex(b, l, k, j), packedBlock)}, true);
     }
     return {elements, scales};
   }
@@ -528,8 +544,9 @@ struct QuantizeLowering {
                             arith::MaxUIOp::create(b, l, max[0], bits)};
                       })[0];
     Value se = emitSharedExponent(b, l, amax, format, rule);
-    Value scales = write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)),
-                         acc[1], {o, k, i}, false);
+    Value scales =
+        write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)), acc[1],
+              {o, k, i}, false);
     Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se, format);
     Value firstByte = mulIndex(b, l, k, packedBlock);
     Value elements = loop(
@@ -539,10 +556,9 @@ struct QuantizeLowering {
           SmallVector<Value> codes;
           Value base = mulIndex(b, l, g, packing.codes);
           for (int64_t j = 0; j < packing.codes; ++j)
-            codes.push_back(
-                encode(b, l, row(b, l, addIndex(b, l, base, j)),
-                       inverseScale, amax));
-          SmallVector<Value> rows = packRows(b, l, codes);
+            codes.push_back(encode(b, l, row(b, l, addIndex(b, l, base, j)),
+                                   inverseScale, amax));
+          SmallVector<Value> rows = packPlanes(b, l, codes, packing);
           Value result = dest[0];
           Value byteBase = arith::AddIOp::create(
               b, l, firstByte, mulIndex(b, l, g, packing.bytes));
@@ -552,31 +568,6 @@ struct QuantizeLowering {
           return SmallVector<Value>{result};
         })[0];
     return {elements, scales};
-  }
-
-  /// Packs `packing.codes` rows of codes into `packing.bytes` rows of bytes,
-  /// lane by lane (the layout of packCodes, across rows).
-  SmallVector<Value> packRows(OpBuilder &b, Location l,
-                              ArrayRef<Value> codes) const {
-    if (packing.codes == 1)
-      return {codes[0]};
-    auto i32 = VectorType::get({kLanes}, b.getI32Type());
-    auto i8 = VectorType::get({kLanes}, b.getI8Type());
-    int64_t width = packing.codes == 2 ? 4 : 6;
-    Value word;
-    for (auto [j, code] : llvm::enumerate(codes)) {
-      Value wide = arith::ExtUIOp::create(b, l, i32, code);
-      wide = arith::AndIOp::create(b, l, wide,
-                                   emitSplat(b, l, i32, (1 << width) - 1));
-      wide = arith::ShLIOp::create(b, l, wide, emitSplat(b, l, i32, width * j));
-      word = word ? arith::OrIOp::create(b, l, word, wide).getResult() : wide;
-    }
-    SmallVector<Value> rows;
-    for (int64_t k = 0; k < packing.bytes; ++k)
-      rows.push_back(arith::TruncIOp::create(
-          b, l, i8,
-          arith::ShRUIOp::create(b, l, word, emitSplat(b, l, i32, 8 * k))));
-    return rows;
   }
 };
 
@@ -595,29 +586,28 @@ struct QuantizeToVector : OpRewritePattern<QuantizeOp> {
     Value elements = tensor::EmptyOp::create(
         rewriter, loc, view.shape(blocks * lowering.packedBlock),
         rewriter.getI8Type());
-    Value scales = tensor::EmptyOp::create(
-        rewriter, loc, view.shape(blocks),
-        rewriter.getType<Float8E8M0FNUType>());
+    Value scales =
+        tensor::EmptyOp::create(rewriter, loc, view.shape(blocks),
+                                rewriter.getType<Float8E8M0FNUType>());
     // Contiguous blocks go kLanes at a time when they divide evenly.
     bool grouped = view.isContiguous() && blocks % kLanes == 0 &&
                    lowering.block % kLanes == 0;
     SmallVector<Value> results = loop(
         rewriter, loc, view.outer, 1, {elements, scales},
         [&](OpBuilder &b, Location l, Value o, ValueRange outer) {
-          return loop(
-              b, l, blocks, grouped ? kLanes : 1, outer,
-              [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
-                if (grouped)
-                  return lowering.contiguousGroup(b, l, o, k, acc);
-                if (view.isContiguous())
-                  return lowering.contiguousBlock(b, l, o, k, acc);
-                return loop(b, l, view.inner, kLanes, acc,
-                            [&](OpBuilder &b, Location l, Value i,
-                                ValueRange inner) {
-                              return lowering.stridedBlocks(b, l, o, k, i,
-                                                            inner);
-                            });
-              });
+          return loop(b, l, blocks, grouped ? kLanes : 1, outer,
+                      [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
+                        if (grouped)
+                          return lowering.contiguousGroup(b, l, o, k, acc);
+                        if (view.isContiguous())
+                          return lowering.contiguousBlock(b, l, o, k, acc);
+                        return loop(b, l, view.inner, kLanes, acc,
+                                    [&](OpBuilder &b, Location l, Value i,
+                                        ValueRange inner) {
+                                      return lowering.stridedBlocks(b, l, o, k,
+                                                                    i, inner);
+                                    });
+                      });
         });
     Value packed = reshape(rewriter, loc, results[0], type.getPackedShape());
     Value blockScales =
@@ -670,7 +660,8 @@ struct DequantizeLowering {
                        packedBlock, true);
     Value codes = unpackCodes(b, l, bytes, format);
     Pow2Factors scale = emitScaleFactors(
-        b, l, scaleBytes(b, l, tensor::ExtractOp::create(b, l, scales, {o, k})));
+        b, l,
+        scaleBytes(b, l, tensor::ExtractOp::create(b, l, scales, {o, k})));
     scale = {broadcast(b, l, scale.low, block),
              broadcast(b, l, scale.high, block)};
     Value result = values(b, l, codes, scale);
@@ -683,49 +674,24 @@ struct DequantizeLowering {
         b, l, scaleBytes(b, l, read(b, l, scales, {o, k, i}, kLanes, false)));
     Value firstByte = mulIndex(b, l, k, packedBlock);
     Value firstRow = mulIndex(b, l, k, block);
-    return loop(
-        b, l, block / packing.codes, 1, dest,
-        [&](OpBuilder &b, Location l, Value g, ValueRange acc) {
-          Value byteBase = arith::AddIOp::create(
-              b, l, firstByte, mulIndex(b, l, g, packing.bytes));
-          SmallVector<Value> rows;
-          for (int64_t r = 0; r < packing.bytes; ++r)
-            rows.push_back(read(b, l, elements,
-                                {o, addIndex(b, l, byteBase, r), i}, kLanes,
-                                false));
-          Value rowBase = arith::AddIOp::create(
-              b, l, firstRow, mulIndex(b, l, g, packing.codes));
-          Value result = acc[0];
-          for (auto [j, codes] : llvm::enumerate(unpackRows(b, l, rows)))
-            result = write(b, l, values(b, l, codes, scale), result,
-                           {o, addIndex(b, l, rowBase, j), i}, false);
-          return SmallVector<Value>{result};
-        })[0];
-  }
-
-  /// Inverse of QuantizeLowering::packRows.
-  SmallVector<Value> unpackRows(OpBuilder &b, Location l,
-                                ArrayRef<Value> rows) const {
-    if (packing.codes == 1)
-      return {rows[0]};
-    auto i32 = VectorType::get({kLanes}, b.getI32Type());
-    auto i8 = VectorType::get({kLanes}, b.getI8Type());
-    Value word;
-    for (auto [k, row] : llvm::enumerate(rows)) {
-      Value wide = arith::ExtUIOp::create(b, l, i32, row);
-      wide = arith::ShLIOp::create(b, l, wide, emitSplat(b, l, i32, 8 * k));
-      word = word ? arith::OrIOp::create(b, l, word, wide).getResult() : wide;
-    }
-    int64_t width = packing.codes == 2 ? 4 : 6;
-    SmallVector<Value> codes;
-    for (int64_t j = 0; j < packing.codes; ++j) {
-      Value code = arith::ShRUIOp::create(b, l, word,
-                                          emitSplat(b, l, i32, width * j));
-      code = arith::AndIOp::create(b, l, code,
-                                   emitSplat(b, l, i32, (1 << width) - 1));
-      codes.push_back(arith::TruncIOp::create(b, l, i8, code));
-    }
-    return codes;
+    return loop(b, l, block / packing.codes, 1, dest,
+                [&](OpBuilder &b, Location l, Value g, ValueRange acc) {
+                  Value byteBase = arith::AddIOp::create(
+                      b, l, firstByte, mulIndex(b, l, g, packing.bytes));
+                  SmallVector<Value> rows;
+                  for (int64_t r = 0; r < packing.bytes; ++r)
+                    rows.push_back(read(b, l, elements,
+                                        {o, addIndex(b, l, byteBase, r), i},
+                                        kLanes, false));
+                  Value rowBase = arith::AddIOp::create(
+                      b, l, firstRow, mulIndex(b, l, g, packing.codes));
+                  Value result = acc[0];
+                  for (auto [j, codes] :
+                       llvm::enumerate(unpackPlanes(b, l, rows, packing)))
+                    result = write(b, l, values(b, l, codes, scale), result,
+                                   {o, addIndex(b, l, rowBase, j), i}, false);
+                  return SmallVector<Value>{result};
+                })[0];
   }
 };
 
@@ -738,9 +704,9 @@ struct DequantizeToVector : OpRewritePattern<DequantizeOp> {
     Location loc = op.getLoc();
     MxTensorType type = op.getInput().getType();
     BlockedView view(type.getShape(), type.getAxis());
-    auto storage = DisassembleOp::create(
-        rewriter, loc, type.getPackedTensorType(), type.getScalesTensorType(),
-        op.getInput());
+    auto storage =
+        DisassembleOp::create(rewriter, loc, type.getPackedTensorType(),
+                              type.getScalesTensorType(), op.getInput());
     int64_t blocks = view.dim / type.getBlockSize();
     DequantizeLowering lowering(
         op, target,
@@ -759,12 +725,12 @@ struct DequantizeToVector : OpRewritePattern<DequantizeOp> {
                 if (view.isContiguous())
                   return SmallVector<Value>{
                       lowering.contiguousBlock(b, l, o, k, acc[0])};
-                return loop(b, l, view.inner, kLanes, acc,
-                            [&](OpBuilder &b, Location l, Value i,
-                                ValueRange inner) {
-                              return SmallVector<Value>{lowering.stridedBlocks(
-                                  b, l, o, k, i, inner[0])};
-                            });
+                return loop(
+                    b, l, view.inner, kLanes, acc,
+                    [&](OpBuilder &b, Location l, Value i, ValueRange inner) {
+                      return SmallVector<Value>{
+                          lowering.stridedBlocks(b, l, o, k, i, inner[0])};
+                    });
               });
         })[0];
     rewriter.replaceOp(op, reshape(rewriter, loc, result, type.getShape()));
