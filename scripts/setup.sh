@@ -10,7 +10,7 @@ packages=(
   # Tests and benchmarks.
   libgtest-dev libbenchmark-dev python3-numpy python3-pytest
   # AArch64: cross toolchain and user-mode emulation.
-  qemu-user gcc-aarch64-linux-gnu libc6-arm64-cross libc6-dev-arm64-cross
+  qemu-user gcc-aarch64-linux-gnu libc6-arm64-cross libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
   # Benchmark peers.
   libopenblas-dev libsleef-dev
 )

@@ -55,7 +55,6 @@ clang = os.path.join(config.llvm_tools_dir, "clang")
 config.substitutions.append(("%host_cc", clang + " -O2 -fuse-ld=lld"))
 config.substitutions.append(
     ("%host_cxx", clang + "++ -O2 -fuse-ld=lld -std=c++17"))
-config.substitutions.append(("%mx_src_root", config.mx_src_root))
 
 # Registered LLVM targets.
 for target in config.targets_to_build.split():
