@@ -81,9 +81,9 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
-  MxLowerLookupPassOptions lookupOptions;
-  lookupOptions.target = target == "reference" ? "generic" : target;
-  pm.addPass(createMxLowerLookupPass(lookupOptions));
+  MxLowerVectorOpsPassOptions vectorOpsOptions;
+  vectorOpsOptions.target = target == "reference" ? "generic" : target;
+  pm.addPass(createMxLowerVectorOpsPass(vectorOpsOptions));
   pm.addPass(createConvertLinalgToLoopsPass());
   // Lowers what vector-to-llvm does not take directly (n-D transfers,
   // vector.print of vectors) to loops.
@@ -93,7 +93,10 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // x86vector ops (vcvtneps2bf16 of mx.cast) become their intrinsics here.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   // x86 lowers f32 -> bf16 truncation to vcvtneps2bf16, which flushes
   // subnormals; the integer RNE expansion keeps the documented rounding.
@@ -106,7 +109,7 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createMxLegalizeBF16MemoryPass());
+  pm.addPass(createMxLegalizeBF16VectorsPass());
   pm.addPass(createCanonicalizerPass());
 }
 

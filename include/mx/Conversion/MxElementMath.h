@@ -92,6 +92,36 @@ Value emitApplyScale(OpBuilder &b, Location loc, Value value,
 Value emitSplat(OpBuilder &b, Location loc, Type like, int64_t value);
 Value emitSplatF32(OpBuilder &b, Location loc, Type like, float value);
 
+//===----------------------------------------------------------------------===//
+// f32 <-> bf16 casts (mx.cast; the rules are in its description in MxOps.td)
+//===----------------------------------------------------------------------===//
+
+/// f32-like `x` rounded to bf16-like with integer ops: NaNs become quiet NaNs
+/// with the sign and the top payload bits (`(b >> 16) | 0x40`); with
+/// DenormalMode::flush, f32 subnormal inputs count as signed zeros; other
+/// values are rounded by `rounding` (`rne`: `b + 0x7FFF + lsb`, `truncate`,
+/// `stochastic`: `b + randomBits`) and shifted down by 16. `randomBits`
+/// (i32-like, in [0, 2^16)) is required for stochastic rounding only.
+Value emitTruncF32ToBF16(OpBuilder &b, Location loc, Value x,
+                         RoundingMode rounding, DenormalMode denormals,
+                         Value randomBits = Value());
+
+/// f32-like `x` with its subnormals replaced by zeros of the same sign.
+Value emitFlushF32Subnormals(OpBuilder &b, Location loc, Value x);
+
+/// bf16-like `x` widened to f32-like: exact (`b << 16`), NaNs made quiet
+/// (`| 0x00400000`), bf16 subnormals flushed to signed zeros with
+/// DenormalMode::flush.
+Value emitExtBF16ToF32(OpBuilder &b, Location loc, Value x,
+                       DenormalMode denormals);
+
+/// The 16-bit random values of stochastic rounding, i32-like in [0, 2^16):
+/// `H(seed, index) & 0xFFFF` with `H(s, u) = mix(mix(u + mix(s)) ^ s)` and
+/// `mix` the lowbias32 hash. `seed` and `index` are i32-like of one shape
+/// (index: the element's row-major linear index modulo 2^32).
+Value emitStochasticRoundingBits(OpBuilder &b, Location loc, Value seed,
+                                 Value index);
+
 } // namespace mlir::mx
 
 #endif // MX_CONVERSION_MXELEMENTMATH_H

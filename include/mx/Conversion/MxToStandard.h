@@ -23,6 +23,9 @@ namespace mlir::mx {
 /// the storage buffers through mx.assemble / mx.disassemble.
 void populateMxToLinalgPatterns(RewritePatternSet &patterns);
 
+/// mx.matmul as linalg.generic ops in its documented accumulation order.
+void populateMxMatmulToLinalgPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::mx
 
 #endif // MX_CONVERSION_MXTOSTANDARD_H

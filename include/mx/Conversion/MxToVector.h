@@ -28,9 +28,12 @@ std::optional<VectorTarget> parseVectorTarget(llvm::StringRef name);
 void populateMxToVectorPatterns(RewritePatternSet &patterns,
                                 VectorTarget target);
 
-/// Adds the patterns of `mx-lower-lookup`: target permutes where they fit,
+/// mx.matmul as loops of mx.dot_bf16 over 16 output columns.
+void populateMxMatmulToVectorPatterns(RewritePatternSet &patterns);
+
+/// Adds the patterns of `mx-lower-vector-ops`: target permutes where they fit,
 /// compare/select chains otherwise.
-void populateMxLookupLoweringPatterns(RewritePatternSet &patterns,
+void populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
                                       VectorTarget target);
 
 } // namespace mlir::mx

@@ -34,6 +34,9 @@ class TensorDialect;
 namespace vector {
 class VectorDialect;
 } // namespace vector
+namespace x86vector {
+class X86VectorDialect;
+} // namespace x86vector
 } // namespace mlir
 
 namespace mlir::mx {

@@ -44,7 +44,7 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
     bodies are `vector` ops (16 f32 lanes), with element math in integer
     bit operations. `target` picks how codes are decoded: `generic` uses the
     integer formula; `x86-64-avx512` looks FP4 and FP6 codes up in an f32
-    register table (`mx.lookup`, which `mx-lower-lookup` turns into
+    register table (`mx.lookup`, which `mx-lower-vector-ops` turns into
     `vpermps` / `vpermi2ps`); `aarch64-neon` looks FP4 and FP6 E2M3 codes up
     in a byte table of integer multiples (`tbl`). Results are bit identical
     across targets and with `mx-lower-to-linalg`.
@@ -63,28 +63,33 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
     "::mlir::mx::MxDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect",
   ];
 }
 
-def MxLowerLookupPass : Pass<"mx-lower-lookup"> {
-  let summary = "lower mx.lookup to the target's register permutes";
+def MxLowerVectorOpsPass : Pass<"mx-lower-vector-ops"> {
+  let summary = "lower mx.lookup and mx.dot_bf16 to the target's instructions";
   let description = [{
     Runs after bufferization, just before the conversion to LLVM (the
     intrinsic calls it creates have no declared memory effects, which
     bufferization does not accept). Per `target`:
 
-    - `x86-64-avx512`: 32-bit tables of 16 entries become one
-      `llvm.x86.avx512.permvar.sf.512` (`vpermps`) per 16 lanes, 32 entries
-      one `llvm.x86.avx512.vpermi2var.ps.512` (`vpermi2ps`).
-    - `aarch64-neon`: byte tables of up to 64 entries become
-      `llvm.aarch64.neon.tbl1`..`tbl4` per 16 lanes.
-    - otherwise (`generic`, or shapes the patterns above do not cover): a
-      chain of compare/selects, one per table entry, on whole vectors.
+    - `x86-64-avx512`: `mx.lookup` on 32-bit tables of 16 entries becomes
+      one `llvm.x86.avx512.permvar.sf.512` (`vpermps`) per 16 lanes, 32
+      entries one `llvm.x86.avx512.vpermi2var.ps.512` (`vpermi2ps`);
+      `mx.dot_bf16` becomes `x86vector.avx512.dot` (`vdpbf16ps`).
+    - `aarch64-neon`: `mx.lookup` on byte tables of up to 64 entries becomes
+      `llvm.aarch64.neon.tbl1`..`tbl4` per 16 lanes; `mx.dot_bf16` becomes
+      `bfmlalt` + `bfmlalb` per 128-bit register.
+    - otherwise (`generic`, or shapes the patterns above do not cover):
+      lookups become a chain of compare/selects, one per table entry, and
+      bf16 dots become extends, multiplies and adds.
 
     ```mlir
     %v = mx.lookup %table[%i] : vector<16xf32>, vector<16xi32> -> vector<16xf32>
@@ -101,17 +106,19 @@ def MxLowerLookupPass : Pass<"mx-lower-lookup"> {
     "::mlir::arith::ArithDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect",
   ];
 }
 
-def MxLegalizeBF16MemoryPass : Pass<"mx-legalize-bf16-memory"> {
-  let summary = "masked loads and stores of bf16 vectors as i16 ones";
+def MxLegalizeBF16VectorsPass : Pass<"mx-legalize-bf16-vectors"> {
+  let summary = "bf16 vector shuffles and masked loads/stores as i16 ones";
   let description = [{
     Runs on the LLVM dialect. A target without bf16 vector registers
-    (baseline x86-64, for example) legalizes a masked load or store of
-    `vector<N x bf16>` element by element through f32 and soft-float calls
-    (`__truncsfbf2`). Pointers are opaque, so the same access as
-    `vector<N x i16>` plus a bitcast is equivalent and needs no library.
+    (baseline x86-64, for example) legalizes a shuffle or a masked load or
+    store of `vector<N x bf16>` element by element through f32 and
+    soft-float calls (`__truncsfbf2`). These ops only move bits and pointers
+    are opaque, so the same op on `vector<N x i16>` between bitcasts is
+    equivalent and needs no library.
 
     ```mlir
     %v = llvm.intr.masked.load %p, %m, %pass {alignment = 2 : i32}

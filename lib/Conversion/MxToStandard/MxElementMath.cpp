@@ -329,3 +329,88 @@ Value mx::emitApplyScale(OpBuilder &b, Location loc, Value value,
   // A NaN factor (scale 0xFF) makes even 0 * scale NaN.
   return Emitter(b, loc, value.getType()).scale(value, scale);
 }
+
+//===----------------------------------------------------------------------===//
+// f32 <-> bf16 casts
+//===----------------------------------------------------------------------===//
+
+/// Zero of the same sign for f32 subnormal bit patterns (i32-like `bits`).
+static Value flushSubnormalPattern(Emitter &e, Value bits) {
+  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
+  Value subnormal = e.cmp(arith::CmpIPredicate::ult, magnitude,
+                          e.c(0x00800000));
+  return e.select(subnormal, e.bitAnd(bits, e.c(0x80000000)), bits);
+}
+
+Value mx::emitFlushF32Subnormals(OpBuilder &b, Location loc, Value x) {
+  Emitter e(b, loc, x.getType());
+  return e.toFloat(flushSubnormalPattern(e, e.toBits(x)));
+}
+
+Value mx::emitTruncF32ToBF16(OpBuilder &b, Location loc, Value x,
+                             RoundingMode rounding, DenormalMode denormals,
+                             Value randomBits) {
+  Emitter e(b, loc, x.getType());
+  Value bits = e.toBits(x);
+  Value source =
+      denormals == DenormalMode::flush ? flushSubnormalPattern(e, bits) : bits;
+  // Rounding in the integer domain: adding to the discarded low half carries
+  // into the kept high half exactly when the value rounds away from zero;
+  // a carry out of the mantissa moves to the next binade (up to Inf).
+  Value rounded = source;
+  switch (rounding) {
+  case RoundingMode::rne: {
+    Value lsb = e.bitAnd(e.shru(source, e.c(16)), e.c(1));
+    rounded = e.add(source, e.add(lsb, e.c(0x7FFF)));
+    break;
+  }
+  case RoundingMode::truncate:
+    break;
+  case RoundingMode::stochastic:
+    assert(randomBits && "stochastic rounding needs random bits");
+    rounded = e.add(source, randomBits);
+    break;
+  }
+  Value result = e.shru(rounded, e.c(16));
+  // NaN: the addition could turn it into Inf or wrap it to a zero, so it
+  // takes the quiet truncation instead.
+  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
+  Value isNaN = e.cmp(arith::CmpIPredicate::ugt, magnitude, e.c(0x7F800000));
+  Value quietNaN = e.bitOr(e.shru(bits, e.c(16)), e.c(0x0040));
+  result = e.select(isNaN, quietNaN, result);
+  Type i16 = withElement(x.getType(), b.getI16Type());
+  Value half = arith::TruncIOp::create(b, loc, i16, result);
+  return arith::BitcastOp::create(
+      b, loc, withElement(x.getType(), b.getBF16Type()), half);
+}
+
+Value mx::emitExtBF16ToF32(OpBuilder &b, Location loc, Value x,
+                           DenormalMode denormals) {
+  Emitter e(b, loc, x.getType());
+  Type i16 = withElement(x.getType(), b.getI16Type());
+  Value half = arith::BitcastOp::create(b, loc, i16, x);
+  Value bits = e.shl(arith::ExtUIOp::create(b, loc, e.i32, half), e.c(16));
+  if (denormals == DenormalMode::flush)
+    bits = flushSubnormalPattern(e, bits);
+  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
+  Value isNaN = e.cmp(arith::CmpIPredicate::ugt, magnitude, e.c(0x7F800000));
+  bits = e.select(isNaN, e.bitOr(bits, e.c(0x00400000)), bits);
+  return e.toFloat(bits);
+}
+
+Value mx::emitStochasticRoundingBits(OpBuilder &b, Location loc, Value seed,
+                                     Value index) {
+  Emitter e(b, loc, index.getType());
+  // Wellons' lowbias32: xor-shifts and odd multiplies, a bijection with
+  // good avalanche.
+  auto mix = [&](Value x) {
+    x = arith::XOrIOp::create(b, loc, x, e.shru(x, e.c(16)));
+    x = arith::MulIOp::create(b, loc, x, e.c(0x7FEB352D));
+    x = arith::XOrIOp::create(b, loc, x, e.shru(x, e.c(15)));
+    x = arith::MulIOp::create(b, loc, x, e.c(0x846CA68B));
+    return arith::XOrIOp::create(b, loc, x, e.shru(x, e.c(16))).getResult();
+  };
+  Value hash = mix(arith::XOrIOp::create(b, loc, mix(e.add(index, mix(seed))),
+                                         seed));
+  return e.bitAnd(hash, e.c(0xFFFF));
+}

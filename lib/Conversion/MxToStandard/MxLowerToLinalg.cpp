@@ -23,6 +23,8 @@
 
 #include "mx/Conversion/MxToStandard.h"
 
+#include "mx/Conversion/MxCastLowering.h"
+
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
@@ -461,4 +463,6 @@ struct MxLowerToLinalgPass
 
 void mx::populateMxToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeOpLowering, DequantizeOpLowering>(patterns.getContext());
+  populateMxCastToLinalgPatterns(patterns);
+  populateMxMatmulToLinalgPatterns(patterns);
 }

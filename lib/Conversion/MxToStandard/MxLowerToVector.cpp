@@ -20,16 +20,19 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/MxCastLowering.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -765,4 +768,6 @@ void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
                                     VectorTarget target) {
   patterns.add<QuantizeToVector>(patterns.getContext());
   patterns.add<DequantizeToVector>(patterns.getContext(), target);
+  populateMxCastToVectorPatterns(patterns, target);
+  populateMxMatmulToVectorPatterns(patterns);
 }

@@ -117,3 +117,27 @@ func.func @lookup_shape(%t: vector<16xf32>, %i: vector<16xi32>) {
   %0 = mx.lookup %t[%i] : vector<16xf32>, vector<16xi32> -> vector<32xf32>
   return
 }
+
+// -----
+
+func.func @matmul_reduction(%a: tensor<4x6xbf16>, %b: tensor<5x8xbf16>, %c: tensor<4x8xf32>) {
+  // expected-error @+1 {{'mx.matmul' op reduction sizes differ: 'tensor<4x6xbf16>' times 'tensor<5x8xbf16>'}}
+  %0 = mx.matmul %a, %b, %c : tensor<4x6xbf16>, tensor<5x8xbf16> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_acc(%a: tensor<4x6xbf16>, %b: tensor<6x8xbf16>, %c: tensor<4x7xf32>) {
+  // expected-error @+1 {{'mx.matmul' op accumulator 'tensor<4x7xf32>' does not match 'tensor<4x6xbf16>' times 'tensor<6x8xbf16>'}}
+  %0 = mx.matmul %a, %b, %c : tensor<4x6xbf16>, tensor<6x8xbf16> -> tensor<4x7xf32>
+  return
+}
+
+// -----
+
+func.func @dot_bf16_lanes(%acc: vector<16xf32>, %x: vector<16xbf16>) {
+  // expected-error @+1 {{'mx.dot_bf16' op expects two bf16 elements per f32 lane, got 'vector<16xbf16>' for 'vector<16xf32>'}}
+  %0 = mx.dot_bf16 %acc, %x, %x : vector<16xf32>, vector<16xbf16>
+  return
+}

@@ -72,3 +72,14 @@ func.func @lookup(%t: vector<16xf32>, %i: vector<32xi32>, %t8: vector<32xi8>, %i
   %1 = mx.lookup %t8[%i8] : vector<32xi8>, vector<16xi8> -> vector<16xi8>
   return %0, %1 : vector<32xf32>, vector<16xi8>
 }
+
+// CHECK-LABEL: func @matmul_bf16
+// CHECK: mx.matmul %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x6xbf16>, tensor<6x8xbf16> -> tensor<4x8xf32>
+// CHECK: mx.dot_bf16 %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>, vector<32xbf16>
+func.func @matmul_bf16(%a: tensor<4x6xbf16>, %b: tensor<6x8xbf16>, %c: tensor<4x8xf32>,
+                       %acc: vector<16xf32>, %x: vector<32xbf16>, %y: vector<32xbf16>)
+    -> (tensor<4x8xf32>, vector<16xf32>) {
+  %0 = mx.matmul %a, %b, %c : tensor<4x6xbf16>, tensor<6x8xbf16> -> tensor<4x8xf32>
+  %1 = mx.dot_bf16 %acc, %x, %y : vector<16xf32>, vector<32xbf16>
+  return %0, %1 : tensor<4x8xf32>, vector<16xf32>
+}

@@ -71,6 +71,29 @@ LogicalResult LookupOp::verify() {
   return success();
 }
 
+LogicalResult CastOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType result = getResult().getType();
+  Type from = input.getElementType(), to = result.getElementType();
+  bool narrowing = from.isF32() && to.isBF16();
+  bool widening = from.isBF16() && to.isF32();
+  if (!narrowing && !widening)
+    return emitOpError("converts f32 to bf16 or bf16 to f32, got ")
+           << from << " -> " << to;
+  if (input.getShape() != result.getShape())
+    return emitOpError("shape mismatch: ") << input << " and " << result;
+  bool stochastic = getRounding() == RoundingMode::stochastic;
+  if (stochastic && !getSeed())
+    return emitOpError("rounding(stochastic) needs a seed operand");
+  if (!stochastic && getSeed())
+    return emitOpError("a seed is only allowed with rounding(stochastic)");
+  if (widening && getRounding() != RoundingMode::rne)
+    return emitOpError("bf16 -> f32 is exact: rounding must be rne (the "
+                       "default), got ")
+           << stringifyRoundingMode(getRounding());
+  return success();
+}
+
 OpFoldResult AssembleOp::fold(FoldAdaptor) {
   auto source = getElements().getDefiningOp<DisassembleOp>();
   if (source && source.getScales() == getScales() &&

@@ -34,4 +34,26 @@ def Mx_ScaleRuleAttr : I32EnumAttr<"ScaleRule",
   let cppNamespace = "::mlir::mx";
 }
 
+// Rounding of mx.cast (f32 -> bf16). See CastOp's description.
+def Mx_RoundingMode_RNE : I32EnumAttrCase<"rne", 0>;
+def Mx_RoundingMode_Truncate : I32EnumAttrCase<"truncate", 1>;
+def Mx_RoundingMode_Stochastic : I32EnumAttrCase<"stochastic", 2>;
+
+def Mx_RoundingModeAttr : I32EnumAttr<"RoundingMode",
+    "how mx.cast rounds a value that the result type cannot hold", [
+    Mx_RoundingMode_RNE, Mx_RoundingMode_Truncate,
+    Mx_RoundingMode_Stochastic]> {
+  let cppNamespace = "::mlir::mx";
+}
+
+// Treatment of subnormal inputs and results of mx.cast.
+def Mx_DenormalMode_Preserve : I32EnumAttrCase<"preserve", 0>;
+def Mx_DenormalMode_Flush : I32EnumAttrCase<"flush", 1>;
+
+def Mx_DenormalModeAttr : I32EnumAttr<"DenormalMode",
+    "whether mx.cast keeps subnormals or flushes them to signed zero", [
+    Mx_DenormalMode_Preserve, Mx_DenormalMode_Flush]> {
+  let cppNamespace = "::mlir::mx";
+}
+
 #endif // MX_DIALECT_MX_IR_MXATTRS_TD

@@ -14,6 +14,8 @@
 #include "mx/Dialect/Mx/IR/MxDialect.h"
 #include "mx/Dialect/Mx/IR/MxTypes.h"
 
+#include "mx/Dialect/Mx/IR/MxActivationEnums.h.inc"
+
 #define GET_OP_CLASSES
 #include "mx/Dialect/Mx/IR/MxOps.h.inc"
 

@@ -12,6 +12,8 @@ include "mx/Dialect/Mx/IR/MxAttrs.td"
 include "mx/Dialect/Mx/IR/MxTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinTypes.td"
+include "mx/Dialect/Mx/IR/MxMatmulOps.td"
+include "mx/Dialect/Mx/IR/MxVectorOps.td"
 
 def Mx_FloatTensor : RankedTensorOf<[F32, BF16]>;
 def Mx_ElementsTensor : RankedTensorOf<[I8]>;
@@ -157,7 +159,7 @@ def Mx_LookupOp : Mx_Op<"lookup", [Pure]> {
     Looks up every lane of `indices` in a small table held in a vector
     register (`N` entries, a power of two; indices are taken modulo `N`).
     This is the building block of table decodes (MX element codes, K-TanH
-    parameters). `mx-lower-lookup` turns it into one permute per register on
+    parameters). `mx-lower-vector-ops` turns it into one permute per register on
     the targets that have one (`vpermps` for 16 x 32-bit entries,
     `vpermi2ps` for 32, AArch64 `tbl` for up to 64 bytes) and into a
     compare/select chain on the generic target.
@@ -175,5 +177,91 @@ def Mx_LookupOp : Mx_Op<"lookup", [Pure]> {
   }];
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// CastOp
+//===----------------------------------------------------------------------===//
+
+def Mx_CastOp : Mx_Op<"cast", [Pure]> {
+  let summary = "f32 <-> bf16 conversion with explicit rounding, denormal "
+                "and NaN rules";
+  let description = [{
+    Converts every element of a ranked tensor from f32 to bf16 or from bf16
+    to f32; both tensors have the same shape. The result is defined bit for
+    bit, and every lowering (reference, generic, x86-64-avx512,
+    aarch64-neon) produces exactly these bits.
+
+    **f32 -> bf16.** With `b` the 32-bit pattern of an element:
+
+    1. NaN (`(b & 0x7FFFFFFF) > 0x7F800000`), whatever the rounding: the
+       quiet NaN `(b >> 16) | 0x0040`, which keeps the sign and the top six
+       payload bits (the hardware rule of `vcvtneps2bf16` and `bfcvtn`).
+    2. `denormals(flush)`: an f32 subnormal input counts as a zero of the same
+       sign. (A normal f32 never rounds to a bf16 subnormal, so this also
+       flushes every subnormal result.) `denormals(preserve)`, the default,
+       rounds subnormals onto the bf16 subnormal grid like any other value.
+    3. Every other value (zeros, Inf, finite) is rounded by `rounding`:
+       - `rne` (default): to nearest, ties to even:
+         `(b + 0x7FFF + ((b >> 16) & 1)) >> 16`. Magnitudes of `0x7F7F8000`
+         and above round to Inf (IEEE overflow).
+       - `truncate`: toward zero, `b >> 16`. Never overflows to Inf.
+       - `stochastic`: `(b + r) >> 16` with `r` a 16-bit random number, so
+         the magnitude rounds up with probability `(b & 0xFFFF) / 2^16` and
+         the expected result is the input (unbiased; a value above the
+         largest finite bf16 may round to Inf). `r` depends only on the
+         `seed` operand `s` and the element's row-major linear index `i`:
+         `r = H(s, i mod 2^32) & 0xFFFF` with, in unsigned 32-bit
+         arithmetic, `H(s, u) = mix(mix(u + mix(s)) ^ s)` and `mix`
+         Wellons' lowbias32 hash:
+         `x ^= x >> 16; x *= 0x7FEB352D; x ^= x >> 15; x *= 0x846CA68B;
+         x ^= x >> 16`. A seed gives the same bits on every target; use a
+         new seed for every cast (for example, per training step).
+
+    **bf16 -> f32** is exact: `b << 16`. NaNs keep sign and payload and are
+    made quiet (`| 0x00400000`, which changes signaling NaNs only). With
+    `denormals(flush)`, bf16 subnormal inputs become signed zeros.
+    `rounding` must stay `rne` (the default) and there is no seed.
+
+    `seed` is present exactly when `rounding` is `stochastic`.
+
+    How the lowerings get these bits: `mx-lower-to-linalg` and the
+    `generic` target use the integer formulas above. `x86-64-avx512` uses
+    `vcvtneps2bf16` for `rne` with `denormals(flush)`, which is exactly its
+    behaviour (RNE, subnormal inputs and outputs flushed, MXCSR ignored,
+    quiet NaN with sign and truncated payload; it needs AVX512_BF16), and
+    AVX-512F integer code for every other mode. `aarch64-neon` uses
+    `bfcvtn` for `rne` (after an integer flush of subnormal inputs for
+    `denormals(flush)`), which matches under the default FPCR (round to
+    nearest, FZ = 0, DN = 0, AH = 0); code that sets FPCR.FZ or FPCR.DN
+    (for example a program linked with `-ffast-math`'s crtfastmath) gets
+    different subnormal or NaN results.
+
+    Examples:
+
+    ```mlir
+    %h = mx.cast %x : tensor<4x64xf32> -> tensor<4x64xbf16>
+    %t = mx.cast %x rounding(truncate) denormals(flush)
+           : tensor<4x64xf32> -> tensor<4x64xbf16>
+    %s = mx.cast %x rounding(stochastic) seed(%seed)
+           : tensor<4x64xf32> -> tensor<4x64xbf16>
+    %y = mx.cast %h : tensor<4x64xbf16> -> tensor<4x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Mx_FloatTensor:$input,
+    Optional<I32>:$seed,
+    DefaultValuedAttr<Mx_RoundingModeAttr, "::mlir::mx::RoundingMode::rne">:$rounding,
+    DefaultValuedAttr<Mx_DenormalModeAttr, "::mlir::mx::DenormalMode::preserve">:$denormals
+  );
+  let results = (outs Mx_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`rounding` `(` $rounding^ `)`)? (`seed` `(` $seed^ `)`)?
+    (`denormals` `(` $denormals^ `)`)?
+    attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+include "mx/Dialect/Mx/IR/MxActivationOps.td"
 
 #endif // MX_DIALECT_MX_IR_MXOPS_TD

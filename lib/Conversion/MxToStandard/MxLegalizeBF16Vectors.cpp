@@ -1,4 +1,4 @@
-//===- MxLegalizeBF16Memory.cpp - bf16 vector memory as i16 -------------===//
+//===- MxLegalizeBF16Vectors.cpp - bf16 vector data movement as i16 ----===//
 //
 // Part of mxir.
 //
@@ -10,10 +10,10 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#define DEBUG_TYPE "mx-legalize-bf16-memory"
+#define DEBUG_TYPE "mx-legalize-bf16-vectors"
 
 namespace mlir::mx {
-#define GEN_PASS_DEF_MXLEGALIZEBF16MEMORYPASS
+#define GEN_PASS_DEF_MXLEGALIZEBF16VECTORSPASS
 #include "mx/Conversion/Passes.h.inc"
 } // namespace mlir::mx
 
@@ -64,11 +64,31 @@ struct MaskedStoreAsI16 : OpRewritePattern<LLVM::MaskedStoreOp> {
   }
 };
 
-struct MxLegalizeBF16MemoryPass
-    : mx::impl::MxLegalizeBF16MemoryPassBase<MxLegalizeBF16MemoryPass> {
+/// Shuffles only move bits: do them on i16 lanes.
+struct ShuffleAsI16 : OpRewritePattern<LLVM::ShuffleVectorOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LLVM::ShuffleVectorOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType sourceI16 = asI16(op.getV1().getType());
+    VectorType resultI16 = asI16(op.getType());
+    if (!sourceI16 || !resultI16)
+      return failure();
+    Location loc = op.getLoc();
+    Value v1 = LLVM::BitcastOp::create(rewriter, loc, sourceI16, op.getV1());
+    Value v2 = LLVM::BitcastOp::create(rewriter, loc, sourceI16, op.getV2());
+    Value shuffled = LLVM::ShuffleVectorOp::create(rewriter, loc, v1, v2,
+                                                   op.getMask());
+    rewriter.replaceOpWithNewOp<LLVM::BitcastOp>(op, op.getType(), shuffled);
+    return success();
+  }
+};
+
+struct MxLegalizeBF16VectorsPass
+    : mx::impl::MxLegalizeBF16VectorsPassBase<MxLegalizeBF16VectorsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MaskedLoadAsI16, MaskedStoreAsI16>(&getContext());
+    patterns.add<MaskedLoadAsI16, MaskedStoreAsI16, ShuffleAsI16>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -1,4 +1,4 @@
-//===- MxLowerLookup.cpp - mx.lookup to register permutes ---------------===//
+//===- MxLowerVectorOps.cpp - mx.lookup to register permutes ---------------===//
 //
 // Part of mxir.
 //
@@ -12,13 +12,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-#define DEBUG_TYPE "mx-lower-lookup"
+#define DEBUG_TYPE "mx-lower-vector-ops"
 
 namespace mlir::mx {
-#define GEN_PASS_DEF_MXLOWERLOOKUPPASS
+#define GEN_PASS_DEF_MXLOWERVECTOROPSPASS
 #include "mx/Conversion/Passes.h.inc"
 } // namespace mlir::mx
 
@@ -173,19 +174,99 @@ struct LookupToSelects : OpRewritePattern<LookupOp> {
   }
 };
 
-struct MxLowerLookupPass : mx::impl::MxLowerLookupPassBase<MxLowerLookupPass> {
-  using MxLowerLookupPassBase::MxLowerLookupPassBase;
+/// x86 AVX-512 BF16: the op is vdpbf16ps (x86vector.avx512.dot) for 4, 8 or
+/// 16 lanes.
+struct DotBF16ToX86 : OpRewritePattern<DotBF16Op> {
+  DotBF16ToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(DotBF16Op op,
+                                PatternRewriter &rewriter) const override {
+    int64_t lanes = op.getAcc().getType().getNumElements();
+    if (lanes != 4 && lanes != 8 && lanes != 16)
+      return rewriter.notifyMatchFailure(op, "no vdpbf16ps of this width");
+    rewriter.replaceOpWithNewOp<x86vector::DotBF16Op>(
+        op, op.getType(), op.getAcc(), op.getA(), op.getB());
+    return success();
+  }
+};
+
+/// AArch64 BF16: bfmlalt (odd elements) then bfmlalb (even elements) per
+/// 128-bit register; both are fused and IEEE-rounded, so with exact products
+/// they equal the op's two rounded additions.
+struct DotBF16ToAArch64 : OpRewritePattern<DotBF16Op> {
+  DotBF16ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(DotBF16Op op,
+                                PatternRewriter &rewriter) const override {
+    VectorType accType = op.getAcc().getType();
+    int64_t lanes = accType.getNumElements();
+    if (lanes % 4 != 0)
+      return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
+    Location loc = op.getLoc();
+    auto f32x4 = VectorType::get({4}, rewriter.getF32Type());
+    Value result = op.getAcc();
+    for (int64_t offset = 0; offset < lanes; offset += 4) {
+      Value acc = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
+                                                        {offset}, {4}, {1});
+      Value a = vector::ExtractStridedSliceOp::create(
+          rewriter, loc, op.getA(), {2 * offset}, {8}, {1});
+      Value b = vector::ExtractStridedSliceOp::create(
+          rewriter, loc, op.getB(), {2 * offset}, {8}, {1});
+      for (StringRef name :
+           {"llvm.aarch64.neon.bfmlalt", "llvm.aarch64.neon.bfmlalb"})
+        acc = LLVM::CallIntrinsicOp::create(rewriter, loc, f32x4,
+                                            rewriter.getStringAttr(name),
+                                            ValueRange{acc, a, b})
+                  .getResult(0);
+      result = vector::InsertStridedSliceOp::create(rewriter, loc, acc, result,
+                                                    {offset}, {1});
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Any target: deinterleave, extend, multiply (exact) and add, odd elements
+/// first.
+struct DotBF16ToArith : OpRewritePattern<DotBF16Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DotBF16Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType accType = op.getAcc().getType();
+    int64_t lanes = accType.getNumElements();
+    auto half = [&](Value v, int64_t parity) -> Value {
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < lanes; ++i)
+        mask.push_back(2 * i + parity);
+      Value picked = vector::ShuffleOp::create(rewriter, loc, v, v, mask);
+      return arith::ExtFOp::create(rewriter, loc, accType, picked);
+    };
+    Value result = op.getAcc();
+    for (int64_t parity : {1, 0}) {
+      Value product = arith::MulFOp::create(rewriter, loc, half(op.getA(), parity),
+                                            half(op.getB(), parity));
+      result = arith::AddFOp::create(rewriter, loc, result, product);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct MxLowerVectorOpsPass : mx::impl::MxLowerVectorOpsPassBase<MxLowerVectorOpsPass> {
+  using MxLowerVectorOpsPassBase::MxLowerVectorOpsPassBase;
 
   void runOnOperation() override {
     std::optional<VectorTarget> parsed = parseVectorTarget(target);
     if (!parsed) {
       emitError(getOperation()->getLoc(), "unsupported target '")
-          << target << "' for mx-lower-lookup; expected generic, "
+          << target << "' for mx-lower-vector-ops; expected generic, "
           << "x86-64-avx512 or aarch64-neon";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateMxLookupLoweringPatterns(patterns, *parsed);
+    populateMxVectorOpsLoweringPatterns(patterns, *parsed);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -193,11 +274,12 @@ struct MxLowerLookupPass : mx::impl::MxLowerLookupPassBase<MxLowerLookupPass> {
 
 } // namespace
 
-void mx::populateMxLookupLoweringPatterns(RewritePatternSet &patterns,
+void mx::populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
                                           VectorTarget target) {
+  MLIRContext *ctx = patterns.getContext();
   if (target == VectorTarget::X86Avx512)
-    patterns.add<LookupToX86>(patterns.getContext());
+    patterns.add<LookupToX86, DotBF16ToX86>(ctx);
   if (target == VectorTarget::AArch64Neon)
-    patterns.add<LookupToAArch64>(patterns.getContext());
-  patterns.add<LookupToSelects>(patterns.getContext());
+    patterns.add<LookupToAArch64, DotBF16ToAArch64>(ctx);
+  patterns.add<LookupToSelects, DotBF16ToArith>(ctx);
 }

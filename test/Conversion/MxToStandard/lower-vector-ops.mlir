@@ -1,9 +1,9 @@
-// RUN: mx-opt %s --mx-lower-lookup=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
-// RUN: mx-opt %s --mx-lower-lookup=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
-// RUN: mx-opt %s --mx-lower-lookup=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
-// RUN: not mx-opt %s --mx-lower-lookup=target=riscv 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
+// RUN: mx-opt %s --mx-lower-vector-ops=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
+// RUN: mx-opt %s --mx-lower-vector-ops=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
+// RUN: not mx-opt %s --mx-lower-vector-ops=target=riscv 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: unsupported target 'riscv' for mx-lower-lookup; expected generic, x86-64-avx512 or aarch64-neon
+// BAD: unsupported target 'riscv' for mx-lower-vector-ops; expected generic, x86-64-avx512 or aarch64-neon
 
 // X86-LABEL: func @f32_table16
 // X86: %[[I:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<32xi32>

@@ -1,4 +1,4 @@
-// RUN: mx-opt %s --mx-legalize-bf16-memory | FileCheck %s
+// RUN: mx-opt %s --mx-legalize-bf16-vectors | FileCheck %s
 
 // CHECK-LABEL: llvm.func @masked
 // CHECK: %[[PASS:.*]] = llvm.bitcast %{{.*}} : vector<16xbf16> to vector<16xi16>

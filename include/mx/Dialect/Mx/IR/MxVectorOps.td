@@ -1,0 +1,52 @@
+//===- MxVectorOps.td - target-neutral vector ops ----------*- tablegen -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Pure ops on vectors that the lowerings emit where a target has a better
+// instruction than generic vector code; mx-lower-vector-ops turns them into
+// that instruction (or generic code) after bufferization.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_DIALECT_MX_IR_MXVECTOROPS_TD
+#define MX_DIALECT_MX_IR_MXVECTOROPS_TD
+
+include "mx/Dialect/Mx/IR/MxDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Mx_DotBF16Op : Mx_Op<"dot_bf16", [Pure, AllTypesMatch<["acc", "result"]>,
+                                       AllTypesMatch<["a", "b"]>]> {
+  let summary = "pairwise bf16 dot-product accumulate into f32 lanes";
+  let description = [{
+    For every f32 lane `i` of `acc`:
+
+    ```
+    r[i] = (acc[i] + a[2i+1] * b[2i+1]) + a[2i] * b[2i]
+    ```
+
+    with exact products (a bf16 x bf16 product fits in f32) and each of the
+    two additions rounded to nearest even: the order and rounding of x86
+    `vdpbf16ps`. `mx-lower-vector-ops` emits `vdpbf16ps` on
+    `x86-64-avx512`, `bfmlalt` then `bfmlalb` (fused, IEEE) on
+    `aarch64-neon`, and extends/multiplies/adds on `generic`. All three
+    agree bit for bit while inputs and partial sums stay normal; on x86,
+    bf16 subnormal inputs and f32 subnormal sums are flushed to zero
+    (VDPBF16PS has no other mode), elsewhere they are kept.
+
+    ```mlir
+    %r = mx.dot_bf16 %acc, %a, %b : vector<16xf32>, vector<32xbf16>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfRankAndType<[1], [F32]>:$acc,
+                       FixedVectorOfRankAndType<[1], [BF16]>:$a,
+                       FixedVectorOfRankAndType<[1], [BF16]>:$b);
+  let results = (outs FixedVectorOfRankAndType<[1], [F32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MX_DIALECT_MX_IR_MXVECTOROPS_TD

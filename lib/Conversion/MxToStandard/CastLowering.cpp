@@ -1,0 +1,320 @@
+//===- CastLowering.cpp - mx.cast to linalg and to vector loops ---------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// mx.cast (f32 <-> bf16) has two lowerings that produce the same bits:
+//
+// - reference (mx-lower-to-linalg): one elementwise linalg.generic whose body
+//   is the integer element math of MxElementMath on scalars; stochastic
+//   rounding hashes the element's row-major linear index, built from
+//   linalg.index.
+// - vector (mx-lower-to-vector): the tensor is flattened to 1-D and walked
+//   64 elements (four vectors of 16 lanes) at a time, then 16 at a time with
+//   masked transfers for the tail. Each 16-lane vector goes through the
+//   element math, or through the target's conversion instruction where that
+//   instruction computes exactly the op's policy:
+//     x86-64-avx512, rne + flush: vcvtneps2bf16 (RNE, DAZ + FTZ, quiet NaN
+//       with sign and truncated payload, MXCSR ignored), emitted as
+//       x86vector.avx512.cvt.packed.f32_to_bf16, which is Pure and so
+//       survives bufferization; convert-vector-to-llvm (enable-x86vector)
+//       turns it into the intrinsic call.
+//     aarch64-neon, rne: bfcvtn under the default FPCR (RNE, FZ = 0,
+//       DN = 0) is exactly rne + preserve, emitted as llvm.fptrunc, which
+//       the AArch64 backend selects to bfcvtn/bfcvtn2 with +bf16 (arith.truncf
+//       would be expanded by arith-expand). For flush, an integer DAZ comes
+//       first: a normal f32 never rounds to a bf16 subnormal.
+//   Every other combination (and every widening) uses the integer math.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Conversion/MxCastLowering.h"
+
+#include "mx/Conversion/MxElementMath.h"
+#include "mx/Dialect/Mx/IR/MxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::mx;
+
+namespace {
+
+/// Lanes of one conversion (a 512-bit register of f32) and vectors per main
+/// loop iteration.
+constexpr int64_t kLanes = 16;
+constexpr int64_t kUnroll = 4;
+
+bool isNarrowing(CastOp op) {
+  return op.getInput().getType().getElementType().isF32();
+}
+
+/// The sizes of `tensor`'s dynamic dimensions, for a tensor.empty like it.
+SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, tensor, d));
+  return sizes;
+}
+
+/// Size of dimension `d` of `tensor` as an index value.
+Value dimSize(OpBuilder &b, Location loc, Value tensor, int64_t d) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.isDynamicDim(d))
+    return tensor::DimOp::create(b, loc, tensor, d);
+  return arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+}
+
+//===----------------------------------------------------------------------===//
+// Reference lowering
+//===----------------------------------------------------------------------===//
+
+struct CastToLinalg : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = op.getInput();
+    RankedTensorType resultType = op.getResult().getType();
+    int64_t rank = resultType.getRank();
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                resultType.getElementType(),
+                                dynamicSizes(rewriter, loc, input));
+    // Sizes of dimensions 1.. for the linear index (stochastic only).
+    bool stochastic = op.getRounding() == RoundingMode::stochastic;
+    SmallVector<Value> sizes;
+    if (stochastic)
+      for (int64_t d = 1; d < rank; ++d)
+        sizes.push_back(dimSize(rewriter, loc, input, d));
+
+    AffineMap identity =
+        AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext());
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    bool narrowing = isNarrowing(op);
+    RoundingMode rounding = op.getRounding();
+    DenormalMode denormals = op.getDenormals();
+    Value seed = op.getSeed();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{input},
+        ValueRange{init}, ArrayRef<AffineMap>{identity, identity}, iterators,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value result;
+          if (!narrowing) {
+            result = emitExtBF16ToF32(b, loc, args[0], denormals);
+          } else {
+            Value random;
+            if (stochastic) {
+              // Row-major linear index, modulo 2^32.
+              Value linear =
+                  rank == 0 ? arith::ConstantIndexOp::create(b, loc, 0)
+                                  .getResult()
+                            : linalg::IndexOp::create(b, loc, 0).getResult();
+              for (int64_t d = 1; d < rank; ++d) {
+                linear = arith::MulIOp::create(b, loc, linear, sizes[d - 1]);
+                linear = arith::AddIOp::create(
+                    b, loc, linear, linalg::IndexOp::create(b, loc, d));
+              }
+              Value index =
+                  arith::IndexCastOp::create(b, loc, b.getI32Type(), linear);
+              random = emitStochasticRoundingBits(b, loc, seed, index);
+            }
+            result = emitTruncF32ToBF16(b, loc, args[0], rounding, denormals,
+                                        random);
+          }
+          linalg::YieldOp::create(b, loc, result);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Vector lowering
+//===----------------------------------------------------------------------===//
+
+/// `tensor` as a 1-D tensor (a collapse, or an expand for rank 0).
+Value flatten(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getRank() == 1)
+    return tensor;
+  if (type.getRank() == 0)
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1}, type.getElementType()), tensor,
+        ArrayRef<ReassociationIndices>{}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  ReassociationIndices all =
+      llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+  return tensor::CollapseShapeOp::create(b, loc, tensor,
+                                         ArrayRef<ReassociationIndices>{all});
+}
+
+/// Inverse of flatten: the 1-D `flat` reshaped like `like` (whose dynamic
+/// sizes it reads) with element type `element`.
+Value unflatten(OpBuilder &b, Location loc, Value flat, Value like,
+                RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  if (rank == 1)
+    return flat;
+  if (rank == 0)
+    return tensor::CollapseShapeOp::create(b, loc, resultType, flat,
+                                           ArrayRef<ReassociationIndices>{});
+  SmallVector<OpFoldResult> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (resultType.isDynamicDim(d))
+      shape.push_back(tensor::DimOp::create(b, loc, like, d).getResult());
+    else
+      shape.push_back(b.getIndexAttr(resultType.getDimSize(d)));
+  }
+  ReassociationIndices all = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
+                                       ArrayRef<ReassociationIndices>{all},
+                                       shape);
+}
+
+struct CastToVector : OpRewritePattern<CastOp> {
+  CastToVector(MLIRContext *ctx, VectorTarget target)
+      : OpRewritePattern(ctx), target(target) {}
+
+  /// Converts one vector<kLanes> of input elements whose first element has
+  /// linear index `first` (index type).
+  Value convert(OpBuilder &b, Location loc, CastOp op, Value values,
+                Value first) const {
+    auto type = cast<VectorType>(values.getType());
+    DenormalMode denormals = op.getDenormals();
+    if (!isNarrowing(op))
+      return emitExtBF16ToF32(b, loc, values, denormals);
+    RoundingMode rounding = op.getRounding();
+    auto bf16 = type.clone(b.getBF16Type());
+    if (rounding == RoundingMode::rne) {
+      if (target == VectorTarget::X86Avx512 &&
+          denormals == DenormalMode::flush)
+        return x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16, values);
+      if (target == VectorTarget::AArch64Neon) {
+        if (denormals == DenormalMode::flush)
+          values = emitFlushF32Subnormals(b, loc, values);
+        return LLVM::FPTruncOp::create(b, loc, bf16, values);
+      }
+    }
+    Value random;
+    if (rounding == RoundingMode::stochastic) {
+      auto i32 = type.clone(b.getI32Type());
+      Value base = arith::IndexCastOp::create(b, loc, b.getI32Type(), first);
+      SmallVector<int32_t> iota =
+          llvm::to_vector(llvm::seq<int32_t>(0, type.getNumElements()));
+      Value lanes = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i32, ArrayRef<int32_t>(iota)));
+      Value index = arith::AddIOp::create(
+          b, loc, vector::BroadcastOp::create(b, loc, i32, base), lanes);
+      Value seed = vector::BroadcastOp::create(b, loc, i32, op.getSeed());
+      random = emitStochasticRoundingBits(b, loc, seed, index);
+    }
+    return emitTruncF32ToBF16(b, loc, values, rounding, denormals, random);
+  }
+
+  /// Reads kLanes elements at `i`, converts them and writes them into
+  /// `dest`; `inBounds` is false for the (masked) tail.
+  Value step(OpBuilder &b, Location loc, CastOp op, Value input, Value dest,
+             Value i, bool inBounds) const {
+    Type inElement = cast<RankedTensorType>(input.getType()).getElementType();
+    Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(inElement));
+    Value values = vector::TransferReadOp::create(
+        b, loc, VectorType::get({kLanes}, inElement), input, ValueRange{i},
+        pad, ArrayRef<bool>{inBounds});
+    Value result = convert(b, loc, op, values, i);
+    return vector::TransferWriteOp::create(b, loc, result, dest, ValueRange{i},
+                                           ArrayRef<bool>{inBounds})
+        .getResult();
+  }
+
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getResult().getType();
+    Value input = flatten(rewriter, loc, op.getInput());
+    auto flatType = cast<RankedTensorType>(input.getType());
+    // The destination is created in the result's shape and flattened like
+    // the input, so that empty-tensor elimination can see through the
+    // reshapes and write straight into the caller's buffer.
+    Value dest = flatten(
+        rewriter, loc,
+        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                resultType.getElementType(),
+                                dynamicSizes(rewriter, loc, op.getInput())));
+
+    // [0, mainEnd): kUnroll vectors per iteration; [mainEnd, n): one vector
+    // per iteration, masked.
+    constexpr int64_t block = kLanes * kUnroll;
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value n = dimSize(rewriter, loc, input, 0);
+    Value mainEnd;
+    bool hasTail = true;
+    if (flatType.hasStaticShape()) {
+      int64_t size = flatType.getDimSize(0);
+      mainEnd = arith::ConstantIndexOp::create(rewriter, loc,
+                                               size - size % block);
+      hasTail = size % block != 0;
+    } else {
+      Value blockSize = arith::ConstantIndexOp::create(rewriter, loc, block);
+      mainEnd = arith::SubIOp::create(
+          rewriter, loc, n, arith::RemUIOp::create(rewriter, loc, n, blockSize));
+    }
+    auto main = scf::ForOp::create(
+        rewriter, loc, zero, mainEnd,
+        arith::ConstantIndexOp::create(rewriter, loc, block), ValueRange{dest},
+        [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+          Value result = acc[0];
+          for (int64_t k = 0; k < kUnroll; ++k) {
+            Value at = k == 0 ? i
+                              : arith::AddIOp::create(
+                                    b, l, i,
+                                    arith::ConstantIndexOp::create(b, l,
+                                                                   k * kLanes))
+                                    .getResult();
+            result = step(b, l, op, input, result, at, /*inBounds=*/true);
+          }
+          scf::YieldOp::create(b, l, result);
+        });
+    Value result = main.getResult(0);
+    if (hasTail) {
+      auto tail = scf::ForOp::create(
+          rewriter, loc, mainEnd, n,
+          arith::ConstantIndexOp::create(rewriter, loc, kLanes),
+          ValueRange{result},
+          [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+            scf::YieldOp::create(
+                b, l, step(b, l, op, input, acc[0], i, /*inBounds=*/false));
+          });
+      result = tail.getResult(0);
+    }
+    rewriter.replaceOp(op,
+                       unflatten(rewriter, loc, result, op.getInput(),
+                                 resultType));
+    return success();
+  }
+
+  VectorTarget target;
+};
+
+} // namespace
+
+void mx::populateMxCastToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<CastToLinalg>(patterns.getContext());
+}
+
+void mx::populateMxCastToVectorPatterns(RewritePatternSet &patterns,
+                                        VectorTarget target) {
+  patterns.add<CastToVector>(patterns.getContext(), target);
+}
