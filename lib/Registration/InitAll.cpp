@@ -7,6 +7,7 @@
 #include "mx/InitAll.h"
 #include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxDialect.h"
+#include "mx/Dialect/Mx/Transforms/Passes.h"
 #include "mx/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -95,6 +96,7 @@ void mx::registerAllExtensions(DialectRegistry &registry) {
 }
 
 void mx::registerAllPasses() {
+  registerMxPasses();
   registerMxConversionPasses();
   registerMxPipelines();
 }

@@ -1,0 +1,189 @@
+//===- BF16Policy.cpp - mx-bf16: BF16 mixed precision -------------------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "mx-bf16"
+
+namespace mlir::mx {
+#define GEN_PASS_DEF_MXBF16PASS
+#include "mx/Dialect/Mx/Transforms/Passes.h.inc"
+} // namespace mlir::mx
+
+using namespace mlir;
+using namespace mlir::mx;
+
+namespace {
+
+/// The ops rewritten when `ops` is not given.
+constexpr StringLiteral kDefaultOps[] = {
+    "linalg.matmul", "linalg.batch_matmul", "linalg.conv_2d_nhwc_hwcf",
+    "linalg.conv_2d_nchw_fchw"};
+
+bool isStaticF32Tensor(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.hasStaticShape() && type.getElementType().isF32();
+}
+
+/// `value` rounded to bf16 (RNE, subnormals kept).
+Value toBF16(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return CastOp::create(b, loc, type.clone(b.getBF16Type()), value,
+                        /*seed=*/Value(), RoundingMode::rne);
+}
+
+Value rewriteMatmul(OpBuilder &b, linalg::MatmulOp op) {
+  Location loc = op.getLoc();
+  return MatmulOp::create(b, loc, op.getResultTypes()[0],
+                          toBF16(b, loc, op.getInputs()[0]),
+                          toBF16(b, loc, op.getInputs()[1]),
+                          op.getOutputs()[0]);
+}
+
+/// One mx.matmul per batch element, in an scf.for over the batch.
+Value rewriteBatchMatmul(OpBuilder &b, linalg::BatchMatmulOp op) {
+  Location loc = op.getLoc();
+  Value lhs = toBF16(b, loc, op.getInputs()[0]);
+  Value rhs = toBF16(b, loc, op.getInputs()[1]);
+  Value acc = op.getOutputs()[0];
+  auto sliceType = [](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return RankedTensorType::get(type.getShape().drop_front(),
+                                 type.getElementType());
+  };
+  auto extract = [&](OpBuilder &nb, Location l, Value source, Value i) {
+    auto type = cast<RankedTensorType>(source.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0));
+    offsets[0] = i;
+    SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1)};
+    for (int64_t d : type.getShape().drop_front())
+      sizes.push_back(nb.getIndexAttr(d));
+    SmallVector<OpFoldResult> strides(type.getRank(), nb.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(nb, l, sliceType(source), source,
+                                          offsets, sizes, strides)
+        .getResult();
+  };
+  int64_t batch = cast<RankedTensorType>(acc.getType()).getDimSize(0);
+  auto zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto upper = arith::ConstantIndexOp::create(b, loc, batch);
+  auto step = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, upper, step, ValueRange{acc},
+      [&](OpBuilder &nb, Location l, Value i, ValueRange args) {
+        Value c = extract(nb, l, args[0], i);
+        Value product =
+            MatmulOp::create(nb, l, c.getType(), extract(nb, l, lhs, i),
+                             extract(nb, l, rhs, i), c);
+        auto type = cast<RankedTensorType>(args[0].getType());
+        SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0));
+        offsets[0] = i;
+        SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1)};
+        for (int64_t d : type.getShape().drop_front())
+          sizes.push_back(nb.getIndexAttr(d));
+        SmallVector<OpFoldResult> strides(type.getRank(), nb.getIndexAttr(1));
+        Value updated = tensor::InsertSliceOp::create(
+            nb, l, product, args[0], offsets, sizes, strides);
+        scf::YieldOp::create(nb, l, updated);
+      });
+  return loop.getResult(0);
+}
+
+/// Named convolutions accept bf16 inputs with an f32 output (their region
+/// extends the inputs); rebuilding the op regenerates that region.
+template <typename ConvOp>
+Value rewriteConv(OpBuilder &b, ConvOp op) {
+  Location loc = op.getLoc();
+  SmallVector<Value> inputs{toBF16(b, loc, op.getInputs()[0]),
+                            toBF16(b, loc, op.getInputs()[1])};
+  return ConvOp::create(b, loc, op.getResultTypes(), inputs, op.getOutputs(),
+                        op.getStrides(), op.getDilations())
+      .getResult(0);
+}
+
+/// linalg.generic: bf16 inputs, extended back to f32 at the top of the body,
+/// so the computation itself (and its outputs) stays f32.
+Value rewriteGeneric(OpBuilder &b, linalg::GenericOp op) {
+  Location loc = op.getLoc();
+  SmallVector<Value> inputs;
+  for (Value input : op.getInputs())
+    inputs.push_back(toBF16(b, loc, input));
+  auto generic = linalg::GenericOp::create(
+      b, loc, op.getResultTypes(), inputs, op.getOutputs(),
+      op.getIndexingMapsArray(), op.getIteratorTypesArray());
+  Region &region = generic.getRegion();
+  region.takeBody(op.getRegion());
+  Block &body = region.front();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&body);
+  for (unsigned i = 0, e = inputs.size(); i < e; ++i) {
+    BlockArgument argument = body.getArgument(i);
+    argument.setType(b.getBF16Type());
+    auto wide = arith::ExtFOp::create(b, loc, b.getF32Type(), argument);
+    argument.replaceAllUsesExcept(wide, wide);
+  }
+  return generic.getResult(0);
+}
+
+struct MxBF16Pass : mx::impl::MxBF16PassBase<MxBF16Pass> {
+  using MxBF16PassBase::MxBF16PassBase;
+
+  void runOnOperation() override {
+    llvm::StringSet<> allowed;
+    if (ops.empty())
+      for (StringRef name : kDefaultOps)
+        allowed.insert(name);
+    for (const std::string &name : ops)
+      allowed.insert(name);
+
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (allowed.contains(op->getName().getStringRef()) &&
+          op->getNumResults() == 1 &&
+          llvm::all_of(op->getOperands(), isStaticF32Tensor))
+        candidates.push_back(op);
+    });
+
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : candidates) {
+      rewriter.setInsertionPoint(op);
+      Value replacement =
+          llvm::TypeSwitch<Operation *, Value>(op)
+              .Case([&](linalg::MatmulOp m) { return rewriteMatmul(rewriter, m); })
+              .Case([&](linalg::BatchMatmulOp m) {
+                return rewriteBatchMatmul(rewriter, m);
+              })
+              .Case([&](linalg::Conv2DNhwcHwcfOp c) {
+                return rewriteConv(rewriter, c);
+              })
+              .Case([&](linalg::Conv2DNchwFchwOp c) {
+                return rewriteConv(rewriter, c);
+              })
+              .Case([&](linalg::GenericOp g) {
+                return rewriteGeneric(rewriter, g);
+              })
+              .Default([](Operation *) { return Value(); });
+      if (!replacement) {
+        op->emitError("mx-bf16 cannot rewrite '")
+            << op->getName() << "'; supported: linalg.matmul, "
+            << "linalg.batch_matmul, linalg.conv_2d_nhwc_hwcf, "
+            << "linalg.conv_2d_nchw_fchw, linalg.generic";
+        return signalPassFailure();
+      }
+      if (report)
+        op->emitRemark("mx-bf16: bf16 inputs, f32 accumulation");
+      LLVM_DEBUG(llvm::dbgs() << "rewrote " << op->getName() << "\n");
+      rewriter.replaceOp(op, replacement);
+    }
+  }
+};
+
+} // namespace

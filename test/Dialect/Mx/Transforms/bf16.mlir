@@ -1,0 +1,76 @@
+// RUN: mx-opt %s --mx-bf16 --split-input-file | FileCheck %s
+// RUN: mx-opt %s --mx-bf16="ops=linalg.generic report=true" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=GENERIC
+
+// CHECK-LABEL: func @matmul
+// CHECK-SAME: (%[[X:.*]]: tensor<8x64xf32>, %[[W:.*]]: tensor<64x32xf32>, %[[ACC:.*]]: tensor<8x32xf32>)
+// CHECK: %[[XB:.*]] = mx.cast %[[X]] : tensor<8x64xf32> -> tensor<8x64xbf16>
+// CHECK: %[[WB:.*]] = mx.cast %[[W]] : tensor<64x32xf32> -> tensor<64x32xbf16>
+// CHECK: %[[Y:.*]] = mx.matmul %[[XB]], %[[WB]], %[[ACC]] : tensor<8x64xbf16>, tensor<64x32xbf16> -> tensor<8x32xf32>
+// The elementwise op (and the weights it would update) stays f32.
+// CHECK: linalg.generic {{.*}} ins(%[[Y]] : tensor<8x32xf32>)
+// CHECK: arith.maximumf {{.*}} : f32
+// GENERIC: remark: mx-bf16: bf16 inputs, f32 accumulation
+// GENERIC-LABEL: func @matmul
+// GENERIC: linalg.matmul
+// GENERIC: mx.cast %{{.*}} : tensor<8x32xf32> -> tensor<8x32xbf16>
+// GENERIC: ^bb0(%[[IN:.*]]: bf16, %{{.*}}: f32):
+// GENERIC: %[[WIDE:.*]] = arith.extf %[[IN]] : bf16 to f32
+// GENERIC: arith.maximumf %[[WIDE]]
+func.func @matmul(%x: tensor<8x64xf32>, %w: tensor<64x32xf32>, %acc: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %y = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x32xf32>)
+                     outs(%acc : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %init = tensor.empty() : tensor<8x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%y : tensor<8x32xf32>) outs(%init : tensor<8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @batch_matmul
+// CHECK: %[[AB:.*]] = mx.cast %{{.*}} : tensor<3x4x6xf32> -> tensor<3x4x6xbf16>
+// CHECK: %[[BB:.*]] = mx.cast %{{.*}} : tensor<3x6x5xf32> -> tensor<3x6x5xbf16>
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[C:.*]] = %{{.*}}) -> (tensor<3x4x5xf32>)
+// CHECK:   %[[CS:.*]] = tensor.extract_slice %[[C]][%[[I]], 0, 0] [1, 4, 5] [1, 1, 1] : tensor<3x4x5xf32> to tensor<4x5xf32>
+// CHECK:   %[[AS:.*]] = tensor.extract_slice %[[AB]][%[[I]], 0, 0] [1, 4, 6] [1, 1, 1]
+// CHECK:   %[[BS:.*]] = tensor.extract_slice %[[BB]][%[[I]], 0, 0] [1, 6, 5] [1, 1, 1]
+// CHECK:   %[[P:.*]] = mx.matmul %[[AS]], %[[BS]], %[[CS]] : tensor<4x6xbf16>, tensor<6x5xbf16> -> tensor<4x5xf32>
+// CHECK:   tensor.insert_slice %[[P]] into %[[C]][%[[I]], 0, 0] [1, 4, 5] [1, 1, 1]
+func.func @batch_matmul(%a: tensor<3x4x6xf32>, %b: tensor<3x6x5xf32>, %c: tensor<3x4x5xf32>) -> tensor<3x4x5xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<3x4x6xf32>, tensor<3x6x5xf32>)
+                           outs(%c : tensor<3x4x5xf32>) -> tensor<3x4x5xf32>
+  return %r : tensor<3x4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @conv
+// CHECK: %[[IB:.*]] = mx.cast %{{.*}} : tensor<1x8x8x3xf32> -> tensor<1x8x8x3xbf16>
+// CHECK: %[[FB:.*]] = mx.cast %{{.*}} : tensor<3x3x3x4xf32> -> tensor<3x3x3x4xbf16>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[IB]], %[[FB]] : tensor<1x8x8x3xbf16>, tensor<3x3x3x4xbf16>) outs(%{{.*}} : tensor<1x6x6x4xf32>)
+func.func @conv(%i: tensor<1x8x8x3xf32>, %f: tensor<3x3x3x4xf32>, %o: tensor<1x6x6x4xf32>) -> tensor<1x6x6x4xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%i, %f : tensor<1x8x8x3xf32>, tensor<3x3x3x4xf32>) outs(%o : tensor<1x6x6x4xf32>) -> tensor<1x6x6x4xf32>
+  return %r : tensor<1x6x6x4xf32>
+}
+
+// -----
+
+// Dynamic shapes and non-f32 element types are left alone.
+// CHECK-LABEL: func @untouched
+// CHECK-NOT: mx.
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+func.func @untouched(%a: tensor<?x4xf32>, %b: tensor<4x4xf32>, %c: tensor<?x4xf32>,
+                     %d: tensor<4x4xf16>, %e: tensor<4x4xf16>, %f: tensor<4x4xf16>) -> (tensor<?x4xf32>, tensor<4x4xf16>) {
+  %r = linalg.matmul ins(%a, %b : tensor<?x4xf32>, tensor<4x4xf32>) outs(%c : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %s = linalg.matmul ins(%d, %e : tensor<4x4xf16>, tensor<4x4xf16>) outs(%f : tensor<4x4xf16>) -> tensor<4x4xf16>
+  return %r, %s : tensor<?x4xf32>, tensor<4x4xf16>
+}
