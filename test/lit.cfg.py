@@ -32,6 +32,7 @@ if os.environ.get("MX_OPT_VERIFY_ROUNDTRIP"):
 
 tools = [
     ToolSubst("mx-opt", command=mx_opt, unresolved="fatal"),
+    ToolSubst("mx-compile", unresolved="fatal"),
     ToolSubst("mlir-opt", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
     ToolSubst("mlir-runner", unresolved="fatal"),
@@ -118,3 +119,24 @@ config.substitutions.append(("%aarch64_cc", aarch64_cc))
 config.substitutions.append(
     ("%aarch64_cxx", aarch64_cc.replace(clang, clang + "++", 1) + " -std=c++17"))
 config.substitutions.append(("%qemu_aarch64", qemu_cmd))
+
+# libomp (OpenMP runtime) for kernels lowered with mx-to-llvm{parallel=openmp}:
+# the feature is there when a program links against libomp.so.5 and runs.
+def libomp_works():
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.c")
+        exe = os.path.join(tmp, "probe")
+        with open(src, "w") as f:
+            f.write("int omp_get_max_threads(void);\n"
+                    "int main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n")
+        try:
+            subprocess.run([clang, src, "-l:libomp.so.5", "-o", exe],
+                           check=True, capture_output=True, timeout=120)
+            return subprocess.run([exe], capture_output=True,
+                                  timeout=60).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+
+
+if libomp_works():
+    config.available_features.add("libomp")

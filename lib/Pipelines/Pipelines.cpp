@@ -14,8 +14,10 @@
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -25,6 +27,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/TargetParser/Host.h"
@@ -78,6 +81,23 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Folds the copies of scf.forall slices onto themselves (loop results
+  // that are their own iter_args).
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  if (options.stackBufferBytes > 0) {
+    // Small temporaries on the stack: no malloc/free per call. Allocations
+    // are hoisted out of loops first, so the stack does not grow per
+    // iteration.
+    pm.addNestedPass<func::FuncOp>(
+        bufferization::createBufferLoopHoistingPass());
+    bufferization::PromoteBuffersToStackPassOptions stack;
+    stack.maxAllocSizeInBytes = options.stackBufferBytes;
+    stack.maxRankOfAllocatedMemRef = 4;
+    pm.addNestedPass<func::FuncOp>(
+        bufferization::createPromoteBuffersToStackPass(stack));
+  }
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
@@ -85,6 +105,17 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   vectorOpsOptions.target = target == "reference" ? "generic" : target;
   pm.addPass(createMxLowerVectorOpsPass(vectorOpsOptions));
   pm.addPass(createConvertLinalgToLoopsPass());
+  // Parallel loops (scf.forall) run on OpenMP threads or sequentially.
+  if (options.parallel == "openmp") {
+    pm.addPass(createForallToParallelLoopPass());
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // Inlines the memref.alloca_scope around each loop body (the bodies
+    // allocate nothing on the stack), which would otherwise stop the
+    // lowering of the scf ops inside it to several blocks.
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addPass(createForallToForLoopPass());
+  }
   // Lowers what vector-to-llvm does not take directly (n-D transfers,
   // vector.print of vectors) to loops.
   pm.addPass(createConvertVectorToSCFPass());
@@ -97,7 +128,13 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // aligned_alloc instead of malloc + pointer rounding: the rounding goes
+  // through ptrtoint/inttoptr, which hides from LLVM that temporary buffers
+  // alias nothing else, so loops over them were neither hoisted nor
+  // vectorized.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   // x86 lowers f32 -> bf16 truncation to vcvtneps2bf16, which flushes
   // subnormals; the integer RNE expansion keeps the documented rounding.
   arith::ArithExpandOpsPassOptions expand;
@@ -107,6 +144,8 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.parallel == "openmp")
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createMxLegalizeBF16VectorsPass());

@@ -60,8 +60,7 @@ uint16_t mx::ref::f32ToBF16(uint32_t bits, BF16Rounding rounding,
   }
   if (std::isinf(x))
     return sign | kBF16Inf;
-  if (denormals == BF16Denormals::Flush &&
-      std::fpclassify(x) == FP_SUBNORMAL)
+  if (denormals == BF16Denormals::Flush && std::fpclassify(x) == FP_SUBNORMAL)
     return sign;
   const double magnitude = std::fabs(static_cast<double>(x));
   if (magnitude == 0.0)
@@ -110,8 +109,8 @@ uint32_t mx::ref::bf16ToF32(uint16_t bits, BF16Denormals denormals) {
   if (exponentField == 0xFF) {
     if (mantissa == 0)
       return sign | kF32Inf;
-    return sign | kF32Inf | kF32QuietBit | static_cast<uint32_t>(mantissa)
-                                               << 16;
+    return sign | kF32Inf | kF32QuietBit |
+           static_cast<uint32_t>(mantissa) << 16;
   }
   double magnitude;
   if (exponentField == 0) {
@@ -137,7 +136,7 @@ uint32_t mx::ref::lowbias32(uint32_t x) {
 
 uint32_t mx::ref::stochasticBits(uint32_t seed, uint64_t index) {
   const uint32_t u = static_cast<uint32_t>(index); // index mod 2^32
-  return lowbias32(lowbias32(u + lowbias32(seed)) ^ seed) & 0xFFFF;
+  return lowbias32(u + lowbias32(seed)) & 0xFFFF;
 }
 
 void mx::ref::castF32ToBF16(const uint32_t *input, uint16_t *output,

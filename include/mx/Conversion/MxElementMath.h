@@ -21,6 +21,10 @@
 #include "mx/Dialect/Mx/IR/MxDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
+#include "mx/Dialect/Mx/IR/MxOps.h"
+
+#include <array>
+#include <cstdint>
 
 namespace mlir::mx {
 
@@ -116,11 +120,51 @@ Value emitExtBF16ToF32(OpBuilder &b, Location loc, Value x,
                        DenormalMode denormals);
 
 /// The 16-bit random values of stochastic rounding, i32-like in [0, 2^16):
-/// `H(seed, index) & 0xFFFF` with `H(s, u) = mix(mix(u + mix(s)) ^ s)` and
+/// `H(seed, index) & 0xFFFF` with `H(s, u) = mix(u + mix(s))` and
 /// `mix` the lowbias32 hash. `seed` and `index` are i32-like of one shape
 /// (index: the element's row-major linear index modulo 2^32).
 Value emitStochasticRoundingBits(OpBuilder &b, Location loc, Value seed,
                                  Value index);
+
+
+//===----------------------------------------------------------------------===//
+// K-TanH (mx.ktanh, mx.ksigmoid, mx.kswish, mx.kgelu)
+//===----------------------------------------------------------------------===//
+
+/// The K-TanH parameter table (the op's documented one, t -> Et, rt, bt)
+/// packed into 16 bits per entry: `rt << 12 | (Et * 128 + bt - 0x3E00)`.
+/// The low 9 bits plus the shifted mantissa never exceed 0x17F, so a table
+/// result is `((entry + (Mi >> rt)) & 0x1FF) | 0x3E00 | sign` in bf16 bits.
+std::array<uint16_t, 32> getKTanhPackedTable();
+
+/// The activations built on K-TanH.
+enum class KActivation { Tanh, Sigmoid, Swish, Gelu };
+
+/// Returns the packed table entry of every lane of the bit pattern it is
+/// given. For bf16 (i16-like `h`): the entry of index `(h >> 4) & 31`,
+/// i16-like. For f32 (i32-like `b`): an i32-like value whose high 16 bits
+/// are the entry of index `(b >> 20) & 31` (the low 16 bits are ignored, so
+/// a target may look entries up in the 16-bit halves of 32-bit lanes).
+using KTanhLookupFn = llvm::function_ref<Value(Value)>;
+
+/// K-TanH of bf16 bit patterns (i16-like), i16-like result.
+Value emitKTanhBF16Bits(OpBuilder &b, Location loc, Value h,
+                        KTanhLookupFn lookup);
+
+/// K-TanH of f32 bit patterns (i32-like) with `mantissa`, i32-like result.
+Value emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
+                       KTanhMantissa mantissa, KTanhLookupFn lookup);
+
+/// `kind` of f32-like `x` (the op descriptions' exact operation sequence,
+/// NaN and -Inf rules included), f32-like result.
+Value emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
+                         Value x, KTanhMantissa mantissa,
+                         KTanhLookupFn lookup);
+
+/// f32 bit patterns (i32-like) rounded to bf16 bit patterns (i16-like),
+/// nearest even. Patterns with zero low halves (NaN from a bf16 input
+/// included) are kept exactly.
+Value emitKRoundToBF16Bits(OpBuilder &b, Location loc, Value bits);
 
 } // namespace mlir::mx
 

@@ -26,6 +26,10 @@ void populateMxToLinalgPatterns(RewritePatternSet &patterns);
 /// mx.matmul as linalg.generic ops in its documented accumulation order.
 void populateMxMatmulToLinalgPatterns(RewritePatternSet &patterns);
 
+/// mx.matmul on !mx.tensor operands as linalg.generic ops (block dot
+/// products, then fma by the block scales in ascending block order).
+void populateMxBlockMatmulToLinalgPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::mx
 
 #endif // MX_CONVERSION_MXTOSTANDARD_H

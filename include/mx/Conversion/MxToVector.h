@@ -31,6 +31,16 @@ void populateMxToVectorPatterns(RewritePatternSet &patterns,
 /// mx.matmul as loops of mx.dot_bf16 over 16 output columns.
 void populateMxMatmulToVectorPatterns(RewritePatternSet &patterns);
 
+/// mx.matmul on !mx.tensor operands: parallel packing of A and B and a
+/// register-blocked micro-kernel of mx.dot_i8 / mx.dot_bf16.
+void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
+                                           VectorTarget target);
+
+/// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic), and
+/// 16-entry byte-table mx.lookup as vpshufb on x86.
+void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
+                                     VectorTarget target);
+
 /// Adds the patterns of `mx-lower-vector-ops`: target permutes where they fit,
 /// compare/select chains otherwise.
 void populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,

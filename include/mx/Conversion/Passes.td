@@ -17,7 +17,9 @@ def MxLowerToLinalgPass : Pass<"mx-lower-to-linalg"> {
     block, scale, element codes, packing), producing and consuming the
     storage buffers through `mx.assemble` / `mx.disassemble`. This lowering
     defines the meaning of the ops; the vector lowerings are tested against
-    it and against the scalar reference in `mx/Reference`.
+    it and against the scalar reference in `mx/Reference`. `mx.cast` becomes
+    one elementwise `linalg.generic` with the integer rounding of
+    MxElementMath (its stochastic rounding hashes `linalg.index`).
 
     ```mlir
     %q = mx.quantize %x : tensor<4x64xf32> -> !mx.tensor<4x64, e2m1, axis = 1>
@@ -46,7 +48,12 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
     integer formula; `x86-64-avx512` looks FP4 and FP6 codes up in an f32
     register table (`mx.lookup`, which `mx-lower-vector-ops` turns into
     `vpermps` / `vpermi2ps`); `aarch64-neon` looks FP4 and FP6 E2M3 codes up
-    in a byte table of integer multiples (`tbl`). Results are bit identical
+    in a byte table of integer multiples (`tbl`). `mx.cast` becomes loops
+    along the innermost dimension, 4 x 16 lanes per iteration and a masked
+    tail; rne + denormals(flush) uses `vcvtneps2bf16`
+    (`x86vector.avx512.cvt.packed.f32_to_bf16`, AVX512_BF16) on
+    `x86-64-avx512`, rne uses `bfcvtn` (`llvm.fptrunc`, FEAT_BF16) on
+    `aarch64-neon`, everything else integer code. Results are bit identical
     across targets and with `mx-lower-to-linalg`.
 
     ```mlir

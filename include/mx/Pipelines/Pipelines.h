@@ -26,6 +26,19 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
                      "aarch64-neon, generic, or reference (the linalg "
                      "lowering that defines the meaning)"),
       llvm::cl::init("host")};
+  Option<std::string> parallel{
+      *this, "parallel",
+      llvm::cl::desc("parallel loops (scf.forall of the mx.matmul lowering): "
+                     "none (run sequentially) or openmp (scf-to-openmp; "
+                     "link the program with libomp)"),
+      llvm::cl::init("none")};
+  Option<unsigned> stackBufferBytes{
+      *this, "stack-buffer-bytes",
+      llvm::cl::desc("temporary buffers of at most this many bytes (static "
+                     "shape, rank <= 4, not returned) live on the stack "
+                     "instead of the heap; 0 (the default) keeps them all on "
+                     "the heap"),
+      llvm::cl::init(0)};
 };
 
 /// The concrete target `host` stands for on this machine: x86-64-avx512 with

@@ -37,7 +37,7 @@
 //
 // Stochastic random values (stochasticBits)
 //   r(seed, index) = H(seed, index mod 2^32) & 0xFFFF, with unsigned 32-bit
-//   arithmetic, H(s, u) = mix(mix(u + mix(s)) ^ s) and mix Wellons'
+//   arithmetic, H(s, u) = mix(u + mix(s)) and mix Wellons'
 //   lowbias32: x ^= x >> 16; x *= 0x7FEB352D; x ^= x >> 15;
 //   x *= 0x846CA68B; x ^= x >> 16. The index of an element is its row-major
 //   linear index in the tensor being cast.

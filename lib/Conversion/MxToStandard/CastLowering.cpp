@@ -10,10 +10,12 @@
 //   is the integer element math of MxElementMath on scalars; stochastic
 //   rounding hashes the element's row-major linear index, built from
 //   linalg.index.
-// - vector (mx-lower-to-vector): the tensor is flattened to 1-D and walked
-//   64 elements (four vectors of 16 lanes) at a time, then 16 at a time with
-//   masked transfers for the tail. Each 16-lane vector goes through the
-//   element math, or through the target's conversion instruction where that
+// - vector (mx-lower-to-vector): loops over the outer dimensions and, along
+//   the innermost one, 64 elements (four vectors of 16 lanes) at a time,
+//   then 16 at a time with masked transfers for the tail. (No reshapes: the
+//   result is written in its own shape so that empty-tensor elimination can
+//   put it straight into the caller's buffer.) Each 16-lane vector goes through
+//   the element math, or through the target's conversion instruction where that
 //   instruction computes exactly the op's policy:
 //     x86-64-avx512, rne + flush: vcvtneps2bf16 (RNE, DAZ + FTZ, quiet NaN
 //       with sign and truncated payload, MXCSR ignored), emitted as
@@ -89,10 +91,9 @@ struct CastToLinalg : OpRewritePattern<CastOp> {
     Value input = op.getInput();
     RankedTensorType resultType = op.getResult().getType();
     int64_t rank = resultType.getRank();
-    Value init =
-        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                resultType.getElementType(),
-                                dynamicSizes(rewriter, loc, input));
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType(),
+                                         dynamicSizes(rewriter, loc, input));
     // Sizes of dimensions 1.. for the linear index (stochastic only).
     bool stochastic = op.getRounding() == RoundingMode::stochastic;
     SmallVector<Value> sizes;
@@ -120,9 +121,9 @@ struct CastToLinalg : OpRewritePattern<CastOp> {
             if (stochastic) {
               // Row-major linear index, modulo 2^32.
               Value linear =
-                  rank == 0 ? arith::ConstantIndexOp::create(b, loc, 0)
-                                  .getResult()
-                            : linalg::IndexOp::create(b, loc, 0).getResult();
+                  rank == 0
+                      ? arith::ConstantIndexOp::create(b, loc, 0).getResult()
+                      : linalg::IndexOp::create(b, loc, 0).getResult();
               for (int64_t d = 1; d < rank; ++d) {
                 linear = arith::MulIOp::create(b, loc, linear, sizes[d - 1]);
                 linear = arith::AddIOp::create(
@@ -146,50 +147,12 @@ struct CastToLinalg : OpRewritePattern<CastOp> {
 // Vector lowering
 //===----------------------------------------------------------------------===//
 
-/// `tensor` as a 1-D tensor (a collapse, or an expand for rank 0).
-Value flatten(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  if (type.getRank() == 1)
-    return tensor;
-  if (type.getRank() == 0)
-    return tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({1}, type.getElementType()), tensor,
-        ArrayRef<ReassociationIndices>{}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  ReassociationIndices all =
-      llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-  return tensor::CollapseShapeOp::create(b, loc, tensor,
-                                         ArrayRef<ReassociationIndices>{all});
-}
-
-/// Inverse of flatten: the 1-D `flat` reshaped like `like` (whose dynamic
-/// sizes it reads) with element type `element`.
-Value unflatten(OpBuilder &b, Location loc, Value flat, Value like,
-                RankedTensorType resultType) {
-  int64_t rank = resultType.getRank();
-  if (rank == 1)
-    return flat;
-  if (rank == 0)
-    return tensor::CollapseShapeOp::create(b, loc, resultType, flat,
-                                           ArrayRef<ReassociationIndices>{});
-  SmallVector<OpFoldResult> shape;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (resultType.isDynamicDim(d))
-      shape.push_back(tensor::DimOp::create(b, loc, like, d).getResult());
-    else
-      shape.push_back(b.getIndexAttr(resultType.getDimSize(d)));
-  }
-  ReassociationIndices all = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
-                                       ArrayRef<ReassociationIndices>{all},
-                                       shape);
-}
-
 struct CastToVector : OpRewritePattern<CastOp> {
   CastToVector(MLIRContext *ctx, VectorTarget target)
       : OpRewritePattern(ctx), target(target) {}
 
   /// Converts one vector<kLanes> of input elements whose first element has
-  /// linear index `first` (index type).
+  /// row-major linear index `first` (index type; stochastic rounding only).
   Value convert(OpBuilder &b, Location loc, CastOp op, Value values,
                 Value first) const {
     auto type = cast<VectorType>(values.getType());
@@ -199,8 +162,7 @@ struct CastToVector : OpRewritePattern<CastOp> {
     RoundingMode rounding = op.getRounding();
     auto bf16 = type.clone(b.getBF16Type());
     if (rounding == RoundingMode::rne) {
-      if (target == VectorTarget::X86Avx512 &&
-          denormals == DenormalMode::flush)
+      if (target == VectorTarget::X86Avx512 && denormals == DenormalMode::flush)
         return x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16, values);
       if (target == VectorTarget::AArch64Neon) {
         if (denormals == DenormalMode::flush)
@@ -224,84 +186,150 @@ struct CastToVector : OpRewritePattern<CastOp> {
     return emitTruncF32ToBF16(b, loc, values, rounding, denormals, random);
   }
 
-  /// Reads kLanes elements at `i`, converts them and writes them into
-  /// `dest`; `inBounds` is false for the (masked) tail.
+  /// Converts the kLanes elements at `indices` (the last one runs along the
+  /// innermost dimension) into `dest`; `rowBase` is the linear index of the
+  /// row's first element. `inBounds` is false for the masked tail.
   Value step(OpBuilder &b, Location loc, CastOp op, Value input, Value dest,
-             Value i, bool inBounds) const {
+             ValueRange indices, Value rowBase, bool inBounds) const {
     Type inElement = cast<RankedTensorType>(input.getType()).getElementType();
     Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(inElement));
     Value values = vector::TransferReadOp::create(
-        b, loc, VectorType::get({kLanes}, inElement), input, ValueRange{i},
-        pad, ArrayRef<bool>{inBounds});
-    Value result = convert(b, loc, op, values, i);
-    return vector::TransferWriteOp::create(b, loc, result, dest, ValueRange{i},
+        b, loc, VectorType::get({kLanes}, inElement), input, indices, pad,
+        ArrayRef<bool>{inBounds});
+    Value first;
+    if (rowBase)
+      first = arith::AddIOp::create(b, loc, rowBase, indices.back());
+    Value result = convert(b, loc, op, values, first);
+    return vector::TransferWriteOp::create(b, loc, result, dest, indices,
                                            ArrayRef<bool>{inBounds})
         .getResult();
+  }
+
+  /// One row along the innermost dimension (`outer` indexes the others):
+  /// kUnroll vectors per iteration, then single masked vectors.
+  Value row(OpBuilder &b, Location loc, CastOp op, Value input, Value dest,
+            ValueRange outer, Value rowBase) const {
+    auto type = cast<RankedTensorType>(input.getType());
+    int64_t last = type.getRank() - 1;
+    constexpr int64_t block = kLanes * kUnroll;
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value n = dimSize(b, loc, input, last);
+    Value mainEnd;
+    bool hasTail = true;
+    if (!type.isDynamicDim(last)) {
+      int64_t size = type.getDimSize(last);
+      mainEnd = arith::ConstantIndexOp::create(b, loc, size - size % block);
+      hasTail = size % block != 0;
+    } else {
+      mainEnd = arith::SubIOp::create(
+          b, loc, n,
+          arith::RemUIOp::create(
+              b, loc, n, arith::ConstantIndexOp::create(b, loc, block)));
+    }
+    auto indicesAt = [&](Value j) {
+      SmallVector<Value> indices(outer);
+      indices.push_back(j);
+      return indices;
+    };
+    Value result =
+        scf::ForOp::create(
+            b, loc, zero, mainEnd,
+            arith::ConstantIndexOp::create(b, loc, block), ValueRange{dest},
+            [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+              Value current = acc[0];
+              for (int64_t k = 0; k < kUnroll; ++k) {
+                Value at = j;
+                if (k != 0)
+                  at = arith::AddIOp::create(
+                      b, l, j,
+                      arith::ConstantIndexOp::create(b, l, k * kLanes));
+                current = step(b, l, op, input, current, indicesAt(at), rowBase,
+                               /*inBounds=*/true);
+              }
+              scf::YieldOp::create(b, l, current);
+            })
+            .getResult(0);
+    if (!hasTail)
+      return result;
+    return scf::ForOp::create(
+               b, loc, mainEnd, n,
+               arith::ConstantIndexOp::create(b, loc, kLanes),
+               ValueRange{result},
+               [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+                 scf::YieldOp::create(b, l,
+                                      step(b, l, op, input, acc[0],
+                                           indicesAt(j), rowBase,
+                                           /*inBounds=*/false));
+               })
+        .getResult(0);
+  }
+
+  /// Loops over the dimensions [outer.size(), rank - 1) around `row`.
+  /// `linear` (stochastic rounding only) is the row-major linear index of
+  /// the current outer position, i0 * d1 + i1 ... (Horner form).
+  Value loops(OpBuilder &b, Location loc, CastOp op, Value input, Value dest,
+              SmallVector<Value> outer, Value linear) const {
+    auto type = cast<RankedTensorType>(input.getType());
+    int64_t dim = outer.size();
+    if (dim == type.getRank() - 1) {
+      Value rowBase;
+      if (linear)
+        rowBase =
+            arith::MulIOp::create(b, loc, linear, dimSize(b, loc, input, dim));
+      return row(b, loc, op, input, dest, outer, rowBase);
+    }
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    return scf::ForOp::create(
+               b, loc, zero, dimSize(b, loc, input, dim), one, ValueRange{dest},
+               [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+                 Value next;
+                 if (linear)
+                   next = arith::AddIOp::create(
+                       b, l,
+                       arith::MulIOp::create(b, l, linear,
+                                             dimSize(b, l, input, dim)),
+                       i);
+                 SmallVector<Value> indices(outer);
+                 indices.push_back(i);
+                 scf::YieldOp::create(
+                     b, l, loops(b, l, op, input, acc[0], indices, next));
+               })
+        .getResult(0);
   }
 
   LogicalResult matchAndRewrite(CastOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getResult().getType();
-    Value input = flatten(rewriter, loc, op.getInput());
-    auto flatType = cast<RankedTensorType>(input.getType());
-    // The destination is created in the result's shape and flattened like
-    // the input, so that empty-tensor elimination can see through the
-    // reshapes and write straight into the caller's buffer.
-    Value dest = flatten(
-        rewriter, loc,
-        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                resultType.getElementType(),
-                                dynamicSizes(rewriter, loc, op.getInput())));
-
-    // [0, mainEnd): kUnroll vectors per iteration; [mainEnd, n): one vector
-    // per iteration, masked.
-    constexpr int64_t block = kLanes * kUnroll;
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value n = dimSize(rewriter, loc, input, 0);
-    Value mainEnd;
-    bool hasTail = true;
-    if (flatType.hasStaticShape()) {
-      int64_t size = flatType.getDimSize(0);
-      mainEnd = arith::ConstantIndexOp::create(rewriter, loc,
-                                               size - size % block);
-      hasTail = size % block != 0;
-    } else {
-      Value blockSize = arith::ConstantIndexOp::create(rewriter, loc, block);
-      mainEnd = arith::SubIOp::create(
-          rewriter, loc, n, arith::RemUIOp::create(rewriter, loc, n, blockSize));
+    Value input = op.getInput();
+    // Rank 0: one element, handled as a 1-D tensor of one.
+    if (resultType.getRank() == 0) {
+      auto asVector = [&](Value v) -> Value {
+        auto type = cast<RankedTensorType>(v.getType());
+        return tensor::ExpandShapeOp::create(
+            rewriter, loc, RankedTensorType::get({1}, type.getElementType()), v,
+            ArrayRef<ReassociationIndices>{},
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+      };
+      auto cast = CastOp::create(
+          rewriter, loc,
+          RankedTensorType::get({1}, resultType.getElementType()),
+          asVector(input), op.getSeed(), op.getRounding(), op.getDenormals());
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, resultType, cast.getResult(), ArrayRef<ReassociationIndices>{});
+      return success();
     }
-    auto main = scf::ForOp::create(
-        rewriter, loc, zero, mainEnd,
-        arith::ConstantIndexOp::create(rewriter, loc, block), ValueRange{dest},
-        [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
-          Value result = acc[0];
-          for (int64_t k = 0; k < kUnroll; ++k) {
-            Value at = k == 0 ? i
-                              : arith::AddIOp::create(
-                                    b, l, i,
-                                    arith::ConstantIndexOp::create(b, l,
-                                                                   k * kLanes))
-                                    .getResult();
-            result = step(b, l, op, input, result, at, /*inBounds=*/true);
-          }
-          scf::YieldOp::create(b, l, result);
-        });
-    Value result = main.getResult(0);
-    if (hasTail) {
-      auto tail = scf::ForOp::create(
-          rewriter, loc, mainEnd, n,
-          arith::ConstantIndexOp::create(rewriter, loc, kLanes),
-          ValueRange{result},
-          [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
-            scf::YieldOp::create(
-                b, l, step(b, l, op, input, acc[0], i, /*inBounds=*/false));
-          });
-      result = tail.getResult(0);
-    }
-    rewriter.replaceOp(op,
-                       unflatten(rewriter, loc, result, op.getInput(),
-                                 resultType));
+    // Writing into a tensor of the result's own shape (no reshape) lets
+    // empty-tensor elimination put the result straight into the caller's
+    // buffer.
+    Value dest = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType(),
+                                         dynamicSizes(rewriter, loc, input));
+    Value linear;
+    if (op.getRounding() == RoundingMode::stochastic)
+      linear = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    rewriter.replaceOp(op, loops(rewriter, loc, op, input, dest, {}, linear));
     return success();
   }
 

@@ -61,9 +61,11 @@ struct MatmulToLinalg : OpRewritePattern<MatmulOp> {
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op.isBlockScaled())
+      return rewriter.notifyMatchFailure(op, "MX operands (MxMatmulLowering)");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    int64_t k = op.getA().getType().getDimSize(1);
+    int64_t k = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
     int64_t pairs = k / 2;
     AffineExpr m, n, j;
     bindDims(ctx, m, n, j);
@@ -124,10 +126,12 @@ struct MatmulToVector : OpRewritePattern<MatmulOp> {
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op.isBlockScaled())
+      return rewriter.notifyMatchFailure(op, "MX operands (MxMatmulLowering)");
     Location loc = op.getLoc();
     RankedTensorType accType = op.getAcc().getType();
     int64_t rows = accType.getDimSize(0), cols = accType.getDimSize(1);
-    int64_t k = op.getA().getType().getDimSize(1);
+    int64_t k = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
     Type bf16 = rewriter.getBF16Type(), f32 = rewriter.getF32Type();
     auto bf16Lanes = VectorType::get({kLanes}, bf16);
     auto f32Lanes = VectorType::get({kLanes}, f32);

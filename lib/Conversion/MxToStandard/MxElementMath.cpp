@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cassert>
 #include <cmath>
 
 using namespace mlir;
@@ -410,7 +411,153 @@ Value mx::emitStochasticRoundingBits(OpBuilder &b, Location loc, Value seed,
     x = arith::MulIOp::create(b, loc, x, e.c(0x846CA68B));
     return arith::XOrIOp::create(b, loc, x, e.shru(x, e.c(16))).getResult();
   };
-  Value hash = mix(arith::XOrIOp::create(b, loc, mix(e.add(index, mix(seed))),
-                                         seed));
+  Value hash = mix(e.add(index, mix(seed)));
   return e.bitAnd(hash, e.c(0xFFFF));
+}
+
+//===----------------------------------------------------------------------===//
+// K-TanH
+//===----------------------------------------------------------------------===//
+
+std::array<uint16_t, 32> mx::getKTanhPackedTable() {
+  // The table of mx.ktanh's description, t -> (Et - 125, rt, bt).
+  static const int8_t kParams[32][3] = {
+      {1, 2, 119}, {1, 4, 122},  {1, 4, 123},  {1, 4, 123},  {1, 6, 126},
+      {1, 6, 126}, {1, 6, 126},  {1, 6, 126},  {0, 1, 1},    {0, 0, -4},
+      {0, 0, -6},  {0, 0, -7},   {0, 0, -10},  {0, 0, -12},  {0, 0, -15},
+      {0, 0, -18}, {0, 0, 112},  {1, 1, -4},   {1, 1, -1},   {1, 1, 2},
+      {1, 1, 3},   {1, 1, 4},    {1, 1, 4},    {1, 1, 4},    {1, 0, 65},
+      {1, 1, 72},  {1, 1, 73},   {1, 1, 73},   {1, 2, 88},   {1, 2, 89},
+      {1, 2, 89},  {1, 4, 110},
+  };
+  std::array<uint16_t, 32> table;
+  for (int t = 0; t < 32; ++t) {
+    int et = 125 + kParams[t][0], rt = kParams[t][1], bt = kParams[t][2];
+    int low = et * 128 + bt - 0x3E00;
+    assert(low >= 0 && low + 127 < 0x200 && rt < 8 && "K-TanH entry range");
+    table[t] = static_cast<uint16_t>(rt << 12 | low);
+  }
+  return table;
+}
+
+namespace {
+/// Integer helpers on one shape and element type (i16 or i32 lanes).
+struct BitEmitter {
+  OpBuilder &b;
+  Location loc;
+  Type type;
+
+  Value c(int64_t v) { return emitSplat(b, loc, type, v); }
+  Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value andi(Value x, int64_t y) { return andi(x, c(y)); }
+  Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value ori(Value x, int64_t y) { return ori(x, c(y)); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value shru(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
+  Value shru(Value x, int64_t y) { return shru(x, c(y)); }
+  Value cmp(arith::CmpIPredicate p, Value x, int64_t y) {
+    return arith::CmpIOp::create(b, loc, p, x, c(y));
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+
+  /// The K-TanH regions around the table magnitude `lut`, for a format
+  /// whose bits are `bits`: identity below `low`, 1 above `high`, quiet NaN
+  /// above `inf`; the sign of `bits` is put back last (one or).
+  Value regions(Value bits, Value lut, int64_t signMask, int64_t low,
+                int64_t high, int64_t one, int64_t inf, int64_t quiet) {
+    Value magnitude = andi(bits, ~signMask);
+    Value y = select(cmp(arith::CmpIPredicate::ult, magnitude, low), magnitude,
+                     lut);
+    y = select(cmp(arith::CmpIPredicate::ugt, magnitude, high), c(one), y);
+    y = select(cmp(arith::CmpIPredicate::ugt, magnitude, inf),
+               ori(magnitude, quiet), y);
+    return ori(y, andi(bits, signMask));
+  }
+};
+} // namespace
+
+Value mx::emitKTanhBF16Bits(OpBuilder &b, Location loc, Value h,
+                            KTanhLookupFn lookup) {
+  BitEmitter e{b, loc, h.getType()};
+  Value entry = lookup(h);
+  Value shifted = e.shru(e.andi(h, 0x7F), e.shru(entry, 12));
+  Value lut = e.ori(e.andi(e.add(entry, shifted), 0x1FF), 0x3E00);
+  return e.regions(h, lut, 0x8000, 0x3E80, 0x4070, 0x3F80, 0x7F80, 0x0040);
+}
+
+Value mx::emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
+                           KTanhMantissa mantissa, KTanhLookupFn lookup) {
+  BitEmitter e{b, loc, bits.getType()};
+  // The entry sits in the high half: rt in bits 28..30, the offset of
+  // Et * 128 + bt from 0x3E00 in bits 16..24.
+  Value entry = lookup(bits);
+  // The magnitude is 0x3E000000 | (offset << 16) plus the shifted mantissa;
+  // the sum stays below 2^25, so the or and the add commute.
+  Value shift = e.shru(entry, 28);
+  Value lut;
+  if (mantissa == KTanhMantissa::full) {
+    Value shifted = e.shru(e.andi(bits, 0x7FFFFF), shift);
+    lut = e.add(e.ori(e.andi(entry, 0x01FF0000), 0x3E000000), shifted);
+  } else {
+    // Only Mi = M[22:16] counts; the bits it drops below bit 16 go too.
+    Value shifted = e.andi(e.shru(e.andi(bits, 0x7F0000), shift), 0x7F0000);
+    lut = e.ori(e.andi(e.add(entry, shifted), 0x01FF0000), 0x3E000000);
+  }
+  return e.regions(bits, lut, 0x80000000, 0x3E800000, 0x40700000, 0x3F800000,
+                   0x7F800000, 0x00400000);
+}
+
+Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
+                             Value x, KTanhMantissa mantissa,
+                             KTanhLookupFn lookup) {
+  Emitter e(b, loc, x.getType());
+  Value bits = e.toBits(x);
+  if (kind == KActivation::Tanh)
+    return e.toFloat(emitKTanhF32Bits(b, loc, bits, mantissa, lookup));
+  auto tanhOf = [&](Value z) {
+    return e.toFloat(emitKTanhF32Bits(b, loc, e.toBits(z), mantissa, lookup));
+  };
+  auto addf = [&](Value l, Value r) -> Value {
+    return arith::AddFOp::create(b, loc, l, r);
+  };
+  Value y;
+  switch (kind) {
+  case KActivation::Sigmoid:
+  case KActivation::Swish: {
+    Value t = tanhOf(e.mulf(x, e.cf(0.5f)));
+    y = addf(e.mulf(t, e.cf(0.5f)), e.cf(0.5f));
+    if (kind == KActivation::Swish)
+      y = e.mulf(x, y);
+    break;
+  }
+  case KActivation::Gelu: {
+    Value cube = e.mulf(e.mulf(x, x), x);
+    Value inner = addf(x, e.mulf(cube, e.cf(0.044715f)));
+    Value t = tanhOf(e.mulf(inner, e.cf(0.7978845608f)));
+    y = e.mulf(e.mulf(x, e.cf(0.5f)), addf(e.cf(1.0f), t));
+    break;
+  }
+  case KActivation::Tanh:
+    llvm_unreachable("handled above");
+  }
+  Value result = e.toBits(y);
+  if (kind != KActivation::Sigmoid) {
+    // -Inf * 0 would be NaN; the limit is -0.
+    Value negInf = e.cmp(arith::CmpIPredicate::eq, bits, e.c(0xFF800000));
+    result = e.select(negInf, e.c(0x80000000), result);
+  }
+  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
+  Value isNaN = e.cmp(arith::CmpIPredicate::ugt, magnitude, e.c(0x7F800000));
+  result = e.select(isNaN, e.bitOr(bits, e.c(0x00400000)), result);
+  return e.toFloat(result);
+}
+
+Value mx::emitKRoundToBF16Bits(OpBuilder &b, Location loc, Value bits) {
+  Emitter e(b, loc, bits.getType());
+  Value lsb = e.bitAnd(e.shru(bits, e.c(16)), e.c(1));
+  Value rounded = e.shru(e.add(bits, e.add(e.c(0x7FFF), lsb)), e.c(16));
+  return arith::TruncIOp::create(
+      b, loc, withElement(bits.getType(), b.getI16Type()), rounded);
 }

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/KTanhLowering.h"
 #include "mx/Conversion/MxToStandard.h"
 
 #include "mx/Conversion/MxCastLowering.h"
@@ -465,4 +466,6 @@ void mx::populateMxToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeOpLowering, DequantizeOpLowering>(patterns.getContext());
   populateMxCastToLinalgPatterns(patterns);
   populateMxMatmulToLinalgPatterns(patterns);
+  populateMxBlockMatmulToLinalgPatterns(patterns);
+  populateKActivationToLinalgPatterns(patterns);
 }

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/KTanhLowering.h"
 #include "mx/Conversion/MxCastLowering.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToVector.h"
@@ -770,4 +771,6 @@ void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
   patterns.add<DequantizeToVector>(patterns.getContext(), target);
   populateMxCastToVectorPatterns(patterns, target);
   populateMxMatmulToVectorPatterns(patterns);
+  populateMxBlockMatmulToVectorPatterns(patterns, target);
+  populateKActivationToVectorPatterns(patterns, target);
 }

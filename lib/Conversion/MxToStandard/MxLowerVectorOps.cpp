@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/KTanhLowering.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Conversion/Passes.h"
@@ -282,4 +283,6 @@ void mx::populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
   if (target == VectorTarget::AArch64Neon)
     patterns.add<LookupToAArch64, DotBF16ToAArch64>(ctx);
   patterns.add<LookupToSelects, DotBF16ToArith>(ctx);
+  populateKTanhLookupLoweringPatterns(patterns, target);
+  populateMxDotI8LoweringPatterns(patterns, target);
 }

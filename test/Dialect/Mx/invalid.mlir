@@ -141,3 +141,76 @@ func.func @dot_bf16_lanes(%acc: vector<16xf32>, %x: vector<16xbf16>) {
   %0 = mx.dot_bf16 %acc, %x, %x : vector<16xf32>, vector<16xbf16>
   return
 }
+
+// -----
+
+func.func @cast_same_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mx.cast' op converts f32 to bf16 or bf16 to f32, got 'f32' -> 'f32'}}
+  %0 = mx.cast %x : tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @cast_element_type(%x: tensor<4xf16>) {
+  // expected-error @+1 {{'mx.cast' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type values, but got 'tensor<4xf16>'}}
+  %0 = mx.cast %x : tensor<4xf16> -> tensor<4xbf16>
+  return
+}
+
+// -----
+
+func.func @cast_shape(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'mx.cast' op shape mismatch: 'tensor<4x8xf32>' and 'tensor<8x4xbf16>'}}
+  %0 = mx.cast %x : tensor<4x8xf32> -> tensor<8x4xbf16>
+  return
+}
+
+// -----
+
+func.func @cast_dynamic_shape(%x: tensor<?xf32>) {
+  // expected-error @+1 {{'mx.cast' op shape mismatch: 'tensor<?xf32>' and 'tensor<4xbf16>'}}
+  %0 = mx.cast %x : tensor<?xf32> -> tensor<4xbf16>
+  return
+}
+
+// -----
+
+func.func @cast_missing_seed(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mx.cast' op rounding(stochastic) needs a seed operand}}
+  %0 = mx.cast %x rounding(stochastic) : tensor<4xf32> -> tensor<4xbf16>
+  return
+}
+
+// -----
+
+func.func @cast_unused_seed(%x: tensor<4xf32>, %s: i32) {
+  // expected-error @+1 {{'mx.cast' op a seed is only allowed with rounding(stochastic)}}
+  %0 = mx.cast %x rounding(truncate) seed(%s) : tensor<4xf32> -> tensor<4xbf16>
+  return
+}
+
+// -----
+
+func.func @cast_widening_rounding(%x: tensor<4xbf16>) {
+  // expected-error @+1 {{'mx.cast' op bf16 -> f32 is exact: rounding must be rne (the default), got truncate}}
+  %0 = mx.cast %x rounding(truncate) : tensor<4xbf16> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @cast_widening_stochastic(%x: tensor<4xbf16>, %s: i32) {
+  // expected-error @+1 {{'mx.cast' op bf16 -> f32 is exact: rounding must be rne (the default), got stochastic}}
+  %0 = mx.cast %x rounding(stochastic) seed(%s) : tensor<4xbf16> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// expected-note @+1 {{prior use here}}
+func.func @cast_seed_type(%x: tensor<4xf32>, %s: i64) {
+  // expected-error @+1 {{use of value '%s' expects different type than prior uses: 'i32' vs 'i64'}}
+  %0 = mx.cast %x rounding(stochastic) seed(%s) : tensor<4xf32> -> tensor<4xbf16>
+  return
+}

@@ -83,3 +83,27 @@ func.func @matmul_bf16(%a: tensor<4x6xbf16>, %b: tensor<6x8xbf16>, %c: tensor<4x
   %1 = mx.dot_bf16 %acc, %x, %y : vector<16xf32>, vector<32xbf16>
   return %0, %1 : tensor<4x8xf32>, vector<16xf32>
 }
+
+// CHECK-LABEL: func @cast
+// CHECK: mx.cast %{{.*}} : tensor<4x64xf32> -> tensor<4x64xbf16>
+// CHECK: mx.cast %{{.*}} rounding(truncate) denormals(flush) : tensor<4x64xf32> -> tensor<4x64xbf16>
+// CHECK: mx.cast %{{.*}} rounding(stochastic) seed(%{{.*}}) : tensor<4x64xf32> -> tensor<4x64xbf16>
+// CHECK: mx.cast %{{.*}} rounding(stochastic) seed(%{{.*}}) denormals(flush) : tensor<?x3xf32> -> tensor<?x3xbf16>
+// CHECK: mx.cast %{{.*}} : tensor<4x64xbf16> -> tensor<4x64xf32>
+// CHECK: mx.cast %{{.*}} denormals(flush) : tensor<bf16> -> tensor<f32>
+// The defaults (rne, preserve) are not printed.
+// CHECK: mx.cast %{{.*}} : tensor<4x64xf32> -> tensor<4x64xbf16>
+func.func @cast(%x: tensor<4x64xf32>, %h: tensor<4x64xbf16>, %d: tensor<?x3xf32>,
+                %s: tensor<bf16>, %seed: i32)
+    -> (tensor<4x64xbf16>, tensor<4x64xbf16>, tensor<4x64xbf16>,
+        tensor<?x3xbf16>, tensor<4x64xf32>, tensor<f32>, tensor<4x64xbf16>) {
+  %0 = mx.cast %x : tensor<4x64xf32> -> tensor<4x64xbf16>
+  %1 = mx.cast %x rounding(truncate) denormals(flush) : tensor<4x64xf32> -> tensor<4x64xbf16>
+  %2 = mx.cast %x rounding(stochastic) seed(%seed) : tensor<4x64xf32> -> tensor<4x64xbf16>
+  %3 = mx.cast %d rounding(stochastic) seed(%seed) denormals(flush) : tensor<?x3xf32> -> tensor<?x3xbf16>
+  %4 = mx.cast %h : tensor<4x64xbf16> -> tensor<4x64xf32>
+  %5 = mx.cast %s denormals(flush) : tensor<bf16> -> tensor<f32>
+  %6 = mx.cast %x rounding(rne) denormals(preserve) : tensor<4x64xf32> -> tensor<4x64xbf16>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<4x64xbf16>, tensor<4x64xbf16>, tensor<4x64xbf16>,
+      tensor<?x3xbf16>, tensor<4x64xf32>, tensor<f32>, tensor<4x64xbf16>
+}

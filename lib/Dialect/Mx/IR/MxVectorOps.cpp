@@ -16,3 +16,11 @@ LogicalResult DotBF16Op::verify() {
            << getA().getType() << " for " << getAcc().getType();
   return success();
 }
+
+LogicalResult DotI8Op::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  if (getA().getType().getNumElements() != 4 * lanes)
+    return emitOpError("expects four i8 elements per i32 lane, got ")
+           << getA().getType() << " for " << getAcc().getType();
+  return success();
+}

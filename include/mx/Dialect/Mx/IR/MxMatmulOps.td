@@ -8,20 +8,28 @@
 #define MX_DIALECT_MX_IR_MXMATMULOPS_TD
 
 include "mx/Dialect/Mx/IR/MxDialect.td"
+include "mx/Dialect/Mx/IR/MxTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinTypes.td"
+
+// A bf16 tensor or an MX tensor (the verifier checks that both operands
+// are of one kind).
+def Mx_MatmulOperand : AnyTypeOf<[RankedTensorOf<[BF16]>, Mx_TensorType],
+                                 "bf16 tensor or !mx.tensor">;
 
 def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
   let summary = "low-precision matrix multiply with f32 accumulation";
   let description = [{
     `result = acc + a * b` for `a: MxK`, `b: KxN`, `acc, result: MxN`.
-    Operands are bf16 and the accumulator f32 (the BF16 study's mixed
-    precision: BF16 GEMM inputs, FP32 accumulation and outputs).
+    The operands are either two bf16 tensors or two MX tensors; the
+    accumulator and the result are f32.
 
-    Every product of two bf16 values is exact in f32, so only the additions
-    round (to nearest even). Their order is part of the meaning, so that all
-    targets agree bit for bit: for each `(m, n)`, k runs upward in pairs and
-    within a pair the odd element is added first,
+    **bf16 x bf16** (the BF16 study's mixed precision: BF16 GEMM inputs,
+    FP32 accumulation and outputs). Every product of two bf16 values is
+    exact in f32, so only the additions round (to nearest even). Their
+    order is part of the meaning, so that all targets agree bit for bit:
+    for each `(m, n)`, k runs upward in pairs and within a pair the odd
+    element is added first,
 
     ```
     c = acc[m][n]
@@ -38,14 +46,76 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     %c = mx.matmul %a, %b, %acc
            : tensor<64x256xbf16>, tensor<256x128xbf16> -> tensor<64x128xf32>
     ```
+
+    **MX x MX** (OCP MX v1.0 section 6.2, `DotGeneral`). `a` is
+    `!mx.tensor<MxK, fa, axis = 1>` and `b` is `!mx.tensor<KxN, fb, axis = 0>`:
+    both are blocked along K, with the same block size `B`; the formats may
+    differ (any of the six). With `transpose_a`, `a` is stored transposed,
+    `!mx.tensor<KxM, fa, axis = 0>`; with `transpose_b`, `b` is
+    `!mx.tensor<NxK, fb, axis = 1>` (the `[out, in]` weight layout).
+    Write `P` for element values and `X = 2^e` for block scales. For each
+    `(m, n)` the K-blocks `j` are taken in ascending order:
+
+    ```
+    c = acc[m][n]
+    for j in 0 .. K/B:
+      d = blockdot(a[m][jB .. jB+B), b[jB .. jB+B)[n])
+      s = f32(2^(eA - shA)) * f32(2^(eB - shB))   // one f32 multiply
+      c = fma(d, s, c)                             // c + d * s, rounded once
+    ```
+
+    - *Integer pairs* (both formats in {`int8`, `e2m1`, `e2m3`}): each
+      element is the integer `k = P * 2^sh` with `sh` = 6 for INT8 (k in
+      [-128, 127]), 1 for FP4 E2M1 (2P in [-12, 12]), 3 for FP6 E2M3 (8P in
+      [-60, 60]). `d` is the exact integer sum of `kA * kB` over the block
+      (`|d| <= 16384 B`: it fits i32 and converts to f32 exactly for
+      `B <= 1024`, to nearest even beyond), and `s` carries the shifts
+      `shA + shB`. Every block contribution is therefore exact and each
+      addition to `c` rounds once: the result is the f32 sum of the exact
+      block dot products, in block order.
+    - *Floating-point pairs* (any other pair, i.e. one operand is
+      `e4m3`, `e5m2` or `e3m2`): every element value is exact in bf16;
+      `d` is the f32 sum of the products in the `mx.dot_bf16` (`vdpbf16ps`)
+      order, starting from +0: `d = (d + P[2i+1]*Q[2i+1]) + P[2i]*Q[2i]`
+      for i = 0, 1, ..., an odd `B`'s last element alone at the end; and
+      `shA = shB = 0`. Products are exact and partial sums are multiples of
+      `2^-32` or zero, so neither subnormals nor a flush ever occur; only
+      the additions round (to nearest even).
+
+    `s` is exact whenever `2^(eA + eB - shA - shB)` is an f32 (exponent in
+    [-149, 127]); below that it rounds to 0 (or 2^-149), above it is +Inf
+    (then a zero `d` gives NaN: the FP32 product of such values overflows
+    anyway). A NaN scale (`0xFF`) or a NaN element code makes the result
+    NaN. `mx-lower-to-linalg` lowers this form to `linalg.generic` ops in
+    exactly this order; `mx-lower-to-vector` packs the operands into
+    register-blocked panels and uses `mx.dot_i8` (integer pairs) or
+    `mx.dot_bf16` (floating-point pairs) with the same results bit for bit.
+
+    ```mlir
+    %c = mx.matmul %a, %b, %acc
+           : !mx.tensor<64x256, int8, axis = 1>, !mx.tensor<256x128, e2m1, axis = 0>
+             -> tensor<64x128xf32>
+    %d = mx.matmul %a, %w, %acc transpose_b
+           : !mx.tensor<64x256, e4m3, axis = 1>, !mx.tensor<128x256, e2m1, axis = 1>
+             -> tensor<64x128xf32>
+    ```
   }];
-  let arguments = (ins RankedTensorOf<[BF16]>:$a, RankedTensorOf<[BF16]>:$b,
-                       RankedTensorOf<[F32]>:$acc);
+  let arguments = (ins Mx_MatmulOperand:$a, Mx_MatmulOperand:$b,
+                       RankedTensorOf<[F32]>:$acc,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) `->` type($result)
+    $a `,` $b `,` $acc (`transpose_a` $transpose_a^)?
+    (`transpose_b` $transpose_b^)? attr-dict `:` type($a) `,` type($b) `->`
+    type($result)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when both operands are !mx.tensor (false: bf16 x bf16).
+    bool isBlockScaled() {
+      return ::llvm::isa<::mlir::mx::MxTensorType>(getA().getType());
+    }
+  }];
 }
 
 #endif // MX_DIALECT_MX_IR_MXMATMULOPS_TD

@@ -211,7 +211,7 @@ def Mx_CastOp : Mx_Op<"cast", [Pure]> {
          largest finite bf16 may round to Inf). `r` depends only on the
          `seed` operand `s` and the element's row-major linear index `i`:
          `r = H(s, i mod 2^32) & 0xFFFF` with, in unsigned 32-bit
-         arithmetic, `H(s, u) = mix(mix(u + mix(s)) ^ s)` and `mix`
+         arithmetic, `H(s, u) = mix(u + mix(s))` and `mix`
          Wellons' lowbias32 hash:
          `x ^= x >> 16; x *= 0x7FEB352D; x ^= x >> 15; x *= 0x846CA68B;
          x ^= x >> 16`. A seed gives the same bits on every target; use a

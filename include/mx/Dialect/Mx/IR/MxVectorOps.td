@@ -49,4 +49,36 @@ def Mx_DotBF16Op : Mx_Op<"dot_bf16", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def Mx_DotI8Op : Mx_Op<"dot_i8", [Pure, AllTypesMatch<["acc", "result"]>,
+                                   AllTypesMatch<["a", "b"]>]> {
+  let summary = "4-way u8 x s8 dot-product accumulate into i32 lanes";
+  let description = [{
+    For every i32 lane `i` of `acc`, with `a` read as unsigned and `b` as
+    signed bytes:
+
+    ```
+    r[i] = acc[i] + sum(j = 0..3) zext(a[4i+j]) * sext(b[4i+j])   (mod 2^32)
+    ```
+
+    the operation of x86 AVX512-VNNI `vpdpbusd` and AArch64 `usdot`
+    (FEAT_I8MM). Signed x signed products come from it with an offset: with
+    `a' = a + 128` (an xor with 0x80), `sum a * b = sum a' * b - 128 sum b`.
+    `mx-lower-vector-ops` emits `llvm.x86.avx512.vpdpbusd.512` on
+    `x86-64-avx512` (16 lanes), `llvm.aarch64.neon.usdot` per 128-bit
+    register on `aarch64-neon`, and extends/multiplies/adds on `generic`.
+
+    ```mlir
+    %r = mx.dot_i8 %acc, %a, %b : vector<16xi32>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfRankAndType<[1], [I32]>:$acc,
+                       FixedVectorOfRankAndType<[1], [I8]>:$a,
+                       FixedVectorOfRankAndType<[1], [I8]>:$b);
+  let results = (outs FixedVectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MX_DIALECT_MX_IR_MXVECTOROPS_TD

@@ -1,0 +1,1578 @@
+//===- MxMatmulLowering.cpp - block-scaled mx.matmul (MX x MX -> f32) -----===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Lowerings of mx.matmul on !mx.tensor operands (the accumulation order is
+// in the op's description, MxMatmulOps.td):
+//
+// - reference (mx-lower-to-linalg): decode every element to its integer
+//   multiple (integer pairs) or its value (floating-point pairs), one
+//   linalg.generic for the block dot products and one that scales and adds
+//   them to the accumulator block by block with fma;
+//
+// - vector (mx-lower-to-vector): three parallel phases (scf.forall, mapped
+//   to threads by scf-to-openmp or run sequentially):
+//     1. pack A into row tiles of kMR rows: per (tile, block, row) the
+//        block's elements as 32-bit words (4 x u8 = integer multiple + 128,
+//        or 2 x bf16), and the block scales as f32;
+//     2. pack B into panels of kPanel columns: per (panel, block, word) one
+//        word per column (4 x s8 or 2 x bf16), the scales as f32 and, for
+//        integer pairs, -128 x the column sums of each block (the
+//        correction of the u8 offset of A);
+//     3. for every (panel, row tile): a register-blocked micro-kernel that
+//        keeps the kMR x kPanel f32 tile in registers across all K blocks;
+//        per block it starts kMR x kPanel/16 i32 (or f32) accumulators,
+//        issues one mx.dot_i8 (vpdpbusd / usdot) or mx.dot_bf16 (vdpbf16ps
+//        / bfmlalt+bfmlalb) per word and accumulator, and adds the block
+//        with one fma by the product of the two scales.
+//   Tiles at the bottom and right edges use the same kernel with fewer rows
+//   or vectors (all sizes are static), and partial vectors are masked.
+//
+// Also here: the target lowerings of mx.dot_i8 and of mx.lookup on 16-entry
+// byte tables for x86 (vpshufb).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Conversion/MxElementMath.h"
+#include "mx/Conversion/MxToStandard.h"
+#include "mx/Conversion/MxToVector.h"
+#include "mx/Dialect/Mx/IR/MxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::mx;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Shared numerics
+//===----------------------------------------------------------------------===//
+
+/// Formats whose block dot products are exact in integers.
+bool isIntegerFormat(Format format) {
+  return format == Format::int8 || format == Format::e2m1 ||
+         format == Format::e2m3;
+}
+
+/// `sh` of the op description: element value * 2^sh is an integer.
+int64_t integerShift(Format format) {
+  switch (format) {
+  case Format::int8:
+    return 6;
+  case Format::e2m1:
+    return 1;
+  case Format::e2m3:
+    return 3;
+  default:
+    return 0;
+  }
+}
+
+/// The exact value of an element code (NaN and Inf included), for tables.
+double codeValue(Format format, int64_t code) {
+  const FormatInfo &info = getFormatInfo(format);
+  if (format == Format::int8)
+    return static_cast<int8_t>(code) / 64.0;
+  int64_t magnitude = code & ((1 << (info.bits - 1)) - 1);
+  bool negative = (code >> (info.bits - 1)) & 1;
+  int64_t exponent = magnitude >> info.mantissaBits;
+  int64_t mantissa = magnitude & ((1 << info.mantissaBits) - 1);
+  double value;
+  if (format == Format::e4m3 && magnitude == 0x7F)
+    value = NAN;
+  else if (format == Format::e5m2 && exponent == 31)
+    value = mantissa == 0 ? INFINITY : NAN;
+  else
+    value = std::ldexp(exponent == 0 ? mantissa
+                                     : mantissa + (1 << info.mantissaBits),
+                       std::max<int64_t>(exponent, 1) - (1 - info.emin) -
+                           info.mantissaBits);
+  return negative ? -value : value;
+}
+
+/// The element type of `like` (a scalar or a vector type) replaced by `t`.
+Type withElement(Type like, Type t) {
+  if (auto vector = dyn_cast<VectorType>(like))
+    return vector.clone(t);
+  return t;
+}
+
+/// f32-like `2^(byte - 127 - shift)` for an i8-like E8M0 scale byte: exact
+/// for every byte (the smallest, 2^-133, is an f32 subnormal); NaN for 0xFF.
+Value emitScaleValue(OpBuilder &b, Location loc, Value byte, int64_t shift) {
+  Type i32 = withElement(byte.getType(), b.getI32Type());
+  auto c = [&](int64_t v) { return emitSplat(b, loc, i32, v); };
+  Value e = arith::ExtUIOp::create(b, loc, i32, byte);
+  Value exponent = arith::SubIOp::create(b, loc, e, c(127 + shift));
+  Value normal = arith::ShLIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, exponent, c(127)), c(23));
+  // exponent >= -133, so the shift below is in [16, 31] where it is used.
+  Value subnormalShift = arith::MinSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, exponent, c(149)), c(31));
+  Value subnormal = arith::ShLIOp::create(b, loc, c(1), subnormalShift);
+  Value isNormal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                         exponent, c(-126));
+  Value bits = arith::SelectOp::create(b, loc, isNormal, normal, subnormal);
+  Value isNaN =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, c(255));
+  bits = arith::SelectOp::create(b, loc, isNaN, c(0x7FC00000), bits);
+  return arith::BitcastOp::create(b, loc, withElement(i32, b.getF32Type()),
+                                  bits);
+}
+
+/// Integer multiple (i32-like) of an i8-like code of an integer format.
+Value emitIntegerMultiple(OpBuilder &b, Location loc, Value code,
+                          Format format) {
+  Type i32 = withElement(code.getType(), b.getI32Type());
+  if (format == Format::int8)
+    return arith::ExtSIOp::create(b, loc, i32, code);
+  Value value = emitDecodeElement(b, loc, code, format);
+  value = arith::MulFOp::create(
+      b, loc, value,
+      emitSplatF32(b, loc, value.getType(),
+                   static_cast<float>(1 << integerShift(format))));
+  return arith::FPToSIOp::create(b, loc, i32, value);
+}
+
+Value index(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value addIndex(OpBuilder &b, Location loc, Value x, int64_t offset) {
+  if (offset == 0)
+    return x;
+  return arith::AddIOp::create(b, loc, x, index(b, loc, offset));
+}
+
+Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
+  if (factor == 1)
+    return x;
+  return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
+}
+
+/// Operand facts shared by both lowerings.
+struct MatmulShape {
+  MxTensorType aType, bType;
+  bool ta, tb;
+  int64_t m, n, k, block, blocks;
+  bool integer; // integer pair: exact i32 block dots
+  int64_t shiftA, shiftB;
+
+  explicit MatmulShape(MatmulOp op)
+      : aType(cast<MxTensorType>(op.getA().getType())),
+        bType(cast<MxTensorType>(op.getB().getType())),
+        ta(op.getTransposeA()), tb(op.getTransposeB()) {
+    m = aType.getShape()[ta ? 1 : 0];
+    k = aType.getShape()[ta ? 0 : 1];
+    n = bType.getShape()[tb ? 0 : 1];
+    block = aType.getBlockSize();
+    blocks = k / block;
+    integer =
+        isIntegerFormat(aType.getFormat()) && isIntegerFormat(bType.getFormat());
+    shiftA = integer ? integerShift(aType.getFormat()) : 0;
+    shiftB = integer ? integerShift(bType.getFormat()) : 0;
+  }
+};
+
+/// The code (i8, in the low bits) of the element at position `kIndex` along
+/// the blocked axis and `other` along the other axis of a 2-D MX tensor
+/// whose packed elements are `packed`.
+Value extractCode(OpBuilder &b, Location loc, Value packed, MxTensorType type,
+                  Value kIndex, Value other) {
+  unsigned bits = type.getElementBits();
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto at = [&](Value byteIndex) -> Value {
+    SmallVector<Value> indices = type.getAxis() == 0
+                                     ? SmallVector<Value>{byteIndex, other}
+                                     : SmallVector<Value>{other, byteIndex};
+    return tensor::ExtractOp::create(b, loc, packed, indices);
+  };
+  if (bits == 8)
+    return at(kIndex);
+  auto c32 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i32, v);
+  };
+  auto toI32 = [&](Value index) {
+    return arith::IndexCastOp::create(b, loc, i32, index);
+  };
+  if (bits == 4) {
+    Value byte = arith::ExtUIOp::create(
+        b, loc, i32,
+        at(arith::DivUIOp::create(b, loc, kIndex, index(b, loc, 2))));
+    Value shift = arith::MulIOp::create(
+        b, loc,
+        toI32(arith::RemUIOp::create(b, loc, kIndex, index(b, loc, 2))),
+        c32(4));
+    Value code = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, byte, shift), c32(0xF));
+    return arith::TruncIOp::create(b, loc, i8, code);
+  }
+  // FP6: four codes in a little-endian 24-bit word of three bytes.
+  Value group = arith::DivUIOp::create(b, loc, kIndex, index(b, loc, 4));
+  Value first = mulIndex(b, loc, group, 3);
+  Value word;
+  for (int64_t j = 0; j < 3; ++j) {
+    Value byte =
+        arith::ExtUIOp::create(b, loc, i32, at(addIndex(b, loc, first, j)));
+    byte = arith::ShLIOp::create(b, loc, byte, c32(8 * j));
+    word = word ? arith::OrIOp::create(b, loc, word, byte).getResult() : byte;
+  }
+  Value shift = arith::MulIOp::create(
+      b, loc, toI32(arith::RemUIOp::create(b, loc, kIndex, index(b, loc, 4))),
+      c32(6));
+  Value code = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, word, shift), c32(0x3F));
+  return arith::TruncIOp::create(b, loc, i8, code);
+}
+
+//===----------------------------------------------------------------------===//
+// Reference lowering (linalg)
+//===----------------------------------------------------------------------===//
+
+using utils::IteratorType;
+
+/// An all-parallel linalg.generic with no inputs producing a tensor of
+/// `shape` x `element` whose body computes the element from the indices.
+Value generateTensor(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type element,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  Value init = tensor::EmptyOp::create(b, loc, shape, element);
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(shape.size(), ctx);
+  SmallVector<IteratorType> iterators(shape.size(), IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{}, ValueRange{init},
+             ArrayRef<AffineMap>{identity}, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               SmallVector<Value> indices;
+               for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+                 indices.push_back(linalg::IndexOp::create(nb, l, d));
+               linalg::YieldOp::create(nb, l, body(nb, l, indices));
+             })
+      .getResult(0);
+}
+
+struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.isBlockScaled())
+      return rewriter.notifyMatchFailure(op, "bf16 operands");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    MatmulShape s(op);
+    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    Type element = s.integer ? i32 : f32;
+
+    auto aParts = DisassembleOp::create(
+        rewriter, loc, s.aType.getPackedTensorType(),
+        s.aType.getScalesTensorType(), op.getA());
+    auto bParts = DisassembleOp::create(
+        rewriter, loc, s.bType.getPackedTensorType(),
+        s.bType.getScalesTensorType(), op.getB());
+
+    // Decoded elements in the logical (M, K) and (K, N) orientation.
+    auto decode = [&](OpBuilder &b, Location l, Value code, Format format) {
+      return s.integer ? emitIntegerMultiple(b, l, code, format)
+                       : emitDecodeElement(b, l, code, format);
+    };
+    Value decA = generateTensor(
+        rewriter, loc, {s.m, s.k}, element,
+        [&](OpBuilder &b, Location l, ValueRange idx) {
+          Value code = extractCode(b, l, aParts.getElements(), s.aType, idx[1],
+                                   idx[0]);
+          return decode(b, l, code, s.aType.getFormat());
+        });
+    Value decB = generateTensor(
+        rewriter, loc, {s.k, s.n}, element,
+        [&](OpBuilder &b, Location l, ValueRange idx) {
+          Value code = extractCode(b, l, bParts.getElements(), s.bType, idx[0],
+                                   idx[1]);
+          return decode(b, l, code, s.bType.getFormat());
+        });
+    // Scales as f32 factors 2^(e - sh), (M, blocks) and (blocks, N).
+    auto scale = [&](OpBuilder &b, Location l, Value scales, bool kFirst,
+                     Value row, Value col, int64_t shift) {
+      SmallVector<Value> indices =
+          kFirst ? SmallVector<Value>{row, col} : SmallVector<Value>{col, row};
+      Value byte = tensor::ExtractOp::create(b, l, scales, indices);
+      byte = arith::BitcastOp::create(b, l, b.getI8Type(), byte);
+      return emitScaleValue(b, l, byte, shift);
+    };
+    Value scaleA = generateTensor(
+        rewriter, loc, {s.m, s.blocks}, f32,
+        [&](OpBuilder &b, Location l, ValueRange idx) {
+          // Stored (M, blocks), or (blocks, M) with transpose_a.
+          return scale(b, l, aParts.getScales(), !s.ta, idx[0], idx[1],
+                       s.shiftA);
+        });
+    Value scaleB = generateTensor(
+        rewriter, loc, {s.blocks, s.n}, f32,
+        [&](OpBuilder &b, Location l, ValueRange idx) {
+          // Stored (blocks, N), or (N, blocks) with transpose_b.
+          return scale(b, l, bParts.getScales(), !s.tb, idx[0], idx[1],
+                       s.shiftB);
+        });
+
+    // Block dot products d[m][n][j].
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(element));
+    Value dInit = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{s.m, s.n, s.blocks}, element);
+    dInit = linalg::FillOp::create(rewriter, loc, zero, dInit).getResult(0);
+    AffineExpr dm, dn, dj, di;
+    bindDims(ctx, dm, dn, dj, di);
+    auto map4 = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(4, 0, results, ctx);
+    };
+    SmallVector<IteratorType> dotIterators = {
+        IteratorType::parallel, IteratorType::parallel,
+        IteratorType::parallel, IteratorType::reduction};
+    auto product = [&](OpBuilder &b, Location l, Value x, Value y) -> Value {
+      if (s.integer)
+        return arith::MulIOp::create(b, l, x, y);
+      return arith::MulFOp::create(b, l, x, y);
+    };
+    auto add = [&](OpBuilder &b, Location l, Value x, Value y) -> Value {
+      if (s.integer)
+        return arith::AddIOp::create(b, l, x, y);
+      return arith::AddFOp::create(b, l, x, y);
+    };
+    // Elements of the block as (M, blocks, B) and (blocks, B, N) views.
+    Value a3 = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({s.m, s.blocks, s.block}, element),
+        decA, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    Value b3 = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({s.blocks, s.block, s.n}, element),
+        decB, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    // Every other element of the block starting at `offset` (count `count`).
+    auto strided = [&](Value t, int64_t dim, int64_t offset, int64_t count,
+                       int64_t stride) -> Value {
+      auto type = cast<RankedTensorType>(t.getType());
+      SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides(3, rewriter.getIndexAttr(1));
+      for (int64_t d = 0; d < 3; ++d)
+        sizes.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
+      offsets[dim] = rewriter.getIndexAttr(offset);
+      sizes[dim] = rewriter.getIndexAttr(count);
+      strides[dim] = rewriter.getIndexAttr(stride);
+      return tensor::ExtractSliceOp::create(rewriter, loc, t, offsets, sizes,
+                                            strides);
+    };
+    SmallVector<AffineMap> dotMaps = {map4({dm, dj, di}), map4({dj, di, dn}),
+                                      map4({dm, dn, dj})};
+    Value d = dInit;
+    if (s.integer) {
+      // Exact: any summation order gives the same integer.
+      d = linalg::GenericOp::create(
+              rewriter, loc, d.getType(), ValueRange{a3, b3}, ValueRange{d},
+              dotMaps, dotIterators,
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, l, add(b, l, args[2], product(b, l, args[0], args[1])));
+              })
+              .getResult(0);
+    } else {
+      // mx.dot_bf16 order: pairs upward, the odd element first.
+      int64_t pairs = s.block / 2;
+      if (pairs > 0) {
+        SmallVector<AffineMap> pairMaps = {dotMaps[0], dotMaps[0], dotMaps[1],
+                                           dotMaps[1], dotMaps[2]};
+        d = linalg::GenericOp::create(
+                rewriter, loc, d.getType(),
+                ValueRange{strided(a3, 2, 1, pairs, 2),
+                           strided(a3, 2, 0, pairs, 2),
+                           strided(b3, 1, 1, pairs, 2),
+                           strided(b3, 1, 0, pairs, 2)},
+                ValueRange{d}, pairMaps, dotIterators,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Value c = add(b, l, args[4], product(b, l, args[0], args[2]));
+                  c = add(b, l, c, product(b, l, args[1], args[3]));
+                  linalg::YieldOp::create(b, l, c);
+                })
+                .getResult(0);
+      }
+      if (s.block % 2 == 1)
+        d = linalg::GenericOp::create(
+                rewriter, loc, d.getType(),
+                ValueRange{strided(a3, 2, s.block - 1, 1, 1),
+                           strided(b3, 1, s.block - 1, 1, 1)},
+                ValueRange{d}, dotMaps, dotIterators,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  linalg::YieldOp::create(
+                      b, l,
+                      add(b, l, args[2], product(b, l, args[0], args[1])));
+                })
+                .getResult(0);
+    }
+
+    // c = fma(d, sA * sB, c) over the blocks in ascending order.
+    AffineExpr m, n, j;
+    bindDims(ctx, m, n, j);
+    auto map3 = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(3, 0, results, ctx);
+    };
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, op.getAcc().getType(),
+            ValueRange{d, scaleA, scaleB}, ValueRange{op.getAcc()},
+            ArrayRef<AffineMap>{map3({m, n, j}), map3({m, j}), map3({j, n}),
+                                map3({m, n})},
+            ArrayRef<IteratorType>{IteratorType::parallel,
+                                   IteratorType::parallel,
+                                   IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value dot = args[0];
+              if (s.integer)
+                dot = arith::SIToFPOp::create(b, l, f32, dot);
+              Value factor = arith::MulFOp::create(b, l, args[1], args[2]);
+              Value sum = math::FmaOp::create(b, l, dot, factor, args[3]);
+              linalg::YieldOp::create(b, l, sum);
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// mx.dot_i8 and byte-table lookups on the targets
+//===----------------------------------------------------------------------===//
+
+/// x86 AVX512-VNNI: vpdpbusd on 16 lanes.
+struct DotI8ToX86 : OpRewritePattern<DotI8Op> {
+  DotI8ToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(DotI8Op op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getAcc().getType().getNumElements() != 16)
+      return rewriter.notifyMatchFailure(op, "not one 512-bit register");
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getType(),
+        rewriter.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+        ValueRange{op.getAcc(), op.getA(), op.getB()});
+    return success();
+  }
+};
+
+/// AArch64 FEAT_I8MM: usdot per 128-bit register.
+struct DotI8ToAArch64 : OpRewritePattern<DotI8Op> {
+  DotI8ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(DotI8Op op,
+                                PatternRewriter &rewriter) const override {
+    int64_t lanes = op.getAcc().getType().getNumElements();
+    if (lanes % 4 != 0)
+      return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
+    Location loc = op.getLoc();
+    auto i32x4 = VectorType::get({4}, rewriter.getI32Type());
+    Value result = op.getAcc();
+    for (int64_t offset = 0; offset < lanes; offset += 4) {
+      Value acc = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
+                                                        {offset}, {4}, {1});
+      Value a = vector::ExtractStridedSliceOp::create(
+          rewriter, loc, op.getA(), {4 * offset}, {16}, {1});
+      Value b = vector::ExtractStridedSliceOp::create(
+          rewriter, loc, op.getB(), {4 * offset}, {16}, {1});
+      acc = LLVM::CallIntrinsicOp::create(
+                rewriter, loc, i32x4,
+                rewriter.getStringAttr("llvm.aarch64.neon.usdot.v4i32.v16i8"),
+                ValueRange{acc, a, b})
+                .getResult(0);
+      result = vector::InsertStridedSliceOp::create(rewriter, loc, acc, result,
+                                                    {offset}, {1});
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Any target: extend, multiply, and add the four products of each lane.
+struct DotI8ToArith : OpRewritePattern<DotI8Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DotI8Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    VectorType accType = op.getAcc().getType();
+    int64_t lanes = accType.getNumElements();
+    Value result = op.getAcc();
+    for (int64_t j = 0; j < 4; ++j) {
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < lanes; ++i)
+        mask.push_back(4 * i + j);
+      Value a = vector::ShuffleOp::create(rewriter, loc, op.getA(), op.getA(),
+                                          mask);
+      Value b = vector::ShuffleOp::create(rewriter, loc, op.getB(), op.getB(),
+                                          mask);
+      a = arith::ExtUIOp::create(rewriter, loc, accType, a);
+      b = arith::ExtSIOp::create(rewriter, loc, accType, b);
+      result = arith::AddIOp::create(
+          rewriter, loc, result, arith::MulIOp::create(rewriter, loc, a, b));
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// x86 AVX-512 BW: a 16-entry byte table is one vpshufb per 64 lanes (the
+/// table repeated in every 128-bit lane, indices masked to 4 bits).
+struct ByteLookupToX86 : OpRewritePattern<LookupOp> {
+  ByteLookupToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
+  LogicalResult matchAndRewrite(LookupOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType table = op.getTable().getType();
+    VectorType resultType = op.getResult().getType();
+    auto indexType = cast<VectorType>(op.getIndices().getType());
+    int64_t lanes = resultType.getNumElements();
+    if (!table.getElementType().isInteger(8) || table.getNumElements() != 16 ||
+        !indexType.getElementType().isInteger(8) ||
+        (lanes != 16 && lanes != 32 && lanes != 64))
+      return rewriter.notifyMatchFailure(op, "not a 16-entry byte table");
+    Location loc = op.getLoc();
+    auto i8x64 = VectorType::get({64}, rewriter.getI8Type());
+    SmallVector<int64_t> repeat, widen;
+    for (int64_t i = 0; i < 64; ++i) {
+      repeat.push_back(i % 16);
+      widen.push_back(i % lanes);
+    }
+    Value tables = vector::ShuffleOp::create(rewriter, loc, op.getTable(),
+                                             op.getTable(), repeat);
+    Value indices = arith::AndIOp::create(
+        rewriter, loc, op.getIndices(), emitSplat(rewriter, loc, indexType, 15));
+    if (lanes != 64)
+      indices =
+          vector::ShuffleOp::create(rewriter, loc, indices, indices, widen);
+    Value result =
+        LLVM::CallIntrinsicOp::create(
+            rewriter, loc, i8x64,
+            rewriter.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
+            ValueRange{tables, indices})
+            .getResult(0);
+    if (lanes != 64)
+      result = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
+                                                     {0}, {lanes}, {1});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Vector lowering
+//===----------------------------------------------------------------------===//
+
+/// Register tile of the micro-kernel: kMR rows x kVecs vectors of kLanes
+/// columns (kMR * kVecs i32 or f32 block accumulators plus as many f32
+/// tile accumulators: 24 of the 32 AVX-512 registers).
+constexpr int64_t kLanes = 16;
+constexpr int64_t kMR = 6;
+constexpr int64_t kVecs = 2;
+constexpr int64_t kPanel = kLanes * kVecs;
+
+Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
+              ArrayRef<int64_t> mask) {
+  return vector::ShuffleOp::create(b, loc, x, y, mask);
+}
+
+Value splatI8(OpBuilder &b, Location loc, Type like, int64_t v) {
+  return emitSplat(b, loc, like, v);
+}
+
+/// Interleaves `planes` (2 or 4 vectors of L lanes): result lane
+/// `count * i + j` is lane i of plane j.
+Value interleavePlanes(OpBuilder &b, Location loc, ArrayRef<Value> planes) {
+  auto type = cast<VectorType>(planes[0].getType());
+  int64_t lanes = type.getNumElements();
+  auto zip = [&](Value x, Value y) {
+    int64_t n = cast<VectorType>(x.getType()).getNumElements();
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < n; ++i)
+      mask.append({i, n + i});
+    return shuffle(b, loc, x, y, mask);
+  };
+  if (planes.size() == 2)
+    return zip(planes[0], planes[1]);
+  // Four planes: zip (0, 1) and (2, 3) as byte pairs, then zip the pairs as
+  // 2-element units.
+  Value low = zip(planes[0], planes[1]), high = zip(planes[2], planes[3]);
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < lanes; ++i)
+    mask.append({2 * i, 2 * i + 1, 2 * lanes + 2 * i, 2 * lanes + 2 * i + 1});
+  return shuffle(b, loc, low, high, mask);
+}
+
+/// Plane j of `vector`: lanes j, j + count, j + 2 count, ...
+Value deinterleavePlanes(OpBuilder &b, Location loc, Value vector, int64_t count,
+                   int64_t j) {
+  int64_t n = cast<VectorType>(vector.getType()).getNumElements() / count;
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < n; ++i)
+    mask.push_back(count * i + j);
+  return shuffle(b, loc, vector, vector, mask);
+}
+
+/// Field `j` (i8-like codes) of FP6 groups given their three storage bytes.
+Value fp6Field(OpBuilder &b, Location loc, Value b0, Value b1, Value b2,
+               int64_t j) {
+  Type t = b0.getType();
+  auto c = [&](int64_t v) { return splatI8(b, loc, t, v); };
+  auto andI = [&](Value x, int64_t m) {
+    return arith::AndIOp::create(b, loc, x, c(m)).getResult();
+  };
+  auto shr = [&](Value x, int64_t s) {
+    return arith::ShRUIOp::create(b, loc, x, c(s)).getResult();
+  };
+  auto shl = [&](Value x, int64_t s) {
+    return arith::ShLIOp::create(b, loc, x, c(s)).getResult();
+  };
+  auto orI = [&](Value x, Value y) {
+    return arith::OrIOp::create(b, loc, x, y).getResult();
+  };
+  switch (j) {
+  case 0:
+    return andI(b0, 0x3F);
+  case 1:
+    return orI(shr(b0, 6), shl(andI(b1, 0xF), 2));
+  case 2:
+    return orI(shr(b1, 4), shl(andI(b2, 0x3), 4));
+  default:
+    return shr(b2, 2);
+  }
+}
+
+/// Codes (vector<B x i8>) of one block from its storage bytes, contiguous
+/// along the blocked axis.
+Value unpackContiguous(OpBuilder &b, Location loc, Value bytes,
+                       unsigned bits) {
+  if (bits == 8)
+    return bytes;
+  Type t = bytes.getType();
+  if (bits == 4) {
+    Value low = arith::AndIOp::create(b, loc, bytes, splatI8(b, loc, t, 0xF));
+    Value high =
+        arith::ShRUIOp::create(b, loc, bytes, splatI8(b, loc, t, 4));
+    return interleavePlanes(b, loc, {low, high});
+  }
+  Value b0 = deinterleavePlanes(b, loc, bytes, 3, 0);
+  Value b1 = deinterleavePlanes(b, loc, bytes, 3, 1);
+  Value b2 = deinterleavePlanes(b, loc, bytes, 3, 2);
+  SmallVector<Value> fields;
+  for (int64_t j = 0; j < 4; ++j)
+    fields.push_back(fp6Field(b, loc, b0, b1, b2, j));
+  return interleavePlanes(b, loc, fields);
+}
+
+/// Integer multiples (vector<L x i8>) of codes of an integer format.
+Value decodeIntegerVector(OpBuilder &b, Location loc, Value codes,
+                          Format format) {
+  if (format == Format::int8)
+    return codes;
+  auto type = cast<VectorType>(codes.getType());
+  auto table = [&](int64_t first) {
+    SmallVector<int8_t> entries;
+    for (int64_t c = first; c < first + 16; ++c)
+      entries.push_back(static_cast<int8_t>(std::lround(
+          codeValue(format, c) * (1 << integerShift(format)))));
+    auto tableType = VectorType::get({16}, b.getI8Type());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tableType, ArrayRef<int8_t>(entries)));
+  };
+  if (format == Format::e2m1)
+    return LookupOp::create(b, loc, type, table(0), codes);
+  // E2M3: two 16-entry magnitude tables and the sign.
+  auto c = [&](int64_t v) { return splatI8(b, loc, type, v); };
+  Value low = LookupOp::create(b, loc, type, table(0), codes);
+  Value high = LookupOp::create(b, loc, type, table(16), codes);
+  Value zero = c(0);
+  Value isHigh = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne,
+      arith::AndIOp::create(b, loc, codes, c(16)), zero);
+  Value magnitude = arith::SelectOp::create(b, loc, isHigh, high, low);
+  Value isNegative = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne,
+      arith::AndIOp::create(b, loc, codes, c(32)), zero);
+  return arith::SelectOp::create(
+      b, loc, isNegative, arith::SubIOp::create(b, loc, zero, magnitude),
+      magnitude);
+}
+
+/// f32 bit patterns (vector<L x i32>) of the values of codes (exact).
+Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
+                        Format format) {
+  auto type = cast<VectorType>(codes.getType());
+  Value value = emitDecodeElement(b, loc, codes, format);
+  return arith::BitcastOp::create(b, loc, type.clone(b.getI32Type()), value);
+}
+
+/// Everything the vector lowering of one op needs.
+struct VectorMatmul {
+  MatmulShape s;
+  VectorTarget target;
+  int64_t perWord;   // K elements per 32-bit word: 4 (i8) or 1 (f32)
+  int64_t words;     // words per block
+  int64_t tiles;     // row tiles of kMR rows
+  int64_t panels;    // column panels of kPanel columns
+  Value aElements, aScales, bElements, bScales;
+
+  VectorMatmul(MatmulOp op, VectorTarget target)
+      : s(op), target(target), perWord(s.integer ? 4 : 1),
+        // Floating-point blocks are padded to whole pairs.
+        words(s.integer ? (s.block + 3) / 4 : s.block + s.block % 2),
+        tiles((s.m + kMR - 1) / kMR), panels((s.n + kPanel - 1) / kPanel) {}
+
+  Type i8() const { return IntegerType::get(s.aType.getContext(), 8); }
+  Type i32() const { return IntegerType::get(s.aType.getContext(), 32); }
+  Type f32() const { return Float32Type::get(s.aType.getContext()); }
+
+  /// Values (i8 integer multiples, or i32 f32 bits) of codes of `format`.
+  Value decode(OpBuilder &b, Location loc, Value codes, Format format) const {
+    return s.integer ? decodeIntegerVector(b, loc, codes, format)
+                     : decodeFloatVector(b, loc, codes, format);
+  }
+
+  /// A-side values get the u8 offset of mx.dot_i8 (xor 0x80).
+  Value offsetA(OpBuilder &b, Location loc, Value values) const {
+    if (!s.integer)
+      return values;
+    return arith::XOrIOp::create(b, loc, values,
+                                 splatI8(b, loc, values.getType(), 0x80));
+  }
+
+  /// Words (vector<words x i32>) of one block's values (vector<B x i8/i32>),
+  /// padded with `pad`.
+  Value blockWords(OpBuilder &b, Location loc, Value values,
+                   int64_t pad) const {
+    auto type = cast<VectorType>(values.getType());
+    int64_t padded = words * perWord;
+    if (padded != s.block) {
+      Value padding = emitSplat(b, loc, type, pad);
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < padded; ++i)
+        mask.push_back(i < s.block ? i : s.block);
+      values = shuffle(b, loc, values, padding, mask);
+    }
+    return vector::BitCastOp::create(
+        b, loc, VectorType::get({words}, i32()), values);
+  }
+
+  /// Codes (vector<lanes x i8>) of block position `i` (static) of block
+  /// `kb` for `lanes` consecutive indices from `first` along the other axis
+  /// of an MX tensor blocked along axis 0; lanes past the end read code 0.
+  Value codesAcross(OpBuilder &b, Location loc, Value elements,
+                    MxTensorType type, Value kb, int64_t i, Value first,
+                    int64_t lanes, bool masked) const {
+    unsigned bits = type.getElementBits();
+    int64_t blockBytes = s.block * bits / 8;
+    Value base = mulIndex(b, loc, kb, blockBytes);
+    Value zero = arith::ConstantIntOp::create(b, loc, i8(), 0);
+    auto row = [&](int64_t offset) -> Value {
+      return vector::TransferReadOp::create(
+          b, loc, VectorType::get({lanes}, i8()), elements,
+          ValueRange{addIndex(b, loc, base, offset), first}, zero,
+          ArrayRef<bool>{!masked});
+    };
+    if (bits == 8)
+      return row(i);
+    if (bits == 4) {
+      Value byte = row(i / 2);
+      Type t = byte.getType();
+      if (i % 2 == 0)
+        return arith::AndIOp::create(b, loc, byte, splatI8(b, loc, t, 0xF));
+      return arith::ShRUIOp::create(b, loc, byte, splatI8(b, loc, t, 4));
+    }
+    int64_t group = i / 4;
+    return fp6Field(b, loc, row(3 * group), row(3 * group + 1),
+                    row(3 * group + 2), i % 4);
+  }
+
+  /// Values of block `kb` of the line `line` of an MX tensor blocked along
+  /// axis 1 (contiguous along K): vector<B x i8/i16>.
+  Value valuesContiguous(OpBuilder &b, Location loc, Value elements,
+                         MxTensorType type, Value line, Value kb) const {
+    unsigned bits = type.getElementBits();
+    int64_t blockBytes = s.block * bits / 8;
+    Value zero = arith::ConstantIntOp::create(b, loc, i8(), 0);
+    Value bytes = vector::TransferReadOp::create(
+        b, loc, VectorType::get({blockBytes}, i8()), elements,
+        ValueRange{line, mulIndex(b, loc, kb, blockBytes)}, zero,
+        ArrayRef<bool>{true});
+    return decode(b, loc, unpackContiguous(b, loc, bytes, bits),
+                  type.getFormat());
+  }
+
+  /// The words of word row `g` of block `kb` across `lanes` lines from
+  /// `first`, for a tensor blocked along axis 0: vector<lanes x i32>.
+  Value wordsAcross(OpBuilder &b, Location loc, Value elements,
+                    MxTensorType type, Value kb, int64_t g, Value first,
+                    int64_t lanes, bool isA, bool masked) const {
+    SmallVector<Value> planes;
+    for (int64_t j = 0; j < perWord; ++j) {
+      int64_t i = g * perWord + j;
+      Value values;
+      if (i < s.block) {
+        values = decode(
+            b, loc,
+            codesAcross(b, loc, elements, type, kb, i, first, lanes, masked),
+            type.getFormat());
+      } else {
+        Type t = s.integer ? i8() : i32();
+        values = emitSplat(b, loc, VectorType::get({lanes}, t), 0);
+      }
+      planes.push_back(isA ? offsetA(b, loc, values) : values);
+    }
+    if (planes.size() == 1)
+      return planes[0];
+    return vector::BitCastOp::create(b, loc, VectorType::get({lanes}, i32()),
+                                     interleavePlanes(b, loc, planes));
+  }
+
+  /// An E8M0 byte of a scales tensor as an f32 factor 2^(e - shift).
+  Value scaleAt(OpBuilder &b, Location loc, Value scales, ValueRange indices,
+                int64_t shift) const {
+    Value byte = tensor::ExtractOp::create(b, loc, scales, indices);
+    byte = arith::BitcastOp::create(b, loc, i8(), byte);
+    return emitScaleValue(b, loc, byte, shift);
+  }
+
+  Value emitPackA(OpBuilder &b, Location loc, Value &packedScales) const;
+  Value emitPackB(OpBuilder &b, Location loc, Value &packedScales,
+                  Value &corrections) const;
+  Value emitCompute(OpBuilder &b, Location loc, Value aWords, Value aScalesF,
+                    Value bWords, Value bScalesF, Value bCorr,
+                    Value acc) const;
+  Value emitTile(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
+                 Value tile, Value mt, Value p, Value aWords, Value aScalesF,
+                 Value bWords, Value bScalesF, Value bCorr) const;
+};
+
+/// `for iv in [lb, ub)` carrying `inits`, body returns the yielded values.
+SmallVector<Value>
+forLoop(OpBuilder &b, Location loc, Value lb, Value ub, ValueRange inits,
+        function_ref<SmallVector<Value>(OpBuilder &, Location, Value,
+                                        ValueRange)>
+            body) {
+  auto forOp = scf::ForOp::create(
+      b, loc, lb, ub, index(b, loc, 1), inits,
+      [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, nl, body(nb, nl, iv, args));
+      });
+  return SmallVector<Value>(forOp.getResults());
+}
+
+/// `min(cap, total - start)` as an index.
+Value remaining(OpBuilder &b, Location loc, Value start, int64_t total,
+                int64_t cap) {
+  Value left = arith::SubIOp::create(b, loc, index(b, loc, total), start);
+  return arith::MinSIOp::create(b, loc, left, index(b, loc, cap));
+}
+
+/// A static slice [offsets, +sizes) with unit strides.
+SmallVector<OpFoldResult> staticSizes(OpBuilder &b, ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> result;
+  for (int64_t size : sizes)
+    result.push_back(b.getIndexAttr(size));
+  return result;
+}
+
+/// scf.forall over `counts` with `outputs` as shared outputs. `body` gets
+/// the induction variables and the shared output block arguments and
+/// returns, per output, the slice to insert with its offsets and sizes.
+struct ForallSlice {
+  Value source;
+  SmallVector<OpFoldResult> offsets, sizes;
+};
+SmallVector<Value> forall(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> counts, ValueRange outputs,
+    function_ref<SmallVector<ForallSlice>(OpBuilder &, Location, ValueRange,
+                                          ValueRange)>
+        body) {
+  SmallVector<OpFoldResult> upper = staticSizes(b, counts);
+  auto op = scf::ForallOp::create(b, loc, upper, outputs, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  Block *block = op.getBody();
+  b.setInsertionPoint(block->getTerminator());
+  ValueRange ivs = block->getArguments().take_front(counts.size());
+  ValueRange shared = block->getArguments().drop_front(counts.size());
+  SmallVector<ForallSlice> slices = body(b, loc, ivs, shared);
+  b.setInsertionPointToStart(op.getTerminator().getBody());
+  for (auto [slice, dest] : llvm::zip(slices, shared)) {
+    SmallVector<OpFoldResult> strides(slice.offsets.size(),
+                                      b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, loc, slice.source, dest,
+                                          slice.offsets, slice.sizes,
+                                          strides);
+  }
+  return SmallVector<Value>(op.getResults());
+}
+
+Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
+                              Value &packedScales) const {
+  Value wordsInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{tiles, s.blocks, kMR, words}, i32());
+  Value scalesInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{tiles, kMR, s.blocks}, f32());
+  SmallVector<Value> results = forall(
+      b, loc, {tiles}, ValueRange{wordsInit, scalesInit},
+      [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
+        Value mt = ivs[0];
+        SmallVector<OpFoldResult> wOffsets = {mt, b.getIndexAttr(0),
+                                              b.getIndexAttr(0),
+                                              b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> wSizes =
+            staticSizes(b, {1, s.blocks, kMR, words});
+        SmallVector<OpFoldResult> sOffsets = {mt, b.getIndexAttr(0),
+                                              b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, kMR, s.blocks});
+        SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
+            ones3(3, b.getIndexAttr(1));
+        Value tileW = tensor::ExtractSliceOp::create(b, loc, shared[0],
+                                                     wOffsets, wSizes, ones4);
+        Value tileS = tensor::ExtractSliceOp::create(b, loc, shared[1],
+                                                     sOffsets, sSizes, ones3);
+        Value m0 = mulIndex(b, loc, mt, kMR);
+        Value rows = remaining(b, loc, m0, s.m, kMR);
+        Value zero = index(b, loc, 0);
+        // Scales (rows of the tile only).
+        tileS = forLoop(
+            b, loc, zero, rows, ValueRange{tileS},
+            [&](OpBuilder &b, Location loc, Value r, ValueRange args) {
+              Value m = arith::AddIOp::create(b, loc, m0, r);
+              return forLoop(
+                  b, loc, zero, index(b, loc, s.blocks), args,
+                  [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+                    SmallVector<Value> at =
+                        s.ta ? SmallVector<Value>{kb, m}
+                             : SmallVector<Value>{m, kb};
+                    Value f = scaleAt(b, loc, aScales, at, s.shiftA);
+                    Value t = tensor::InsertOp::create(
+                        b, loc, f, args[0], ValueRange{zero, r, kb});
+                    return SmallVector<Value>{t};
+                  });
+            })[0];
+        if (!s.ta) {
+          // Rows contiguous along K: one block of one row at a time.
+          tileW = forLoop(
+              b, loc, zero, rows, ValueRange{tileW},
+              [&](OpBuilder &b, Location loc, Value r, ValueRange args) {
+                Value m = arith::AddIOp::create(b, loc, m0, r);
+                return forLoop(
+                    b, loc, zero, index(b, loc, s.blocks), args,
+                    [&](OpBuilder &b, Location loc, Value kb,
+                        ValueRange args) {
+                      Value values = offsetA(
+                          b, loc,
+                          valuesContiguous(b, loc, aElements, s.aType, m, kb));
+                      Value w =
+                          blockWords(b, loc, values, s.integer ? 0x80 : 0);
+                      Value t = vector::TransferWriteOp::create(
+                                    b, loc, w, args[0],
+                                    ValueRange{zero, kb, r, zero},
+                                    ArrayRef<bool>{true})
+                                    .getResult();
+                      return SmallVector<Value>{t};
+                    });
+              })[0];
+        } else {
+          // Stored K x M: each word row across the kMR rows of the tile,
+          // written down the tile's row dimension.
+          MLIRContext *ctx = b.getContext();
+          AffineMap rowMap = AffineMap::get(
+              4, 0, {getAffineDimExpr(2, ctx)}, ctx);
+          tileW = forLoop(
+              b, loc, zero, index(b, loc, s.blocks), ValueRange{tileW},
+              [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+                Value t = args[0];
+                for (int64_t g = 0; g < words; ++g) {
+                  Value w = wordsAcross(b, loc, aElements, s.aType, kb, g, m0,
+                                        kMR, /*isA=*/true, /*masked=*/true);
+                  t = vector::TransferWriteOp::create(
+                          b, loc, w, t,
+                          ValueRange{zero, kb, zero, index(b, loc, g)},
+                          AffineMapAttr::get(rowMap),
+                          b.getBoolArrayAttr({true}))
+                          .getResult();
+                }
+                return SmallVector<Value>{t};
+              })[0];
+        }
+        return SmallVector<ForallSlice>{{tileW, wOffsets, wSizes},
+                                        {tileS, sOffsets, sSizes}};
+      });
+  packedScales = results[1];
+  return results[0];
+}
+
+Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
+                              Value &corrections) const {
+  Value wordsInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{panels, s.blocks, words, kPanel}, i32());
+  if (s.tb && s.n % kPanel != 0) {
+    // Columns past N must hold zeros (the transposed path writes only
+    // the real ones).
+    Value zero = arith::ConstantIntOp::create(b, loc, i32(), 0);
+    wordsInit = linalg::FillOp::create(b, loc, zero, wordsInit).getResult(0);
+  }
+  Value scalesInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{panels, s.blocks, kPanel}, f32());
+  Value corrInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{panels, s.blocks, kPanel}, i32());
+  SmallVector<Value> outputs = {wordsInit, scalesInit};
+  if (s.integer)
+    outputs.push_back(corrInit);
+  // Full panels read whole rows; a last partial panel masks its reads (the
+  // columns past N read code 0).
+  int64_t fullPanels = s.n / kPanel;
+  auto body = [&](bool masked, int64_t fixedPanel) {
+    return [&, masked, fixedPanel](OpBuilder &b, Location loc, ValueRange ivs,
+                                   ValueRange shared) {
+        Value p = fixedPanel < 0 ? ivs[0] : index(b, loc, fixedPanel);
+        Value zero = index(b, loc, 0);
+        SmallVector<OpFoldResult> wOffsets = {p, b.getIndexAttr(0),
+                                              b.getIndexAttr(0),
+                                              b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> wSizes =
+            staticSizes(b, {1, s.blocks, words, kPanel});
+        SmallVector<OpFoldResult> sOffsets = {p, b.getIndexAttr(0),
+                                              b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, s.blocks, kPanel});
+        SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
+            ones3(3, b.getIndexAttr(1));
+        SmallVector<Value> tiles = {
+            tensor::ExtractSliceOp::create(b, loc, shared[0], wOffsets, wSizes,
+                                           ones4),
+            tensor::ExtractSliceOp::create(b, loc, shared[1], sOffsets, sSizes,
+                                           ones3)};
+        if (s.integer)
+          tiles.push_back(tensor::ExtractSliceOp::create(
+              b, loc, shared[2], sOffsets, sSizes, ones3));
+        Value n0 = mulIndex(b, loc, p, kPanel);
+        auto i32Lanes = VectorType::get({kLanes}, i32());
+        if (!s.tb) {
+          // Stored K x N: every word row across the panel's columns.
+          tiles = forLoop(
+              b, loc, zero, index(b, loc, s.blocks), tiles,
+              [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+                SmallVector<Value> t(args);
+                SmallVector<Value> sums(kVecs);
+                for (int64_t v = 0; v < kVecs; ++v)
+                  sums[v] = emitSplat(b, loc, i32Lanes, 0);
+                Value ones = emitSplat(
+                    b, loc, VectorType::get({4 * kLanes}, i8()), 1);
+                for (int64_t g = 0; g < words; ++g) {
+                  Value w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0,
+                                        kPanel, /*isA=*/false, masked);
+                  t[0] = vector::TransferWriteOp::create(
+                             b, loc, w, t[0],
+                             ValueRange{zero, kb, index(b, loc, g), zero},
+                             ArrayRef<bool>{true})
+                             .getResult();
+                  if (!s.integer)
+                    continue;
+                  // Column sums: sum of the four bytes of every word.
+                  for (int64_t v = 0; v < kVecs; ++v) {
+                    Value part = vector::ExtractStridedSliceOp::create(
+                        b, loc, w, {v * kLanes}, {kLanes}, {1});
+                    part = vector::BitCastOp::create(
+                        b, loc, VectorType::get({4 * kLanes}, i8()), part);
+                    sums[v] = DotI8Op::create(b, loc, i32Lanes, sums[v], ones,
+                                              part);
+                  }
+                }
+                Value sevenBits = emitSplat(b, loc, i32Lanes, 7);
+                for (int64_t v = 0; v < s.integer * kVecs; ++v) {
+                  Value corr = arith::SubIOp::create(
+                      b, loc, emitSplat(b, loc, i32Lanes, 0),
+                      arith::ShLIOp::create(b, loc, sums[v], sevenBits));
+                  t[2] = vector::TransferWriteOp::create(
+                             b, loc, corr, t[2],
+                             ValueRange{zero, kb, index(b, loc, v * kLanes)},
+                             ArrayRef<bool>{true})
+                             .getResult();
+                }
+                // Scales of the panel's columns (past N: any value).
+                Type e8m0 = s.bType.getScalesTensorType().getElementType();
+                Value pad = arith::ConstantOp::create(
+                    b, loc, b.getFloatAttr(e8m0, 1.0));
+                Value bytes = vector::TransferReadOp::create(
+                    b, loc, VectorType::get({kPanel}, e8m0), bScales,
+                    ValueRange{kb, n0}, pad, ArrayRef<bool>{!masked});
+                bytes = arith::BitcastOp::create(
+                    b, loc, VectorType::get({kPanel}, i8()), bytes);
+                Value f = emitScaleValue(b, loc, bytes, s.shiftB);
+                t[1] = vector::TransferWriteOp::create(
+                           b, loc, f, t[1], ValueRange{zero, kb, zero},
+                           ArrayRef<bool>{true})
+                           .getResult();
+                return t;
+              });
+        } else {
+          // Stored N x K: one block of one column at a time, written down
+          // the word dimension.
+          MLIRContext *ctx = b.getContext();
+          AffineMap wordMap = AffineMap::get(
+              4, 0, {getAffineDimExpr(2, ctx)}, ctx);
+          Value cols = remaining(b, loc, n0, s.n, kPanel);
+          tiles = forLoop(
+              b, loc, zero, cols, tiles,
+              [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+                Value n = arith::AddIOp::create(b, loc, n0, c);
+                return forLoop(
+                    b, loc, zero, index(b, loc, s.blocks), args,
+                    [&](OpBuilder &b, Location loc, Value kb,
+                        ValueRange args) {
+                      SmallVector<Value> t(args);
+                      Value values =
+                          valuesContiguous(b, loc, bElements, s.bType, n, kb);
+                      Value w = blockWords(b, loc, values, 0);
+                      t[0] = vector::TransferWriteOp::create(
+                                 b, loc, w, t[0], ValueRange{zero, kb, zero, c},
+                                 AffineMapAttr::get(wordMap),
+                                 b.getBoolArrayAttr({true}))
+                                 .getResult();
+                      Value f =
+                          scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
+                      t[1] = tensor::InsertOp::create(b, loc, f, t[1],
+                                                      ValueRange{zero, kb, c});
+                      if (s.integer) {
+                        auto wide = VectorType::get({s.block}, i32());
+                        Value sum = vector::ReductionOp::create(
+                            b, loc, vector::CombiningKind::ADD,
+                            arith::ExtSIOp::create(b, loc, wide, values));
+                        Value corr = arith::MulIOp::create(
+                            b, loc, sum,
+                            arith::ConstantIntOp::create(b, loc, i32(), -128));
+                        t[2] = tensor::InsertOp::create(
+                            b, loc, corr, t[2], ValueRange{zero, kb, c});
+                      }
+                      return t;
+                    });
+              });
+        }
+        SmallVector<ForallSlice> slices = {{tiles[0], wOffsets, wSizes},
+                                           {tiles[1], sOffsets, sSizes}};
+        if (s.integer)
+          slices.push_back({tiles[2], sOffsets, sSizes});
+        return slices;
+    };
+  };
+  SmallVector<Value> results = outputs;
+  if (fullPanels > 0)
+    results = forall(b, loc, {fullPanels}, results, body(false, -1));
+  if (fullPanels != panels)
+    results = forall(b, loc, {1}, results, body(true, fullPanels));
+  packedScales = results[1];
+  if (s.integer)
+    corrections = results[2];
+  return results[0];
+}
+
+Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
+                             int64_t cols, Value tile, Value mt, Value p,
+                             Value aWords, Value aScalesF, Value bWords,
+                             Value bScalesF, Value bCorr) const {
+  Value t = tile;
+  int64_t vecs = (cols + kLanes - 1) / kLanes;
+  auto f32Lanes = VectorType::get({kLanes}, f32());
+  auto i32Lanes = VectorType::get({kLanes}, i32());
+  Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32()));
+  Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
+  Value zero = index(b, loc, 0);
+  auto inBounds = [&](int64_t v) { return (v + 1) * kLanes <= cols; };
+  SmallVector<Value> c;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < vecs; ++v)
+      c.push_back(vector::TransferReadOp::create(
+          b, loc, f32Lanes, t,
+          ValueRange{index(b, loc, r), index(b, loc, v * kLanes)}, zeroF,
+          ArrayRef<bool>{inBounds(v)}));
+  Type operandType = s.integer ? Type(VectorType::get({4 * kLanes}, i8()))
+                               : Type(f32Lanes);
+  c = forLoop(
+      b, loc, zero, index(b, loc, s.blocks), c,
+      [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+        // Block accumulators: the B column corrections or +0.
+        SmallVector<Value> acc;
+        SmallVector<Value> init(vecs);
+        for (int64_t v = 0; v < vecs; ++v)
+          init[v] = s.integer
+                        ? vector::TransferReadOp::create(
+                              b, loc, i32Lanes, bCorr,
+                              ValueRange{p, kb, index(b, loc, v * kLanes)},
+                              zeroI, ArrayRef<bool>{true})
+                              .getResult()
+                        : emitSplatF32(b, loc, f32Lanes, 0.0f);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t v = 0; v < vecs; ++v)
+            acc.push_back(init[v]);
+        // Floating-point pairs take the odd element first (mx.dot_bf16
+        // order); each fma adds one exact product with one rounding.
+        for (int64_t w = 0; w < words; ++w) {
+          int64_t g = s.integer ? w : (w % 2 == 0 ? w + 1 : w - 1);
+          Value gi = index(b, loc, g);
+          SmallVector<Value> bv(vecs);
+          for (int64_t v = 0; v < vecs; ++v) {
+            Value w = vector::TransferReadOp::create(
+                b, loc, i32Lanes, bWords,
+                ValueRange{p, kb, gi, index(b, loc, v * kLanes)}, zeroI,
+                ArrayRef<bool>{true});
+            bv[v] = vector::BitCastOp::create(b, loc, operandType, w);
+          }
+          for (int64_t r = 0; r < rows; ++r) {
+            Value word = tensor::ExtractOp::create(
+                b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), gi});
+            if (!s.integer)
+              word = arith::BitcastOp::create(b, loc, f32(), word);
+            Value av = vector::BroadcastOp::create(
+                b, loc, VectorType::get({kLanes}, word.getType()), word);
+            if (s.integer)
+              av = vector::BitCastOp::create(b, loc, operandType, av);
+            for (int64_t v = 0; v < vecs; ++v) {
+              Value &a = acc[r * vecs + v];
+              if (s.integer)
+                a = DotI8Op::create(b, loc, i32Lanes, a, av, bv[v]);
+              else
+                a = math::FmaOp::create(b, loc, av, bv[v], a);
+            }
+          }
+        }
+        SmallVector<Value> sb(vecs);
+        for (int64_t v = 0; v < vecs; ++v)
+          sb[v] = vector::TransferReadOp::create(
+              b, loc, f32Lanes, bScalesF,
+              ValueRange{p, kb, index(b, loc, v * kLanes)}, zeroF,
+              ArrayRef<bool>{true});
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value sa = vector::BroadcastOp::create(
+              b, loc, f32Lanes,
+              tensor::ExtractOp::create(b, loc, aScalesF,
+                                        ValueRange{mt, index(b, loc, r), kb}));
+          for (int64_t v = 0; v < vecs; ++v) {
+            Value d = acc[r * vecs + v];
+            if (s.integer)
+              d = arith::SIToFPOp::create(b, loc, f32Lanes, d);
+            Value factor = arith::MulFOp::create(b, loc, sa, sb[v]);
+            next.push_back(
+                math::FmaOp::create(b, loc, d, factor, args[r * vecs + v]));
+          }
+        }
+        return next;
+      });
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < vecs; ++v)
+      t = vector::TransferWriteOp::create(
+              b, loc, c[r * vecs + v], t,
+              ValueRange{index(b, loc, r), index(b, loc, v * kLanes)},
+              ArrayRef<bool>{inBounds(v)})
+              .getResult();
+  return t;
+}
+
+Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
+                                Value aScalesF, Value bWords, Value bScalesF,
+                                Value bCorr, Value acc) const {
+  int64_t lastRows = s.m - (tiles - 1) * kMR;
+  int64_t lastCols = s.n - (panels - 1) * kPanel;
+  int64_t fullTiles = lastRows == kMR ? tiles : tiles - 1;
+  int64_t fullPanels = lastCols == kPanel ? panels : panels - 1;
+  // The C tile at (p, mt) with its static size (rows, cols).
+  auto tileSlice = [&](OpBuilder &b, Location loc, Value c, Value p, Value mt,
+                       int64_t rows, int64_t cols) {
+    ForallSlice slice;
+    slice.offsets = {mulIndex(b, loc, mt, kMR), mulIndex(b, loc, p, kPanel)};
+    slice.sizes = staticSizes(b, {rows, cols});
+    SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({rows, cols}, f32()), c, slice.offsets,
+        slice.sizes, ones);
+    slice.source = emitTile(b, loc, rows, cols, tile, mt, p, aWords, aScalesF,
+                            bWords, bScalesF, bCorr);
+    return slice;
+  };
+  // One parallel loop per region of equal tile size: the full tiles, the
+  // last panel, the last row tile, and the corner.
+  auto region = [&](Value c, int64_t panelCount, int64_t tileCount,
+                    int64_t panel, int64_t tile, int64_t rows,
+                    int64_t cols) -> Value {
+    if (panelCount == 0 || tileCount == 0)
+      return c;
+    SmallVector<int64_t> counts;
+    if (panel < 0)
+      counts.push_back(panelCount);
+    if (tile < 0)
+      counts.push_back(tileCount);
+    if (counts.empty()) {
+      ForallSlice slice = tileSlice(b, loc, c, index(b, loc, panel),
+                                    index(b, loc, tile), rows, cols);
+      SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+      return tensor::InsertSliceOp::create(b, loc, slice.source, c,
+                                           slice.offsets, slice.sizes, ones);
+    }
+    return forall(b, loc, counts, ValueRange{c},
+                  [&](OpBuilder &b, Location loc, ValueRange ivs,
+                      ValueRange shared) {
+                    Value p = panel < 0 ? ivs[0] : index(b, loc, panel);
+                    Value mt = tile < 0 ? ivs[panel < 0 ? 1 : 0]
+                                        : index(b, loc, tile);
+                    return SmallVector<ForallSlice>{
+                        tileSlice(b, loc, shared[0], p, mt, rows, cols)};
+                  })[0];
+  };
+  Value c = region(acc, fullPanels, fullTiles, -1, -1, kMR, kPanel);
+  if (lastCols != kPanel)
+    c = region(c, 1, fullTiles, panels - 1, -1, kMR, lastCols);
+  if (lastRows != kMR)
+    c = region(c, fullPanels, 1, -1, tiles - 1, lastRows, kPanel);
+  if (lastCols != kPanel && lastRows != kMR)
+    c = region(c, 1, 1, panels - 1, tiles - 1, lastRows, lastCols);
+  return c;
+}
+
+//===----------------------------------------------------------------------===//
+// Compile-time packing of constant operands
+//===----------------------------------------------------------------------===//
+
+/// Logical codes ([rows][cols], row-major) and scale bytes of an MX tensor
+/// assembled from two constants, or nothing.
+struct ConstantOperand {
+  std::vector<uint8_t> codes, scales;
+  int64_t rows, cols;
+
+  uint8_t code(int64_t r, int64_t c) const { return codes[r * cols + c]; }
+};
+
+std::optional<ConstantOperand> getConstantOperand(Value value,
+                                                  MxTensorType type) {
+  auto assemble = value.getDefiningOp<AssembleOp>();
+  DenseElementsAttr elements, scales;
+  if (!assemble || !matchPattern(assemble.getElements(), m_Constant(&elements)) ||
+      !matchPattern(assemble.getScales(), m_Constant(&scales)))
+    return std::nullopt;
+  ConstantOperand result;
+  result.rows = type.getShape()[0];
+  result.cols = type.getShape()[1];
+  std::vector<uint8_t> bytes;
+  for (const APInt &x : elements.getValues<APInt>())
+    bytes.push_back(static_cast<uint8_t>(x.getZExtValue()));
+  for (const APFloat &x : scales.getValues<APFloat>())
+    result.scales.push_back(
+        static_cast<uint8_t>(x.bitcastToAPInt().getZExtValue()));
+  // Unpack along the blocked axis (MxTypes.td layout).
+  unsigned bits = type.getElementBits();
+  int64_t axis = type.getAxis();
+  int64_t packedCols = type.getPackedShape()[1];
+  auto byteAt = [&](int64_t line, int64_t i) -> uint32_t {
+    return axis == 1 ? bytes[line * packedCols + i]
+                     : bytes[i * packedCols + line];
+  };
+  result.codes.resize(result.rows * result.cols);
+  int64_t lines = axis == 1 ? result.rows : result.cols;
+  int64_t length = axis == 1 ? result.cols : result.rows;
+  for (int64_t line = 0; line < lines; ++line)
+    for (int64_t i = 0; i < length; ++i) {
+      uint8_t code;
+      if (bits == 8) {
+        code = byteAt(line, i);
+      } else if (bits == 4) {
+        code = (byteAt(line, i / 2) >> (4 * (i % 2))) & 0xF;
+      } else {
+        int64_t g = i / 4;
+        uint32_t word = byteAt(line, 3 * g) | byteAt(line, 3 * g + 1) << 8 |
+                        byteAt(line, 3 * g + 2) << 16;
+        code = (word >> (6 * (i % 4))) & 0x3F;
+      }
+      int64_t r = axis == 1 ? line : i, c = axis == 1 ? i : line;
+      result.codes[r * result.cols + c] = code;
+    }
+  return result;
+}
+
+/// Bits of the f32 factor 2^(byte - 127 - shift) (emitScaleValue).
+uint32_t scaleBits(uint8_t byte, int64_t shift) {
+  if (byte == 0xFF)
+    return 0x7FC00000;
+  float f = static_cast<float>(std::ldexp(1.0, int(byte) - 127 - int(shift)));
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+
+/// The 32-bit word value of an element for the kernels: its integer
+/// multiple (integer pairs, a byte) or its f32 bits.
+uint32_t elementValue(Format format, uint8_t code, bool integer) {
+  double v = codeValue(format, code);
+  if (integer)
+    return static_cast<uint8_t>(static_cast<int8_t>(
+        std::lround(v * (1 << integerShift(format)))));
+  float f = static_cast<float>(v);
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return std::isnan(v) ? 0x7FC00000 : b;
+}
+
+Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                     Type element, ArrayRef<uint32_t> data) {
+  auto type = RankedTensorType::get(shape, element);
+  auto attr = DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(data.data()),
+                           data.size() * 4));
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+/// The packed A of emitPackA, computed here from constant storage.
+Value packConstantA(OpBuilder &b, Location loc, const VectorMatmul &plan,
+                    const ConstantOperand &a, Value &packedScales) {
+  const MatmulShape &s = plan.s;
+  Format format = s.aType.getFormat();
+  std::vector<uint32_t> words(plan.tiles * s.blocks * kMR * plan.words, 0);
+  std::vector<uint32_t> scales(plan.tiles * kMR * s.blocks, 0);
+  for (int64_t m = 0; m < s.m; ++m) {
+    int64_t mt = m / kMR, r = m % kMR;
+    for (int64_t kb = 0; kb < s.blocks; ++kb) {
+      int64_t k0 = kb * s.block;
+      uint8_t byte = s.ta ? a.scales[kb * s.m + m] : a.scales[m * s.blocks + kb];
+      scales[(mt * kMR + r) * s.blocks + kb] = scaleBits(byte, s.shiftA);
+      for (int64_t g = 0; g < plan.words; ++g) {
+        uint32_t word = 0;
+        for (int64_t j = 0; j < plan.perWord; ++j) {
+          int64_t i = g * plan.perWord + j;
+          uint32_t v;
+          if (i < s.block) {
+            uint8_t code = s.ta ? a.code(k0 + i, m) : a.code(m, k0 + i);
+            v = elementValue(format, code, s.integer);
+          } else {
+            v = 0;
+          }
+          // The u8 offset of mx.dot_i8 on the A side.
+          if (s.integer)
+            v = (v ^ 0x80) & 0xFF;
+          word |= v << (8 * j);
+        }
+        words[((mt * s.blocks + kb) * kMR + r) * plan.words + g] = word;
+      }
+    }
+  }
+  packedScales = constantTensor(b, loc, {plan.tiles, kMR, s.blocks},
+                                b.getF32Type(), scales);
+  return constantTensor(b, loc, {plan.tiles, s.blocks, kMR, plan.words},
+                        b.getI32Type(), words);
+}
+
+/// The packed B of emitPackB, computed here from constant storage.
+Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
+                    const ConstantOperand &bo, Value &packedScales,
+                    Value &corrections) {
+  const MatmulShape &s = plan.s;
+  Format format = s.bType.getFormat();
+  int64_t panels = plan.panels;
+  std::vector<uint32_t> words(panels * s.blocks * plan.words * kPanel, 0);
+  std::vector<uint32_t> scales(panels * s.blocks * kPanel, 0);
+  std::vector<uint32_t> corr(panels * s.blocks * kPanel, 0);
+  for (int64_t n = 0; n < s.n; ++n) {
+    int64_t p = n / kPanel, c = n % kPanel;
+    for (int64_t kb = 0; kb < s.blocks; ++kb) {
+      int64_t k0 = kb * s.block;
+      uint8_t byte =
+          s.tb ? bo.scales[n * s.blocks + kb] : bo.scales[kb * s.n + n];
+      scales[(p * s.blocks + kb) * kPanel + c] = scaleBits(byte, s.shiftB);
+      int32_t sum = 0;
+      for (int64_t g = 0; g < plan.words; ++g) {
+        uint32_t word = 0;
+        for (int64_t j = 0; j < plan.perWord; ++j) {
+          int64_t i = g * plan.perWord + j;
+          if (i >= s.block)
+            continue;
+          uint8_t code = s.tb ? bo.code(n, k0 + i) : bo.code(k0 + i, n);
+          uint32_t v = elementValue(format, code, s.integer);
+          sum += static_cast<int8_t>(v);
+          word |= v << (8 * j);
+        }
+        words[((p * s.blocks + kb) * plan.words + g) * kPanel + c] = word;
+      }
+      corr[(p * s.blocks + kb) * kPanel + c] =
+          static_cast<uint32_t>(-128 * sum);
+    }
+  }
+  packedScales = constantTensor(b, loc, {panels, s.blocks, kPanel},
+                                b.getF32Type(), scales);
+  if (s.integer)
+    corrections = constantTensor(b, loc, {panels, s.blocks, kPanel},
+                                 b.getI32Type(), corr);
+  return constantTensor(b, loc, {panels, s.blocks, plan.words, kPanel},
+                        b.getI32Type(), words);
+}
+
+struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
+  MxMatmulToVector(MLIRContext *ctx, VectorTarget target)
+      : OpRewritePattern(ctx), target(target) {}
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.isBlockScaled())
+      return rewriter.notifyMatchFailure(op, "bf16 operands");
+    Location loc = op.getLoc();
+    VectorMatmul plan(op, target);
+    auto aParts = DisassembleOp::create(
+        rewriter, loc, plan.s.aType.getPackedTensorType(),
+        plan.s.aType.getScalesTensorType(), op.getA());
+    auto bParts = DisassembleOp::create(
+        rewriter, loc, plan.s.bType.getPackedTensorType(),
+        plan.s.bType.getScalesTensorType(), op.getB());
+    plan.aElements = aParts.getElements();
+    plan.aScales = aParts.getScales();
+    plan.bElements = bParts.getElements();
+    plan.bScales = bParts.getScales();
+    // Constant operands (weights) are packed here, at compile time.
+    Value aScalesF, bScalesF, bCorr, aWords, bWords;
+    if (std::optional<ConstantOperand> a =
+            getConstantOperand(op.getA(), plan.s.aType))
+      aWords = packConstantA(rewriter, loc, plan, *a, aScalesF);
+    else
+      aWords = plan.emitPackA(rewriter, loc, aScalesF);
+    if (std::optional<ConstantOperand> b =
+            getConstantOperand(op.getB(), plan.s.bType))
+      bWords = packConstantB(rewriter, loc, plan, *b, bScalesF, bCorr);
+    else
+      bWords = plan.emitPackB(rewriter, loc, bScalesF, bCorr);
+    Value result = plan.emitCompute(rewriter, loc, aWords, aScalesF, bWords,
+                                    bScalesF, bCorr, op.getAcc());
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  VectorTarget target;
+};
+
+} // namespace
+
+void mx::populateMxBlockMatmulToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<MxMatmulToLinalg>(patterns.getContext());
+}
+
+void mx::populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
+                                               VectorTarget target) {
+  patterns.add<MxMatmulToVector>(patterns.getContext(), target);
+}
+
+void mx::populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
+                                         VectorTarget target) {
+  MLIRContext *ctx = patterns.getContext();
+  if (target == VectorTarget::X86Avx512)
+    patterns.add<DotI8ToX86, ByteLookupToX86>(ctx);
+  if (target == VectorTarget::AArch64Neon)
+    patterns.add<DotI8ToAArch64>(ctx);
+  patterns.add<DotI8ToArith>(ctx);
+}

@@ -1,0 +1,223 @@
+//===- Word2VecStep.cpp - Scalar reference for the HogBatch SGNS step -----===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// See Word2VecStep.h for the update and the bounds. Derivation of the bounds
+// (standard floating-point error analysis, Higham ch. 3): any order of
+// summation of n products, with or without fused multiply-adds, computes
+// sum p_i with an error of at most gamma(n) sum |p_i|; two such results
+// differ by at most twice that. sigma is 1/4-Lipschitz; its float
+// evaluation (expf within 1 ulp, one add, one divide) is within 4u of the
+// real function, so two evaluations at nearby points differ by at most
+// |dx| / 4 + 8u, and two at the same point not at all (the same libm expf
+// is called). The products ((l - s) alpha) meta add three roundings on
+// each side. A sum of products with perturbed factors g + dg moves by at
+// most sum |dg| |x| before its own rounding errors. Two correctly rounded
+// additions of values that differ by e differ by at most e + ulp(max).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Reference/Word2VecStep.h"
+#include "mx/Reference/BF16.h"
+#include "mx/Reference/KTanh.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+using namespace mx::ref;
+
+namespace {
+
+constexpr double kUnit = 0x1p-24;
+constexpr float kMaxExp = 6.0f;
+
+double gamma(int64_t n) { return n * kUnit / (1.0 - n * kUnit); }
+
+/// The spacing of floats (or bf16 with `mantissaBits` = 7) at magnitude x.
+double ulp(double x, int mantissaBits = 23) {
+  x = std::fabs(x);
+  if (x < 0x1p-126)
+    return std::ldexp(1.0, -126 - mantissaBits);
+  int e;
+  std::frexp(x, &e);
+  return std::ldexp(1.0, e - 1 - mantissaBits);
+}
+
+float roundToBF16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof(bits));
+  uint32_t rounded = bf16ToF32(
+      f32ToBF16(bits, BF16Rounding::NearestEven, BF16Denormals::Preserve),
+      BF16Denormals::Preserve);
+  float result;
+  std::memcpy(&result, &rounded, sizeof(result));
+  return result;
+}
+
+/// True if sum_i a[i] b[i] (stride `bStride` in b) is computed exactly by
+/// every summation order: every product exact in f32, all of them multiples
+/// of one power of two q, and sum |p| <= 2^24 q.
+bool isExactDot(const float *a, const float *b, int64_t n) {
+  int minExponent = 1 << 20;
+  double sumAbs = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double product = double(a[i]) * double(b[i]);
+    if (product == 0)
+      continue;
+    if (double(float(product)) != product)
+      return false;
+    // The lowest set bit of the product's significand.
+    int e;
+    double m = std::frexp(std::fabs(product), &e);
+    uint64_t significand = uint64_t(std::ldexp(m, 53));
+    int low = 0;
+    while (!(significand & 1)) {
+      significand >>= 1;
+      ++low;
+    }
+    minExponent = std::min(minExponent, e - 53 + low);
+    sumAbs += std::fabs(product);
+  }
+  return sumAbs == 0 || sumAbs <= std::ldexp(1.0, 24 + minExponent);
+}
+
+} // namespace
+
+float mx::ref::word2vecSigmoid(float x, Word2VecSigmoid kind) {
+  if (x > kMaxExp)
+    return 1.0f;
+  if (x < -kMaxExp)
+    return 0.0f;
+  if (kind == Word2VecSigmoid::KTanh)
+    return kactivation(KActivation::Sigmoid, x, KTanhMantissa::Full);
+  return 1.0f / (1.0f + std::exp(-x));
+}
+
+void mx::ref::word2vecStep(const Word2VecStepOptions &options, float *wih,
+                           float *woh, const int64_t *ctx, int64_t nctx,
+                           const int64_t *out, const float *meta, int64_t nout,
+                           float alpha, double *wihBound, double *wohBound) {
+  const int64_t dim = options.dim;
+  const bool bf16 = options.precision == Word2VecPrecision::BF16;
+  const bool bounds = wihBound && wohBound;
+  auto operand = [&](float x) { return bf16 ? roundToBF16(x) : x; };
+
+  // 1. Gather (the GEMM operands, rounded to bf16 under that policy).
+  std::vector<float> inM(nctx * dim), outM(nout * dim);
+  for (int64_t b = 0; b < nctx; ++b)
+    for (int64_t d = 0; d < dim; ++d)
+      inM[b * dim + d] = operand(wih[ctx[b] * dim + d]);
+  for (int64_t o = 0; o < nout; ++o)
+    for (int64_t d = 0; d < dim; ++d)
+      outM[o * dim + d] = operand(woh[out[o] * dim + d]);
+
+  // 2-3. Scores and the sigmoid step.
+  std::vector<float> g(nout * nctx);
+  std::vector<double> gBound(bounds ? nout * nctx : 0);
+  for (int64_t o = 0; o < nout; ++o) {
+    for (int64_t b = 0; b < nctx; ++b) {
+      const float *x = &outM[o * dim];
+      const float *y = &inM[b * dim];
+      float corr = 0.0f;
+      for (int64_t d = 0; d < dim; ++d)
+        corr += x[d] * y[d];
+      const float label = o == 0 ? 1.0f : 0.0f;
+      const float s = word2vecSigmoid(corr, options.sigmoid);
+      const float value = ((label - s) * alpha) * meta[o];
+      g[o * nctx + b] = operand(value);
+      if (!bounds)
+        continue;
+      double sumAbs = 0;
+      for (int64_t d = 0; d < dim; ++d)
+        sumAbs += std::fabs(double(x[d]) * double(y[d]));
+      double dCorr = isExactDot(x, y, dim) ? 0.0 : 2 * gamma(dim) * sumAbs;
+      double dSigma;
+      if (dCorr == 0) {
+        // The same function of the same float: K-TanH is bit-exact by
+        // definition, expf is the same libm function on both sides.
+        dSigma = 0;
+      } else if (options.sigmoid == Word2VecSigmoid::KTanh) {
+        dSigma = dCorr / 2 + 0x1p-8;
+      } else {
+        dSigma = dCorr / 4 + 8 * kUnit;
+        if (std::fabs(std::fabs(corr) - kMaxExp) <= dCorr)
+          dSigma += 1.0 - 1.0 / (1.0 + std::exp(-double(kMaxExp)));
+      }
+      // The same operations on the same sigma give the same g.
+      double dG = dSigma == 0 ? 0.0
+                              : (dSigma * alpha * std::fabs(meta[o]) +
+                                 6 * kUnit * std::fabs(value)) *
+                                    (1 + 8 * kUnit);
+      if (bf16 && dG > 0)
+        dG += ulp(std::fabs(value) + dG, 7);
+      gBound[o * nctx + b] = dG;
+    }
+  }
+
+  // 4-5. Gradients, from the gathered (pre-update) rows.
+  std::vector<float> outMd(nout * dim, 0.0f), inMd(nctx * dim, 0.0f);
+  for (int64_t o = 0; o < nout; ++o)
+    for (int64_t d = 0; d < dim; ++d) {
+      float sum = 0.0f;
+      for (int64_t b = 0; b < nctx; ++b)
+        sum += g[o * nctx + b] * inM[b * dim + d];
+      outMd[o * dim + d] = sum;
+    }
+  for (int64_t b = 0; b < nctx; ++b)
+    for (int64_t d = 0; d < dim; ++d) {
+      float sum = 0.0f;
+      for (int64_t o = 0; o < nout; ++o)
+        sum += g[o * nctx + b] * outM[o * dim + d];
+      inMd[b * dim + d] = sum;
+    }
+
+  // Their bounds: sum_k dg |x| + 2 gamma(n) sum_k (|g| + dg) |x|.
+  std::vector<double> outMdBound(bounds ? nout * dim : 0),
+      inMdBound(bounds ? nctx * dim : 0);
+  if (bounds) {
+    auto gradBound = [&](int64_t o, int64_t b, float x, double &perturbation,
+                         double &magnitude) {
+      double dg = gBound[o * nctx + b];
+      perturbation += dg * std::fabs(x);
+      magnitude += (std::fabs(g[o * nctx + b]) + dg) * std::fabs(x);
+    };
+    for (int64_t o = 0; o < nout; ++o)
+      for (int64_t d = 0; d < dim; ++d) {
+        double perturbation = 0, magnitude = 0;
+        for (int64_t b = 0; b < nctx; ++b)
+          gradBound(o, b, inM[b * dim + d], perturbation, magnitude);
+        outMdBound[o * dim + d] = perturbation + 2 * gamma(nctx) * magnitude;
+      }
+    for (int64_t b = 0; b < nctx; ++b)
+      for (int64_t d = 0; d < dim; ++d) {
+        double perturbation = 0, magnitude = 0;
+        for (int64_t o = 0; o < nout; ++o)
+          gradBound(o, b, outM[o * dim + d], perturbation, magnitude);
+        inMdBound[b * dim + d] = perturbation + 2 * gamma(nout) * magnitude;
+      }
+  }
+
+  // 6. Scatter-add, in order, so repeated rows get every update.
+  auto update = [&](float *table, double *tableBound, int64_t row,
+                    const float *grad, const double *gradBound) {
+    for (int64_t d = 0; d < dim; ++d) {
+      float &w = table[row * dim + d];
+      w += grad[d];
+      if (!bounds)
+        continue;
+      double &bound = tableBound[row * dim + d];
+      double spread = bound + gradBound[d];
+      bound = spread == 0 ? 0.0 : spread + ulp(std::fabs(w) + spread);
+    }
+  };
+  for (int64_t b = 0; b < nctx; ++b)
+    update(wih, wihBound, ctx[b], &inMd[b * dim],
+           bounds ? &inMdBound[b * dim] : nullptr);
+  for (int64_t o = 0; o < nout; ++o)
+    update(woh, wohBound, out[o], &outMd[o * dim],
+           bounds ? &outMdBound[o * dim] : nullptr);
+}

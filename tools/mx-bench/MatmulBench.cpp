@@ -1,0 +1,289 @@
+//===- MatmulBench.cpp - block-scaled MX matmul vs SGEMM and oneDNN -------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// BM_MxMatmul/<A format>_<B format>/<M>x<K>x<N>/threads:<t> times the
+// block-scaled mx.matmul kernels that mx-opt generates at build time
+// (kernels/MatmulKernels.mlir.in, host target, OpenMP parallel loops): C (f32)
+// += A (M x K, MX) * B (K x N, MX), operands quantized beforehand (the kernel
+// packs them on every call, as a layer would for its activations). The
+// shapes are ResNet-50 convolution GEMMs (conv4_x 3x3: 256 x 2304 x 196,
+// conv2_x 3x3: 64 x 576 x 3136) and squares. Counters, all from the same
+// process and thread count:
+//
+//   GOPS        2 M N K / time (multiply-adds of the dequantized values)
+//   x_sgemm     time of OpenBLAS cblas_sgemm on f32 data / our time
+//   x_dnnl_f32  time of a oneDNN f32 matmul primitive / our time
+//   x_dnnl_bf16 time of a oneDNN bf16 x bf16 -> f32 matmul / our time
+//
+// OpenBLAS is forced onto its AVX-512 kernels: when OPENBLAS_CORETYPE is not
+// set, the program sets it to SkylakeX and re-executes itself before
+// OpenBLAS is used (the library reads it when it loads). The core name is
+// printed in the benchmark context. Peer times are medians of 5 runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "benchmark/benchmark.h"
+#include "oneapi/dnnl/dnnl.hpp"
+
+#include <algorithm>
+#include <cblas.h>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+extern "C" {
+void omp_set_num_threads(int);
+void kmp_set_blocktime(int);
+char *openblas_get_corename(void);
+void openblas_set_num_threads(int);
+}
+
+namespace {
+
+struct MemRef2D {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+};
+
+MemRef2D view(void *base, int64_t rows, int64_t cols) {
+  return {base, base, 0, {rows, cols}, {cols, 1}};
+}
+
+using MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
+                          MemRef2D *);
+
+} // namespace
+
+// The kernels CMake generates: every pair of MX_MATMUL_PAIRS at every shape
+// of MX_MATMUL_SHAPES (keep both lists in sync with CMakeLists.txt).
+#define MX_MATMUL_SHAPES(X, FA, FB)                                            \
+  X(FA, FB, 256, 2304, 196)                                                    \
+  X(FA, FB, 64, 576, 3136)                                                     \
+  X(FA, FB, 1024, 1024, 1024)                                                  \
+  X(FA, FB, 2048, 2048, 2048)
+#define MX_MATMUL_PAIRS(X)                                                     \
+  MX_MATMUL_SHAPES(X, int8, int8)                                              \
+  MX_MATMUL_SHAPES(X, e2m1, e2m1)                                              \
+  MX_MATMUL_SHAPES(X, e4m3, e4m3)                                              \
+  MX_MATMUL_SHAPES(X, e2m1, e4m3)
+
+#define MX_DECLARE(FA, FB, M, K, N)                                            \
+  extern "C" void _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N(              \
+      MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *);
+MX_MATMUL_PAIRS(MX_DECLARE)
+
+namespace {
+
+struct Kernel {
+  const char *fa, *fb;
+  int64_t m, k, n;
+  MatmulFn fn;
+};
+
+#define MX_ENTRY(FA, FB, M, K, N)                                              \
+  Kernel{#FA, #FB, M, K, N, _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N},
+const Kernel kKernels[] = {MX_MATMUL_PAIRS(MX_ENTRY)};
+
+int64_t elementBits(const char *format) {
+  std::string f(format);
+  if (f == "e2m1")
+    return 4;
+  if (f == "e2m3" || f == "e3m2")
+    return 6;
+  return 8;
+}
+
+/// Re-executes the program with OPENBLAS_CORETYPE=SkylakeX unless the
+/// variable is set: OpenBLAS reads it when it is loaded, before main.
+[[maybe_unused]] const bool coreTypeSet = [] {
+  if (std::getenv("OPENBLAS_CORETYPE"))
+    return true;
+  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(cmdline)),
+                  std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  for (size_t start = 0; start < all.size();) {
+    size_t end = all.find('\0', start);
+    if (end == std::string::npos)
+      end = all.size();
+    args.push_back(all.substr(start, end - start));
+    start = end + 1;
+  }
+  std::vector<char *> argv;
+  for (std::string &arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  execv("/proc/self/exe", argv.data());
+  std::perror("mx-bench: re-exec with OPENBLAS_CORETYPE failed");
+  return false;
+}();
+
+uint64_t rngState = 0x9E3779B97F4A7C15ull;
+uint32_t nextRandom() {
+  rngState = rngState * 6364136223846793005ull + 1442695040888963407ull;
+  return static_cast<uint32_t>(rngState >> 33);
+}
+
+double seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double median(std::vector<double> times) {
+  std::nth_element(times.begin(), times.begin() + times.size() / 2,
+                   times.end());
+  return times[times.size() / 2];
+}
+
+void setThreads(int threads) {
+  omp_set_num_threads(threads);
+  openblas_set_num_threads(threads);
+}
+
+/// Median time of 5 runs of `fn` after one warm-up run.
+double timeRuns(const std::function<void()> &fn) {
+  fn();
+  std::vector<double> times;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    fn();
+    times.push_back(seconds(std::chrono::steady_clock::now() - start));
+  }
+  return median(times);
+}
+
+/// f32 operands of one shape for the peers (values like quantized data).
+struct F32Operands {
+  std::vector<float> a, b, c;
+  F32Operands(int64_t m, int64_t k, int64_t n)
+      : a(m * k), b(k * n), c(m * n) {
+    for (float &x : a)
+      x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+    for (float &x : b)
+      x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+  }
+};
+
+double timeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n) {
+  return timeRuns([&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+                d.a.data(), k, d.b.data(), n, 1.0f, d.c.data(), n);
+  });
+}
+
+double timeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n, bool bf16) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  dt in = bf16 ? dt::bf16 : dt::f32;
+  dnnl::memory::desc aDesc({m, k}, in, tag::ab), bDesc({k, n}, in, tag::ab),
+      cDesc({m, n}, dt::f32, tag::ab);
+  dnnl::memory::desc aF32({m, k}, dt::f32, tag::ab),
+      bF32({k, n}, dt::f32, tag::ab);
+  dnnl::memory aSrc(aF32, engine, d.a.data()), bSrc(bF32, engine, d.b.data());
+  dnnl::memory aMem(aDesc, engine), bMem(bDesc, engine);
+  dnnl::memory cMem(cDesc, engine, d.c.data());
+  // Inputs converted once, outside the timing.
+  dnnl::reorder(aSrc, aMem).execute(stream, aSrc, aMem);
+  dnnl::reorder(bSrc, bMem).execute(stream, bSrc, bMem);
+  stream.wait();
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, bDesc, cDesc),
+                                  engine);
+  dnnl::matmul matmul(pd);
+  return timeRuns([&] {
+    matmul.execute(stream, {{DNNL_ARG_SRC, aMem},
+                            {DNNL_ARG_WEIGHTS, bMem},
+                            {DNNL_ARG_DST, cMem}});
+    stream.wait();
+  });
+}
+
+/// Quantized operands (random codes of every finite value and scales
+/// around 1) in the storage layout of the kernels.
+struct MxOperands {
+  std::vector<uint8_t> ae, as, be, bs;
+  std::vector<float> c;
+  MxOperands(const Kernel &kernel) {
+    int64_t blocks = kernel.k / 32;
+    ae.resize(kernel.m * kernel.k * elementBits(kernel.fa) / 8);
+    be.resize(kernel.k * elementBits(kernel.fb) / 8 * kernel.n);
+    as.resize(kernel.m * blocks);
+    bs.resize(blocks * kernel.n);
+    c.assign(kernel.m * kernel.n, 0.0f);
+    // 0x77 masks keep FP8 codes finite (no E4M3 NaN, no E5M2 Inf/NaN).
+    for (uint8_t &x : ae)
+      x = nextRandom() & 0x77;
+    for (uint8_t &x : be)
+      x = nextRandom() & 0x77;
+    for (uint8_t &x : as)
+      x = 120 + nextRandom() % 8;
+    for (uint8_t &x : bs)
+      x = 120 + nextRandom() % 8;
+  }
+};
+
+void matmulBench(benchmark::State &state, const Kernel *kernel) {
+  int threads = static_cast<int>(state.range(0));
+  setThreads(threads);
+  int64_t m = kernel->m, k = kernel->k, n = kernel->n;
+  MxOperands x(*kernel);
+  int64_t blocks = k / 32;
+  MemRef2D ae = view(x.ae.data(), m, k * elementBits(kernel->fa) / 8);
+  MemRef2D as = view(x.as.data(), m, blocks);
+  MemRef2D be = view(x.be.data(), k * elementBits(kernel->fb) / 8, n);
+  MemRef2D bs = view(x.bs.data(), blocks, n);
+  MemRef2D c = view(x.c.data(), m, n);
+  kernel->fn(&ae, &as, &be, &bs, &c); // warm-up
+  auto start = std::chrono::steady_clock::now();
+  for (auto _ : state)
+    kernel->fn(&ae, &as, &be, &bs, &c);
+  double ours =
+      seconds(std::chrono::steady_clock::now() - start) / state.iterations();
+  double ops = 2.0 * m * n * k;
+  F32Operands peer(m, k, n);
+  state.counters["GOPS"] = ops / ours * 1e-9;
+  state.counters["x_sgemm"] = timeSgemm(peer, m, k, n) / ours;
+  state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
+  state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
+}
+
+int registerBenchmarks() {
+  // Idle OpenMP workers go to sleep at once instead of spinning for 200 ms
+  // into the next measurement.
+  kmp_set_blocktime(0);
+  benchmark::AddCustomContext("openblas_core", openblas_get_corename());
+  for (const Kernel &kernel : kKernels) {
+    std::string name = "BM_MxMatmul/" + std::string(kernel.fa) + "_" +
+                       kernel.fb + "/" + std::to_string(kernel.m) + "x" +
+                       std::to_string(kernel.k) + "x" +
+                       std::to_string(kernel.n);
+    benchmark::RegisterBenchmark(name.c_str(), matmulBench, &kernel)
+        ->ArgName("threads")
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  return 0;
+}
+
+[[maybe_unused]] const int registered = registerBenchmarks();
+
+} // namespace
