@@ -41,9 +41,13 @@ std::string mx::getHostTarget() {
   if (triple.isAArch64())
     return "aarch64-neon";
   if (triple.isX86()) {
+    // x86-64-avx512 patterns use BF16 (vcvtneps2bf16, vdpbf16ps), VNNI and
+    // VBMI besides F/BW/VL; a CPU without all of them gets generic code.
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-    if (features.lookup("avx512f") && features.lookup("avx512bw") &&
-        features.lookup("avx512vl"))
+    if (llvm::all_of(ArrayRef<StringRef>{"avx512f", "avx512bw", "avx512vl",
+                                         "avx512bf16", "avx512vnni",
+                                         "avx512vbmi"},
+                     [&](StringRef f) { return features.lookup(f); }))
       return "x86-64-avx512";
   }
   return "generic";

@@ -22,6 +22,7 @@
 #include "mx/Reference/Word2VecStep.h"
 #include "mx/Reference/BF16.h"
 #include "mx/Reference/KTanh.h"
+#include "mx/Reference/MxFormats.h"
 
 #include <algorithm>
 #include <cmath>
@@ -97,44 +98,117 @@ float mx::ref::word2vecSigmoid(float x, Word2VecSigmoid kind) {
   return 1.0f / (1.0f + std::exp(-x));
 }
 
+namespace {
+
+/// The MX element format of an MX precision.
+Format mxFormat(Word2VecPrecision precision) {
+  switch (precision) {
+  case Word2VecPrecision::MXFP8:
+    return Format::E4M3;
+  case Word2VecPrecision::MXFP6:
+    return Format::E2M3;
+  case Word2VecPrecision::MXFP4:
+    return Format::E2M1;
+  default:
+    return Format::Int8;
+  }
+}
+
+constexpr int64_t kMxBlock = 32;
+
+/// `x` (rows x cols, row-major) as a GEMM operand under `precision`: as is
+/// (FP32), rounded to bf16 (BF16), or quantized to MX in blocks of 32 along
+/// `axis` (0: down a column, 1: along a row) from index 0, zero-padded to a
+/// whole block, FLOOR scales, and dequantized.
+std::vector<float> gemmOperand(const float *x, int64_t rows, int64_t cols,
+                               int axis, Word2VecPrecision precision) {
+  std::vector<float> result(x, x + rows * cols);
+  if (precision == Word2VecPrecision::BF16) {
+    for (float &v : result)
+      v = roundToBF16(v);
+    return result;
+  }
+  if (precision == Word2VecPrecision::FP32)
+    return result;
+  Format format = mxFormat(precision);
+  int64_t lines = axis == 1 ? rows : cols;
+  int64_t length = axis == 1 ? cols : rows;
+  int64_t padded = (length + kMxBlock - 1) / kMxBlock * kMxBlock;
+  std::vector<float> line(padded), dequantized(padded);
+  std::vector<uint8_t> codes(kMxBlock);
+  for (int64_t l = 0; l < lines; ++l) {
+    auto at = [&](int64_t k) -> float & {
+      return axis == 1 ? result[l * cols + k] : result[k * cols + l];
+    };
+    std::fill(line.begin(), line.end(), 0.0f);
+    for (int64_t k = 0; k < length; ++k)
+      line[k] = at(k);
+    for (int64_t block = 0; block < padded; block += kMxBlock) {
+      uint8_t scale = quantizeBlock(&line[block], kMxBlock, format,
+                                    ScaleRule::Floor, false, codes.data());
+      dequantizeBlock(codes.data(), kMxBlock, format, scale,
+                      &dequantized[block]);
+    }
+    for (int64_t k = 0; k < length; ++k)
+      at(k) = dequantized[k];
+  }
+  return result;
+}
+
+} // namespace
+
 void mx::ref::word2vecStep(const Word2VecStepOptions &options, float *wih,
                            float *woh, const int64_t *ctx, int64_t nctx,
                            const int64_t *out, const float *meta, int64_t nout,
                            float alpha, double *wihBound, double *wohBound) {
   const int64_t dim = options.dim;
-  const bool bf16 = options.precision == Word2VecPrecision::BF16;
+  const Word2VecPrecision precision = options.precision;
+  const bool fp32 = precision == Word2VecPrecision::FP32;
+  const bool bf16 = precision == Word2VecPrecision::BF16;
+  const bool mx = !fp32 && !bf16;
   const bool bounds = wihBound && wohBound;
-  auto operand = [&](float x) { return bf16 ? roundToBF16(x) : x; };
+  // Terms of a sum of n products: MX adds one rounding per block.
+  auto terms = [&](int64_t n) {
+    return mx ? n + (n + kMxBlock - 1) / kMxBlock : n;
+  };
 
-  // 1. Gather (the GEMM operands, rounded to bf16 under that policy).
+  // 1. Gather.
   std::vector<float> inM(nctx * dim), outM(nout * dim);
   for (int64_t b = 0; b < nctx; ++b)
     for (int64_t d = 0; d < dim; ++d)
-      inM[b * dim + d] = operand(wih[ctx[b] * dim + d]);
+      inM[b * dim + d] = wih[ctx[b] * dim + d];
   for (int64_t o = 0; o < nout; ++o)
     for (int64_t d = 0; d < dim; ++d)
-      outM[o * dim + d] = operand(woh[out[o] * dim + d]);
+      outM[o * dim + d] = woh[out[o] * dim + d];
 
-  // 2-3. Scores and the sigmoid step.
+  // 2-3. Scores (operands blocked along d) and the sigmoid step.
+  std::vector<float> outM1, inM1;
+  if (!fp32) {
+    outM1 = gemmOperand(outM.data(), nout, dim, 1, precision);
+    inM1 = gemmOperand(inM.data(), nctx, dim, 1, precision);
+  }
+  const float *a1 = fp32 ? outM.data() : outM1.data();
+  const float *b1 = fp32 ? inM.data() : inM1.data();
   std::vector<float> g(nout * nctx);
   std::vector<double> gBound(bounds ? nout * nctx : 0);
   for (int64_t o = 0; o < nout; ++o) {
     for (int64_t b = 0; b < nctx; ++b) {
-      const float *x = &outM[o * dim];
-      const float *y = &inM[b * dim];
+      const float *x = &a1[o * dim];
+      const float *y = &b1[b * dim];
       float corr = 0.0f;
       for (int64_t d = 0; d < dim; ++d)
         corr += x[d] * y[d];
       const float label = o == 0 ? 1.0f : 0.0f;
       const float s = word2vecSigmoid(corr, options.sigmoid);
       const float value = ((label - s) * alpha) * meta[o];
-      g[o * nctx + b] = operand(value);
+      g[o * nctx + b] = value;
       if (!bounds)
         continue;
       double sumAbs = 0;
       for (int64_t d = 0; d < dim; ++d)
         sumAbs += std::fabs(double(x[d]) * double(y[d]));
-      double dCorr = isExactDot(x, y, dim) ? 0.0 : 2 * gamma(dim) * sumAbs;
+      double dCorr =
+          isExactDot(x, y, dim) ? 0.0 : 2 * gamma(terms(dim)) * sumAbs;
       double dSigma;
       if (dCorr == 0) {
         // The same function of the same float: K-TanH is bit-exact by
@@ -152,26 +226,42 @@ void mx::ref::word2vecStep(const Word2VecStepOptions &options, float *wih,
                               : (dSigma * alpha * std::fabs(meta[o]) +
                                  6 * kUnit * std::fabs(value)) *
                                     (1 + 8 * kUnit);
+      // Rounding g for the next products may go either way once g differs:
+      // one bf16 ulp; MX block scales may change too, so no bound at all.
       if (bf16 && dG > 0)
         dG += ulp(std::fabs(value) + dG, 7);
+      if (mx && dG > 0)
+        dG = INFINITY;
       gBound[o * nctx + b] = dG;
     }
   }
 
-  // 4-5. Gradients, from the gathered (pre-update) rows.
+  // 4-5. Gradients, from the gathered (pre-update) rows:
+  //   outMd = g * inM (blocked along b), inMd = g^T * outM (blocked along o).
+  std::vector<float> g2, inM2, g3, outM3;
+  if (!fp32) {
+    g2 = gemmOperand(g.data(), nout, nctx, 1, precision);
+    inM2 = gemmOperand(inM.data(), nctx, dim, 0, precision);
+    g3 = gemmOperand(g.data(), nout, nctx, 0, precision);
+    outM3 = gemmOperand(outM.data(), nout, dim, 0, precision);
+  }
+  const float *a2 = fp32 ? g.data() : g2.data();
+  const float *b2 = fp32 ? inM.data() : inM2.data();
+  const float *a3 = fp32 ? g.data() : g3.data();
+  const float *b3 = fp32 ? outM.data() : outM3.data();
   std::vector<float> outMd(nout * dim, 0.0f), inMd(nctx * dim, 0.0f);
   for (int64_t o = 0; o < nout; ++o)
     for (int64_t d = 0; d < dim; ++d) {
       float sum = 0.0f;
       for (int64_t b = 0; b < nctx; ++b)
-        sum += g[o * nctx + b] * inM[b * dim + d];
+        sum += a2[o * nctx + b] * b2[b * dim + d];
       outMd[o * dim + d] = sum;
     }
   for (int64_t b = 0; b < nctx; ++b)
     for (int64_t d = 0; d < dim; ++d) {
       float sum = 0.0f;
       for (int64_t o = 0; o < nout; ++o)
-        sum += g[o * nctx + b] * outM[o * dim + d];
+        sum += a3[o * nctx + b] * b3[o * dim + d];
       inMd[b * dim + d] = sum;
     }
 
@@ -179,25 +269,30 @@ void mx::ref::word2vecStep(const Word2VecStepOptions &options, float *wih,
   std::vector<double> outMdBound(bounds ? nout * dim : 0),
       inMdBound(bounds ? nctx * dim : 0);
   if (bounds) {
-    auto gradBound = [&](int64_t o, int64_t b, float x, double &perturbation,
-                         double &magnitude) {
-      double dg = gBound[o * nctx + b];
-      perturbation += dg * std::fabs(x);
-      magnitude += (std::fabs(g[o * nctx + b]) + dg) * std::fabs(x);
+    auto accumulate = [&](double gValue, double dg, float x,
+                          double &perturbation, double &magnitude) {
+      if (x == 0)
+        return; // exactly 0 on both sides, whatever g is
+      perturbation += dg == 0 ? 0.0 : dg * std::fabs(x);
+      magnitude += (std::fabs(gValue) + dg) * std::fabs(x);
     };
     for (int64_t o = 0; o < nout; ++o)
       for (int64_t d = 0; d < dim; ++d) {
         double perturbation = 0, magnitude = 0;
         for (int64_t b = 0; b < nctx; ++b)
-          gradBound(o, b, inM[b * dim + d], perturbation, magnitude);
-        outMdBound[o * dim + d] = perturbation + 2 * gamma(nctx) * magnitude;
+          accumulate(a2[o * nctx + b], gBound[o * nctx + b], b2[b * dim + d],
+                     perturbation, magnitude);
+        outMdBound[o * dim + d] =
+            perturbation + 2 * gamma(terms(nctx)) * magnitude;
       }
     for (int64_t b = 0; b < nctx; ++b)
       for (int64_t d = 0; d < dim; ++d) {
         double perturbation = 0, magnitude = 0;
         for (int64_t o = 0; o < nout; ++o)
-          gradBound(o, b, outM[o * dim + d], perturbation, magnitude);
-        inMdBound[b * dim + d] = perturbation + 2 * gamma(nout) * magnitude;
+          accumulate(a3[o * nctx + b], gBound[o * nctx + b], b3[o * dim + d],
+                     perturbation, magnitude);
+        inMdBound[b * dim + d] =
+            perturbation + 2 * gamma(terms(nout)) * magnitude;
       }
   }
 

@@ -21,7 +21,9 @@
 // OpenBLAS is forced onto its AVX-512 kernels: when OPENBLAS_CORETYPE is not
 // set, the program sets it to SkylakeX and re-executes itself before
 // OpenBLAS is used (the library reads it when it loads). The core name is
-// printed in the benchmark context. Peer times are medians of 5 runs.
+// printed in the benchmark context. Peer times are medians of 5 runs; every
+// measurement starts after the worker threads of the previous one have gone
+// to sleep (settle()).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -84,7 +87,7 @@ using MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
   MX_MATMUL_SHAPES(X, e2m1, e4m3)
 
 #define MX_DECLARE(FA, FB, M, K, N)                                            \
-  extern "C" void _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N(              \
+  extern "C" void _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N(               \
       MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *);
 MX_MATMUL_PAIRS(MX_DECLARE)
 
@@ -156,6 +159,11 @@ void setThreads(int threads) {
   openblas_set_num_threads(threads);
 }
 
+/// Waits until idle worker threads of every runtime have gone to sleep (the
+/// OpenMP workers spin for 20 ms after a parallel region, OpenBLAS's for
+/// longer), so that no measurement shares the cores with spinning threads.
+void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }
+
 /// Median time of 5 runs of `fn` after one warm-up run.
 double timeRuns(const std::function<void()> &fn) {
   fn();
@@ -171,8 +179,7 @@ double timeRuns(const std::function<void()> &fn) {
 /// f32 operands of one shape for the peers (values like quantized data).
 struct F32Operands {
   std::vector<float> a, b, c;
-  F32Operands(int64_t m, int64_t k, int64_t n)
-      : a(m * k), b(k * n), c(m * n) {
+  F32Operands(int64_t m, int64_t k, int64_t n) : a(m * k), b(k * n), c(m * n) {
     for (float &x : a)
       x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
     for (float &x : b)
@@ -208,9 +215,9 @@ double timeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n, bool bf16) {
                                   engine);
   dnnl::matmul matmul(pd);
   return timeRuns([&] {
-    matmul.execute(stream, {{DNNL_ARG_SRC, aMem},
-                            {DNNL_ARG_WEIGHTS, bMem},
-                            {DNNL_ARG_DST, cMem}});
+    matmul.execute(
+        stream,
+        {{DNNL_ARG_SRC, aMem}, {DNNL_ARG_WEIGHTS, bMem}, {DNNL_ARG_DST, cMem}});
     stream.wait();
   });
 }
@@ -250,6 +257,7 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
   MemRef2D be = view(x.be.data(), k * elementBits(kernel->fb) / 8, n);
   MemRef2D bs = view(x.bs.data(), blocks, n);
   MemRef2D c = view(x.c.data(), m, n);
+  settle();
   kernel->fn(&ae, &as, &be, &bs, &c); // warm-up
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state)
@@ -259,15 +267,18 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
   double ops = 2.0 * m * n * k;
   F32Operands peer(m, k, n);
   state.counters["GOPS"] = ops / ours * 1e-9;
+  settle();
   state.counters["x_sgemm"] = timeSgemm(peer, m, k, n) / ours;
+  settle();
   state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
+  settle();
   state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
 }
 
 int registerBenchmarks() {
-  // Idle OpenMP workers go to sleep at once instead of spinning for 200 ms
-  // into the next measurement.
-  kmp_set_blocktime(0);
+  // Idle OpenMP workers spin for 20 ms (enough to bridge the parallel
+  // regions of one call and consecutive calls) instead of 200 ms.
+  kmp_set_blocktime(20);
   benchmark::AddCustomContext("openblas_core", openblas_get_corename());
   for (const Kernel &kernel : kKernels) {
     std::string name = "BM_MxMatmul/" + std::string(kernel.fa) + "_" +

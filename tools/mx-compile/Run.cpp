@@ -11,6 +11,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,6 +20,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 using namespace mlir;
@@ -154,15 +156,33 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
 
   // Check: one step on small tables (so rows repeat within the batch),
   // against the C++ reference and its bounds, with partial counts.
-  bool bf16Precision = precision == "bf16";
-  if (precision != "fp32" && !bf16Precision) {
+  std::optional<::mx::ref::Word2VecPrecision> referencePrecision =
+      llvm::StringSwitch<std::optional<::mx::ref::Word2VecPrecision>>(
+          precision)
+          .Case("fp32", ::mx::ref::Word2VecPrecision::FP32)
+          .Case("bf16", ::mx::ref::Word2VecPrecision::BF16)
+          .Case("mxfp8", ::mx::ref::Word2VecPrecision::MXFP8)
+          .Case("mxfp6", ::mx::ref::Word2VecPrecision::MXFP6)
+          .Case("mxfp4", ::mx::ref::Word2VecPrecision::MXFP4)
+          .Case("mxint8", ::mx::ref::Word2VecPrecision::MXINT8)
+          .Default(std::nullopt);
+  if (!referencePrecision) {
     llvm::outs() << "check: skipped, the C++ reference has no " << precision
                  << " precision\n";
   } else {
+    // MX is checked on values whose scores are exact in any order (the
+    // reference has no bound for MX otherwise): multiples of 1/64 in
+    // [-1/8, 1/8].
+    bool exactScores = *referencePrecision != ::mx::ref::Word2VecPrecision::FP32 &&
+                       *referencePrecision != ::mx::ref::Word2VecPrecision::BF16;
     const int64_t rows = 64;
     std::vector<float> wih(rows * dim), woh(rows * dim);
     fill(wih);
     fill(woh);
+    if (exactScores)
+      for (std::vector<float> *table : {&wih, &woh})
+        for (float &value : *table)
+          value = float(int64_t(random.next() % 17) - 8) / 64.0f;
     std::vector<float> wihRef = wih, wohRef = woh;
     std::vector<double> wihBound(rows * dim), wohBound(rows * dim);
     Batch indices = makeBatch(random, rows, batch, outputs);
@@ -171,8 +191,7 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
     call(wih, woh, indices, nctx, nout);
     ::mx::ref::Word2VecStepOptions reference;
     reference.dim = dim;
-    reference.precision = bf16Precision ? ::mx::ref::Word2VecPrecision::BF16
-                                        : ::mx::ref::Word2VecPrecision::FP32;
+    reference.precision = *referencePrecision;
     reference.sigmoid = ktanhActivations ? ::mx::ref::Word2VecSigmoid::KTanh
                                          : ::mx::ref::Word2VecSigmoid::Exact;
     ::mx::ref::word2vecStep(reference, wihRef.data(), wohRef.data(),
@@ -203,8 +222,8 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
                       .str());
     llvm::outs() << llvm::formatv(
         "check: one step matches the C++ reference (max |diff| {0:e2}, "
-        "{1:f2} of the bound)\n",
-        worst, worstRatio);
+        "{1:f2} of the bound{2})\n",
+        worst, worstRatio, exactScores ? ", exact scores" : "");
   }
 
   // Timing: full batches over `vocabulary` rows.

@@ -126,7 +126,6 @@ Value emitExtBF16ToF32(OpBuilder &b, Location loc, Value x,
 Value emitStochasticRoundingBits(OpBuilder &b, Location loc, Value seed,
                                  Value index);
 
-
 //===----------------------------------------------------------------------===//
 // K-TanH (mx.ktanh, mx.ksigmoid, mx.kswish, mx.kgelu)
 //===----------------------------------------------------------------------===//

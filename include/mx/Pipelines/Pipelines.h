@@ -42,7 +42,7 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
 };
 
 /// The concrete target `host` stands for on this machine: x86-64-avx512 with
-/// AVX-512 F/BW/VL, aarch64-neon on AArch64, generic otherwise.
+/// AVX-512 F/BW/VL/BF16/VNNI/VBMI, aarch64-neon on AArch64, generic otherwise.
 std::string getHostTarget();
 
 /// Checks a `target=` value; returns the concrete target name (host

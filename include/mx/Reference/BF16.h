@@ -40,7 +40,8 @@
 //   arithmetic, H(s, u) = mix(u + mix(s)) and mix Wellons'
 //   lowbias32: x ^= x >> 16; x *= 0x7FEB352D; x ^= x >> 15;
 //   x *= 0x846CA68B; x ^= x >> 16. The index of an element is its row-major
-//   linear index in the tensor being cast.
+//   linear index in the tensor being cast. (Two seeds give shifted copies of
+//   one stream: H(s2, u) = H(s1, u + mix(s2) - mix(s1)).)
 //
 //===----------------------------------------------------------------------===//
 

@@ -33,6 +33,13 @@
 // products are then exact in f32 and accumulated in f32. Tables, sigmoid
 // and updates stay f32.
 //
+// MX precisions (what `mx-quantize` with one format for both operands makes
+// of it: MXFP8 = E4M3, MXFP6 = E2M3, MXFP4 = E2M1, MXINT8): each operand of
+// each product is quantized along its reduction axis (d for the scores, b
+// for outMd, o for inMd) in blocks of 32 from index 0, zero-padded to whole
+// blocks, FLOOR scales, no flush (mx::ref::quantizeBlock), and used
+// dequantized; sums in f32.
+//
 // Error bounds. An implementation that sums in another order (vectorized
 // reductions, the pairwise order of mx.matmul) or fuses multiply-adds
 // computes a different, equally valid result. `word2vecStep` can return, for
@@ -49,7 +56,10 @@
 //                saturation step); KTanh: |d corr| / 2 + 2^-8 (it has steps)
 //   |d g|     <= (|d sigma| alpha |meta| + 6u |g|) (1 + 8u), 0 if d sigma = 0
 //                BF16: + one bf16 ulp of |g| + |d g| when d g > 0 (the
-//                rounding of g to bf16 may go the other way)
+//                rounding of g to bf16 may go the other way); MX: infinite
+//                when d g > 0 (a block scale may change), so MX is checked
+//                on exact scores only
+//   (MX sums have one more rounding per block: gamma(n + blocks))
 //   |d grad|  <= sum |d g| |x| + 2 gamma(n) sum (|g| + |d g|) |x|
 //   |d W'|    <= |d W| + |d grad| + ulp(|W'| + |d W| + |d grad|), 0 if both
 //                are 0 (the same addition of the same values)
@@ -65,7 +75,7 @@
 
 namespace mx::ref {
 
-enum class Word2VecPrecision { FP32, BF16 };
+enum class Word2VecPrecision { FP32, BF16, MXFP8, MXFP6, MXFP4, MXINT8 };
 enum class Word2VecSigmoid { Exact, KTanh };
 
 struct Word2VecStepOptions {

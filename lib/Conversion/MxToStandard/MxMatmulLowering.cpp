@@ -98,10 +98,9 @@ double codeValue(Format format, int64_t code) {
   else if (format == Format::e5m2 && exponent == 31)
     value = mantissa == 0 ? INFINITY : NAN;
   else
-    value = std::ldexp(exponent == 0 ? mantissa
-                                     : mantissa + (1 << info.mantissaBits),
-                       std::max<int64_t>(exponent, 1) - (1 - info.emin) -
-                           info.mantissaBits);
+    value = std::ldexp(
+        exponent == 0 ? mantissa : mantissa + (1 << info.mantissaBits),
+        std::max<int64_t>(exponent, 1) - (1 - info.emin) - info.mantissaBits);
   return negative ? -value : value;
 }
 
@@ -175,15 +174,15 @@ struct MatmulShape {
 
   explicit MatmulShape(MatmulOp op)
       : aType(cast<MxTensorType>(op.getA().getType())),
-        bType(cast<MxTensorType>(op.getB().getType())),
-        ta(op.getTransposeA()), tb(op.getTransposeB()) {
+        bType(cast<MxTensorType>(op.getB().getType())), ta(op.getTransposeA()),
+        tb(op.getTransposeB()) {
     m = aType.getShape()[ta ? 1 : 0];
     k = aType.getShape()[ta ? 0 : 1];
     n = bType.getShape()[tb ? 0 : 1];
     block = aType.getBlockSize();
     blocks = k / block;
-    integer =
-        isIntegerFormat(aType.getFormat()) && isIntegerFormat(bType.getFormat());
+    integer = isIntegerFormat(aType.getFormat()) &&
+              isIntegerFormat(bType.getFormat());
     shiftA = integer ? integerShift(aType.getFormat()) : 0;
     shiftB = integer ? integerShift(bType.getFormat()) : 0;
   }
@@ -215,8 +214,7 @@ Value extractCode(OpBuilder &b, Location loc, Value packed, MxTensorType type,
         b, loc, i32,
         at(arith::DivUIOp::create(b, loc, kIndex, index(b, loc, 2))));
     Value shift = arith::MulIOp::create(
-        b, loc,
-        toI32(arith::RemUIOp::create(b, loc, kIndex, index(b, loc, 2))),
+        b, loc, toI32(arith::RemUIOp::create(b, loc, kIndex, index(b, loc, 2))),
         c32(4));
     Value code = arith::AndIOp::create(
         b, loc, arith::ShRUIOp::create(b, loc, byte, shift), c32(0xF));
@@ -280,32 +278,32 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
     Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
     Type element = s.integer ? i32 : f32;
 
-    auto aParts = DisassembleOp::create(
-        rewriter, loc, s.aType.getPackedTensorType(),
-        s.aType.getScalesTensorType(), op.getA());
-    auto bParts = DisassembleOp::create(
-        rewriter, loc, s.bType.getPackedTensorType(),
-        s.bType.getScalesTensorType(), op.getB());
+    auto aParts =
+        DisassembleOp::create(rewriter, loc, s.aType.getPackedTensorType(),
+                              s.aType.getScalesTensorType(), op.getA());
+    auto bParts =
+        DisassembleOp::create(rewriter, loc, s.bType.getPackedTensorType(),
+                              s.bType.getScalesTensorType(), op.getB());
 
     // Decoded elements in the logical (M, K) and (K, N) orientation.
     auto decode = [&](OpBuilder &b, Location l, Value code, Format format) {
       return s.integer ? emitIntegerMultiple(b, l, code, format)
                        : emitDecodeElement(b, l, code, format);
     };
-    Value decA = generateTensor(
-        rewriter, loc, {s.m, s.k}, element,
-        [&](OpBuilder &b, Location l, ValueRange idx) {
-          Value code = extractCode(b, l, aParts.getElements(), s.aType, idx[1],
-                                   idx[0]);
-          return decode(b, l, code, s.aType.getFormat());
-        });
-    Value decB = generateTensor(
-        rewriter, loc, {s.k, s.n}, element,
-        [&](OpBuilder &b, Location l, ValueRange idx) {
-          Value code = extractCode(b, l, bParts.getElements(), s.bType, idx[0],
-                                   idx[1]);
-          return decode(b, l, code, s.bType.getFormat());
-        });
+    Value decA =
+        generateTensor(rewriter, loc, {s.m, s.k}, element,
+                       [&](OpBuilder &b, Location l, ValueRange idx) {
+                         Value code = extractCode(b, l, aParts.getElements(),
+                                                  s.aType, idx[1], idx[0]);
+                         return decode(b, l, code, s.aType.getFormat());
+                       });
+    Value decB =
+        generateTensor(rewriter, loc, {s.k, s.n}, element,
+                       [&](OpBuilder &b, Location l, ValueRange idx) {
+                         Value code = extractCode(b, l, bParts.getElements(),
+                                                  s.bType, idx[0], idx[1]);
+                         return decode(b, l, code, s.bType.getFormat());
+                       });
     // Scales as f32 factors 2^(e - sh), (M, blocks) and (blocks, N).
     auto scale = [&](OpBuilder &b, Location l, Value scales, bool kFirst,
                      Value row, Value col, int64_t shift) {
@@ -315,24 +313,24 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
       byte = arith::BitcastOp::create(b, l, b.getI8Type(), byte);
       return emitScaleValue(b, l, byte, shift);
     };
-    Value scaleA = generateTensor(
-        rewriter, loc, {s.m, s.blocks}, f32,
-        [&](OpBuilder &b, Location l, ValueRange idx) {
-          // Stored (M, blocks), or (blocks, M) with transpose_a.
-          return scale(b, l, aParts.getScales(), !s.ta, idx[0], idx[1],
-                       s.shiftA);
-        });
-    Value scaleB = generateTensor(
-        rewriter, loc, {s.blocks, s.n}, f32,
-        [&](OpBuilder &b, Location l, ValueRange idx) {
-          // Stored (blocks, N), or (N, blocks) with transpose_b.
-          return scale(b, l, bParts.getScales(), !s.tb, idx[0], idx[1],
-                       s.shiftB);
-        });
+    Value scaleA =
+        generateTensor(rewriter, loc, {s.m, s.blocks}, f32,
+                       [&](OpBuilder &b, Location l, ValueRange idx) {
+                         // Stored (M, blocks), or (blocks, M) with transpose_a.
+                         return scale(b, l, aParts.getScales(), !s.ta, idx[0],
+                                      idx[1], s.shiftA);
+                       });
+    Value scaleB =
+        generateTensor(rewriter, loc, {s.blocks, s.n}, f32,
+                       [&](OpBuilder &b, Location l, ValueRange idx) {
+                         // Stored (blocks, N), or (N, blocks) with transpose_b.
+                         return scale(b, l, bParts.getScales(), !s.tb, idx[0],
+                                      idx[1], s.shiftB);
+                       });
 
     // Block dot products d[m][n][j].
-    Value zero = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getZeroAttr(element));
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
     Value dInit = tensor::EmptyOp::create(
         rewriter, loc, ArrayRef<int64_t>{s.m, s.n, s.blocks}, element);
     dInit = linalg::FillOp::create(rewriter, loc, zero, dInit).getResult(0);
@@ -342,8 +340,8 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
       return AffineMap::get(4, 0, results, ctx);
     };
     SmallVector<IteratorType> dotIterators = {
-        IteratorType::parallel, IteratorType::parallel,
-        IteratorType::parallel, IteratorType::reduction};
+        IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+        IteratorType::reduction};
     auto product = [&](OpBuilder &b, Location l, Value x, Value y) -> Value {
       if (s.integer)
         return arith::MulIOp::create(b, l, x, y);
@@ -396,10 +394,9 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
                                            dotMaps[1], dotMaps[2]};
         d = linalg::GenericOp::create(
                 rewriter, loc, d.getType(),
-                ValueRange{strided(a3, 2, 1, pairs, 2),
-                           strided(a3, 2, 0, pairs, 2),
-                           strided(b3, 1, 1, pairs, 2),
-                           strided(b3, 1, 0, pairs, 2)},
+                ValueRange{
+                    strided(a3, 2, 1, pairs, 2), strided(a3, 2, 0, pairs, 2),
+                    strided(b3, 1, 1, pairs, 2), strided(b3, 1, 0, pairs, 2)},
                 ValueRange{d}, pairMaps, dotIterators,
                 [&](OpBuilder &b, Location l, ValueRange args) {
                   Value c = add(b, l, args[4], product(b, l, args[0], args[2]));
@@ -430,8 +427,8 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
     };
     Value result =
         linalg::GenericOp::create(
-            rewriter, loc, op.getAcc().getType(),
-            ValueRange{d, scaleA, scaleB}, ValueRange{op.getAcc()},
+            rewriter, loc, op.getAcc().getType(), ValueRange{d, scaleA, scaleB},
+            ValueRange{op.getAcc()},
             ArrayRef<AffineMap>{map3({m, n, j}), map3({m, j}), map3({j, n}),
                                 map3({m, n})},
             ArrayRef<IteratorType>{IteratorType::parallel,
@@ -484,10 +481,10 @@ struct DotI8ToAArch64 : OpRewritePattern<DotI8Op> {
     for (int64_t offset = 0; offset < lanes; offset += 4) {
       Value acc = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
                                                         {offset}, {4}, {1});
-      Value a = vector::ExtractStridedSliceOp::create(
-          rewriter, loc, op.getA(), {4 * offset}, {16}, {1});
-      Value b = vector::ExtractStridedSliceOp::create(
-          rewriter, loc, op.getB(), {4 * offset}, {16}, {1});
+      Value a = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getA(),
+                                                      {4 * offset}, {16}, {1});
+      Value b = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getB(),
+                                                      {4 * offset}, {16}, {1});
       acc = LLVM::CallIntrinsicOp::create(
                 rewriter, loc, i32x4,
                 rewriter.getStringAttr("llvm.aarch64.neon.usdot.v4i32.v16i8"),
@@ -514,10 +511,10 @@ struct DotI8ToArith : OpRewritePattern<DotI8Op> {
       SmallVector<int64_t> mask;
       for (int64_t i = 0; i < lanes; ++i)
         mask.push_back(4 * i + j);
-      Value a = vector::ShuffleOp::create(rewriter, loc, op.getA(), op.getA(),
-                                          mask);
-      Value b = vector::ShuffleOp::create(rewriter, loc, op.getB(), op.getB(),
-                                          mask);
+      Value a =
+          vector::ShuffleOp::create(rewriter, loc, op.getA(), op.getA(), mask);
+      Value b =
+          vector::ShuffleOp::create(rewriter, loc, op.getB(), op.getB(), mask);
       a = arith::ExtUIOp::create(rewriter, loc, accType, a);
       b = arith::ExtSIOp::create(rewriter, loc, accType, b);
       result = arith::AddIOp::create(
@@ -551,20 +548,20 @@ struct ByteLookupToX86 : OpRewritePattern<LookupOp> {
     }
     Value tables = vector::ShuffleOp::create(rewriter, loc, op.getTable(),
                                              op.getTable(), repeat);
-    Value indices = arith::AndIOp::create(
-        rewriter, loc, op.getIndices(), emitSplat(rewriter, loc, indexType, 15));
+    Value indices =
+        arith::AndIOp::create(rewriter, loc, op.getIndices(),
+                              emitSplat(rewriter, loc, indexType, 15));
     if (lanes != 64)
       indices =
           vector::ShuffleOp::create(rewriter, loc, indices, indices, widen);
-    Value result =
-        LLVM::CallIntrinsicOp::create(
-            rewriter, loc, i8x64,
-            rewriter.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
-            ValueRange{tables, indices})
-            .getResult(0);
+    Value result = LLVM::CallIntrinsicOp::create(
+                       rewriter, loc, i8x64,
+                       rewriter.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
+                       ValueRange{tables, indices})
+                       .getResult(0);
     if (lanes != 64)
-      result = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
-                                                     {0}, {lanes}, {1});
+      result = vector::ExtractStridedSliceOp::create(rewriter, loc, result, {0},
+                                                     {lanes}, {1});
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -615,8 +612,8 @@ Value interleavePlanes(OpBuilder &b, Location loc, ArrayRef<Value> planes) {
 }
 
 /// Plane j of `vector`: lanes j, j + count, j + 2 count, ...
-Value deinterleavePlanes(OpBuilder &b, Location loc, Value vector, int64_t count,
-                   int64_t j) {
+Value deinterleavePlanes(OpBuilder &b, Location loc, Value vector,
+                         int64_t count, int64_t j) {
   int64_t n = cast<VectorType>(vector.getType()).getNumElements() / count;
   SmallVector<int64_t> mask;
   for (int64_t i = 0; i < n; ++i)
@@ -655,15 +652,13 @@ Value fp6Field(OpBuilder &b, Location loc, Value b0, Value b1, Value b2,
 
 /// Codes (vector<B x i8>) of one block from its storage bytes, contiguous
 /// along the blocked axis.
-Value unpackContiguous(OpBuilder &b, Location loc, Value bytes,
-                       unsigned bits) {
+Value unpackContiguous(OpBuilder &b, Location loc, Value bytes, unsigned bits) {
   if (bits == 8)
     return bytes;
   Type t = bytes.getType();
   if (bits == 4) {
     Value low = arith::AndIOp::create(b, loc, bytes, splatI8(b, loc, t, 0xF));
-    Value high =
-        arith::ShRUIOp::create(b, loc, bytes, splatI8(b, loc, t, 4));
+    Value high = arith::ShRUIOp::create(b, loc, bytes, splatI8(b, loc, t, 4));
     return interleavePlanes(b, loc, {low, high});
   }
   Value b0 = deinterleavePlanes(b, loc, bytes, 3, 0);
@@ -684,8 +679,8 @@ Value decodeIntegerVector(OpBuilder &b, Location loc, Value codes,
   auto table = [&](int64_t first) {
     SmallVector<int8_t> entries;
     for (int64_t c = first; c < first + 16; ++c)
-      entries.push_back(static_cast<int8_t>(std::lround(
-          codeValue(format, c) * (1 << integerShift(format)))));
+      entries.push_back(static_cast<int8_t>(
+          std::lround(codeValue(format, c) * (1 << integerShift(format)))));
     auto tableType = VectorType::get({16}, b.getI8Type());
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(tableType, ArrayRef<int8_t>(entries)));
@@ -697,16 +692,16 @@ Value decodeIntegerVector(OpBuilder &b, Location loc, Value codes,
   Value low = LookupOp::create(b, loc, type, table(0), codes);
   Value high = LookupOp::create(b, loc, type, table(16), codes);
   Value zero = c(0);
-  Value isHigh = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::ne,
-      arith::AndIOp::create(b, loc, codes, c(16)), zero);
+  Value isHigh =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                            arith::AndIOp::create(b, loc, codes, c(16)), zero);
   Value magnitude = arith::SelectOp::create(b, loc, isHigh, high, low);
-  Value isNegative = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::ne,
-      arith::AndIOp::create(b, loc, codes, c(32)), zero);
-  return arith::SelectOp::create(
-      b, loc, isNegative, arith::SubIOp::create(b, loc, zero, magnitude),
-      magnitude);
+  Value isNegative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                            arith::AndIOp::create(b, loc, codes, c(32)), zero);
+  return arith::SelectOp::create(b, loc, isNegative,
+                                 arith::SubIOp::create(b, loc, zero, magnitude),
+                                 magnitude);
 }
 
 /// f32 bit patterns (vector<L x i32>) of the values of codes (exact).
@@ -721,10 +716,10 @@ Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
 struct VectorMatmul {
   MatmulShape s;
   VectorTarget target;
-  int64_t perWord;   // K elements per 32-bit word: 4 (i8) or 1 (f32)
-  int64_t words;     // words per block
-  int64_t tiles;     // row tiles of kMR rows
-  int64_t panels;    // column panels of kPanel columns
+  int64_t perWord; // K elements per 32-bit word: 4 (i8) or 1 (f32)
+  int64_t words;   // words per block
+  int64_t tiles;   // row tiles of kMR rows
+  int64_t panels;  // column panels of kPanel columns
   Value aElements, aScales, bElements, bScales;
 
   VectorMatmul(MatmulOp op, VectorTarget target)
@@ -764,8 +759,8 @@ struct VectorMatmul {
         mask.push_back(i < s.block ? i : s.block);
       values = shuffle(b, loc, values, padding, mask);
     }
-    return vector::BitCastOp::create(
-        b, loc, VectorType::get({words}, i32()), values);
+    return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
+                                     values);
   }
 
   /// Codes (vector<lanes x i8>) of block position `i` (static) of block
@@ -851,19 +846,17 @@ struct VectorMatmul {
   Value emitPackB(OpBuilder &b, Location loc, Value &packedScales,
                   Value &corrections) const;
   Value emitCompute(OpBuilder &b, Location loc, Value aWords, Value aScalesF,
-                    Value bWords, Value bScalesF, Value bCorr,
-                    Value acc) const;
+                    Value bWords, Value bScalesF, Value bCorr, Value acc) const;
   Value emitTile(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
                  Value tile, Value mt, Value p, Value aWords, Value aScalesF,
                  Value bWords, Value bScalesF, Value bCorr) const;
 };
 
 /// `for iv in [lb, ub)` carrying `inits`, body returns the yielded values.
-SmallVector<Value>
-forLoop(OpBuilder &b, Location loc, Value lb, Value ub, ValueRange inits,
-        function_ref<SmallVector<Value>(OpBuilder &, Location, Value,
-                                        ValueRange)>
-            body) {
+SmallVector<Value> forLoop(
+    OpBuilder &b, Location loc, Value lb, Value ub, ValueRange inits,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+        body) {
   auto forOp = scf::ForOp::create(
       b, loc, lb, ub, index(b, loc, 1), inits,
       [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
@@ -894,11 +887,11 @@ struct ForallSlice {
   Value source;
   SmallVector<OpFoldResult> offsets, sizes;
 };
-SmallVector<Value> forall(
-    OpBuilder &b, Location loc, ArrayRef<int64_t> counts, ValueRange outputs,
-    function_ref<SmallVector<ForallSlice>(OpBuilder &, Location, ValueRange,
-                                          ValueRange)>
-        body) {
+SmallVector<Value>
+forall(OpBuilder &b, Location loc, ArrayRef<int64_t> counts, ValueRange outputs,
+       function_ref<SmallVector<ForallSlice>(OpBuilder &, Location, ValueRange,
+                                             ValueRange)>
+           body) {
   SmallVector<OpFoldResult> upper = staticSizes(b, counts);
   auto op = scf::ForallOp::create(b, loc, upper, outputs, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
@@ -909,11 +902,9 @@ SmallVector<Value> forall(
   SmallVector<ForallSlice> slices = body(b, loc, ivs, shared);
   b.setInsertionPointToStart(op.getTerminator().getBody());
   for (auto [slice, dest] : llvm::zip(slices, shared)) {
-    SmallVector<OpFoldResult> strides(slice.offsets.size(),
-                                      b.getIndexAttr(1));
+    SmallVector<OpFoldResult> strides(slice.offsets.size(), b.getIndexAttr(1));
     tensor::ParallelInsertSliceOp::create(b, loc, slice.source, dest,
-                                          slice.offsets, slice.sizes,
-                                          strides);
+                                          slice.offsets, slice.sizes, strides);
   }
   return SmallVector<Value>(op.getResults());
 }
@@ -928,9 +919,8 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
       b, loc, {tiles}, ValueRange{wordsInit, scalesInit},
       [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
         Value mt = ivs[0];
-        SmallVector<OpFoldResult> wOffsets = {mt, b.getIndexAttr(0),
-                                              b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> wOffsets = {
+            mt, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
         SmallVector<OpFoldResult> wSizes =
             staticSizes(b, {1, s.blocks, kMR, words});
         SmallVector<OpFoldResult> sOffsets = {mt, b.getIndexAttr(0),
@@ -953,12 +943,11 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
               return forLoop(
                   b, loc, zero, index(b, loc, s.blocks), args,
                   [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-                    SmallVector<Value> at =
-                        s.ta ? SmallVector<Value>{kb, m}
-                             : SmallVector<Value>{m, kb};
+                    SmallVector<Value> at = s.ta ? SmallVector<Value>{kb, m}
+                                                 : SmallVector<Value>{m, kb};
                     Value f = scaleAt(b, loc, aScales, at, s.shiftA);
-                    Value t = tensor::InsertOp::create(
-                        b, loc, f, args[0], ValueRange{zero, r, kb});
+                    Value t = tensor::InsertOp::create(b, loc, f, args[0],
+                                                       ValueRange{zero, r, kb});
                     return SmallVector<Value>{t};
                   });
             })[0];
@@ -970,18 +959,17 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                 Value m = arith::AddIOp::create(b, loc, m0, r);
                 return forLoop(
                     b, loc, zero, index(b, loc, s.blocks), args,
-                    [&](OpBuilder &b, Location loc, Value kb,
-                        ValueRange args) {
+                    [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
                       Value values = offsetA(
                           b, loc,
                           valuesContiguous(b, loc, aElements, s.aType, m, kb));
                       Value w =
                           blockWords(b, loc, values, s.integer ? 0x80 : 0);
-                      Value t = vector::TransferWriteOp::create(
-                                    b, loc, w, args[0],
-                                    ValueRange{zero, kb, r, zero},
-                                    ArrayRef<bool>{true})
-                                    .getResult();
+                      Value t =
+                          vector::TransferWriteOp::create(
+                              b, loc, w, args[0], ValueRange{zero, kb, r, zero},
+                              ArrayRef<bool>{true})
+                              .getResult();
                       return SmallVector<Value>{t};
                     });
               })[0];
@@ -989,8 +977,8 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
           // Stored K x M: each word row across the kMR rows of the tile,
           // written down the tile's row dimension.
           MLIRContext *ctx = b.getContext();
-          AffineMap rowMap = AffineMap::get(
-              4, 0, {getAffineDimExpr(2, ctx)}, ctx);
+          AffineMap rowMap =
+              AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
           tileW = forLoop(
               b, loc, zero, index(b, loc, s.blocks), ValueRange{tileW},
               [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
@@ -1038,134 +1026,132 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
   auto body = [&](bool masked, int64_t fixedPanel) {
     return [&, masked, fixedPanel](OpBuilder &b, Location loc, ValueRange ivs,
                                    ValueRange shared) {
-        Value p = fixedPanel < 0 ? ivs[0] : index(b, loc, fixedPanel);
-        Value zero = index(b, loc, 0);
-        SmallVector<OpFoldResult> wOffsets = {p, b.getIndexAttr(0),
-                                              b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> wSizes =
-            staticSizes(b, {1, s.blocks, words, kPanel});
-        SmallVector<OpFoldResult> sOffsets = {p, b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, s.blocks, kPanel});
-        SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
-            ones3(3, b.getIndexAttr(1));
-        SmallVector<Value> tiles = {
-            tensor::ExtractSliceOp::create(b, loc, shared[0], wOffsets, wSizes,
-                                           ones4),
-            tensor::ExtractSliceOp::create(b, loc, shared[1], sOffsets, sSizes,
-                                           ones3)};
-        if (s.integer)
-          tiles.push_back(tensor::ExtractSliceOp::create(
-              b, loc, shared[2], sOffsets, sSizes, ones3));
-        Value n0 = mulIndex(b, loc, p, kPanel);
-        auto i32Lanes = VectorType::get({kLanes}, i32());
-        if (!s.tb) {
-          // Stored K x N: every word row across the panel's columns.
-          tiles = forLoop(
-              b, loc, zero, index(b, loc, s.blocks), tiles,
-              [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-                SmallVector<Value> t(args);
-                SmallVector<Value> sums(kVecs);
-                for (int64_t v = 0; v < kVecs; ++v)
-                  sums[v] = emitSplat(b, loc, i32Lanes, 0);
-                Value ones = emitSplat(
-                    b, loc, VectorType::get({4 * kLanes}, i8()), 1);
-                for (int64_t g = 0; g < words; ++g) {
-                  Value w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0,
-                                        kPanel, /*isA=*/false, masked);
-                  t[0] = vector::TransferWriteOp::create(
-                             b, loc, w, t[0],
-                             ValueRange{zero, kb, index(b, loc, g), zero},
-                             ArrayRef<bool>{true})
-                             .getResult();
-                  if (!s.integer)
-                    continue;
-                  // Column sums: sum of the four bytes of every word.
-                  for (int64_t v = 0; v < kVecs; ++v) {
-                    Value part = vector::ExtractStridedSliceOp::create(
-                        b, loc, w, {v * kLanes}, {kLanes}, {1});
-                    part = vector::BitCastOp::create(
-                        b, loc, VectorType::get({4 * kLanes}, i8()), part);
-                    sums[v] = DotI8Op::create(b, loc, i32Lanes, sums[v], ones,
-                                              part);
-                  }
-                }
-                Value sevenBits = emitSplat(b, loc, i32Lanes, 7);
-                for (int64_t v = 0; v < s.integer * kVecs; ++v) {
-                  Value corr = arith::SubIOp::create(
-                      b, loc, emitSplat(b, loc, i32Lanes, 0),
-                      arith::ShLIOp::create(b, loc, sums[v], sevenBits));
-                  t[2] = vector::TransferWriteOp::create(
-                             b, loc, corr, t[2],
-                             ValueRange{zero, kb, index(b, loc, v * kLanes)},
-                             ArrayRef<bool>{true})
-                             .getResult();
-                }
-                // Scales of the panel's columns (past N: any value).
-                Type e8m0 = s.bType.getScalesTensorType().getElementType();
-                Value pad = arith::ConstantOp::create(
-                    b, loc, b.getFloatAttr(e8m0, 1.0));
-                Value bytes = vector::TransferReadOp::create(
-                    b, loc, VectorType::get({kPanel}, e8m0), bScales,
-                    ValueRange{kb, n0}, pad, ArrayRef<bool>{!masked});
-                bytes = arith::BitcastOp::create(
-                    b, loc, VectorType::get({kPanel}, i8()), bytes);
-                Value f = emitScaleValue(b, loc, bytes, s.shiftB);
-                t[1] = vector::TransferWriteOp::create(
-                           b, loc, f, t[1], ValueRange{zero, kb, zero},
+      Value p = fixedPanel < 0 ? ivs[0] : index(b, loc, fixedPanel);
+      Value zero = index(b, loc, 0);
+      SmallVector<OpFoldResult> wOffsets = {
+          p, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> wSizes =
+          staticSizes(b, {1, s.blocks, words, kPanel});
+      SmallVector<OpFoldResult> sOffsets = {p, b.getIndexAttr(0),
+                                            b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, s.blocks, kPanel});
+      SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
+          ones3(3, b.getIndexAttr(1));
+      SmallVector<Value> tiles = {
+          tensor::ExtractSliceOp::create(b, loc, shared[0], wOffsets, wSizes,
+                                         ones4),
+          tensor::ExtractSliceOp::create(b, loc, shared[1], sOffsets, sSizes,
+                                         ones3)};
+      if (s.integer)
+        tiles.push_back(tensor::ExtractSliceOp::create(
+            b, loc, shared[2], sOffsets, sSizes, ones3));
+      Value n0 = mulIndex(b, loc, p, kPanel);
+      auto i32Lanes = VectorType::get({kLanes}, i32());
+      if (!s.tb) {
+        // Stored K x N: every word row across the panel's columns.
+        tiles = forLoop(
+            b, loc, zero, index(b, loc, s.blocks), tiles,
+            [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+              SmallVector<Value> t(args);
+              SmallVector<Value> sums(kVecs);
+              for (int64_t v = 0; v < kVecs; ++v)
+                sums[v] = emitSplat(b, loc, i32Lanes, 0);
+              Value ones =
+                  emitSplat(b, loc, VectorType::get({4 * kLanes}, i8()), 1);
+              for (int64_t g = 0; g < words; ++g) {
+                Value w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0,
+                                      kPanel, /*isA=*/false, masked);
+                t[0] = vector::TransferWriteOp::create(
+                           b, loc, w, t[0],
+                           ValueRange{zero, kb, index(b, loc, g), zero},
                            ArrayRef<bool>{true})
                            .getResult();
-                return t;
-              });
-        } else {
-          // Stored N x K: one block of one column at a time, written down
-          // the word dimension.
-          MLIRContext *ctx = b.getContext();
-          AffineMap wordMap = AffineMap::get(
-              4, 0, {getAffineDimExpr(2, ctx)}, ctx);
-          Value cols = remaining(b, loc, n0, s.n, kPanel);
-          tiles = forLoop(
-              b, loc, zero, cols, tiles,
-              [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
-                Value n = arith::AddIOp::create(b, loc, n0, c);
-                return forLoop(
-                    b, loc, zero, index(b, loc, s.blocks), args,
-                    [&](OpBuilder &b, Location loc, Value kb,
-                        ValueRange args) {
-                      SmallVector<Value> t(args);
-                      Value values =
-                          valuesContiguous(b, loc, bElements, s.bType, n, kb);
-                      Value w = blockWords(b, loc, values, 0);
-                      t[0] = vector::TransferWriteOp::create(
-                                 b, loc, w, t[0], ValueRange{zero, kb, zero, c},
-                                 AffineMapAttr::get(wordMap),
-                                 b.getBoolArrayAttr({true}))
-                                 .getResult();
-                      Value f =
-                          scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
-                      t[1] = tensor::InsertOp::create(b, loc, f, t[1],
+                if (!s.integer)
+                  continue;
+                // Column sums: sum of the four bytes of every word.
+                for (int64_t v = 0; v < kVecs; ++v) {
+                  Value part = vector::ExtractStridedSliceOp::create(
+                      b, loc, w, {v * kLanes}, {kLanes}, {1});
+                  part = vector::BitCastOp::create(
+                      b, loc, VectorType::get({4 * kLanes}, i8()), part);
+                  sums[v] =
+                      DotI8Op::create(b, loc, i32Lanes, sums[v], ones, part);
+                }
+              }
+              Value sevenBits = emitSplat(b, loc, i32Lanes, 7);
+              for (int64_t v = 0; v < s.integer * kVecs; ++v) {
+                Value corr = arith::SubIOp::create(
+                    b, loc, emitSplat(b, loc, i32Lanes, 0),
+                    arith::ShLIOp::create(b, loc, sums[v], sevenBits));
+                t[2] = vector::TransferWriteOp::create(
+                           b, loc, corr, t[2],
+                           ValueRange{zero, kb, index(b, loc, v * kLanes)},
+                           ArrayRef<bool>{true})
+                           .getResult();
+              }
+              // Scales of the panel's columns (past N: any value).
+              Type e8m0 = s.bType.getScalesTensorType().getElementType();
+              Value pad =
+                  arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
+              Value bytes = vector::TransferReadOp::create(
+                  b, loc, VectorType::get({kPanel}, e8m0), bScales,
+                  ValueRange{kb, n0}, pad, ArrayRef<bool>{!masked});
+              bytes = arith::BitcastOp::create(
+                  b, loc, VectorType::get({kPanel}, i8()), bytes);
+              Value f = emitScaleValue(b, loc, bytes, s.shiftB);
+              t[1] = vector::TransferWriteOp::create(b, loc, f, t[1],
+                                                     ValueRange{zero, kb, zero},
+                                                     ArrayRef<bool>{true})
+                         .getResult();
+              return t;
+            });
+      } else {
+        // Stored N x K: one block of one column at a time, written down
+        // the word dimension.
+        MLIRContext *ctx = b.getContext();
+        AffineMap wordMap =
+            AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
+        Value cols = remaining(b, loc, n0, s.n, kPanel);
+        tiles = forLoop(
+            b, loc, zero, cols, tiles,
+            [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+              Value n = arith::AddIOp::create(b, loc, n0, c);
+              return forLoop(
+                  b, loc, zero, index(b, loc, s.blocks), args,
+                  [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+                    SmallVector<Value> t(args);
+                    Value values =
+                        valuesContiguous(b, loc, bElements, s.bType, n, kb);
+                    Value w = blockWords(b, loc, values, 0);
+                    t[0] = vector::TransferWriteOp::create(
+                               b, loc, w, t[0], ValueRange{zero, kb, zero, c},
+                               AffineMapAttr::get(wordMap),
+                               b.getBoolArrayAttr({true}))
+                               .getResult();
+                    Value f =
+                        scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
+                    t[1] = tensor::InsertOp::create(b, loc, f, t[1],
+                                                    ValueRange{zero, kb, c});
+                    if (s.integer) {
+                      auto wide = VectorType::get({s.block}, i32());
+                      Value sum = vector::ReductionOp::create(
+                          b, loc, vector::CombiningKind::ADD,
+                          arith::ExtSIOp::create(b, loc, wide, values));
+                      Value corr = arith::MulIOp::create(
+                          b, loc, sum,
+                          arith::ConstantIntOp::create(b, loc, i32(), -128));
+                      t[2] = tensor::InsertOp::create(b, loc, corr, t[2],
                                                       ValueRange{zero, kb, c});
-                      if (s.integer) {
-                        auto wide = VectorType::get({s.block}, i32());
-                        Value sum = vector::ReductionOp::create(
-                            b, loc, vector::CombiningKind::ADD,
-                            arith::ExtSIOp::create(b, loc, wide, values));
-                        Value corr = arith::MulIOp::create(
-                            b, loc, sum,
-                            arith::ConstantIntOp::create(b, loc, i32(), -128));
-                        t[2] = tensor::InsertOp::create(
-                            b, loc, corr, t[2], ValueRange{zero, kb, c});
-                      }
-                      return t;
-                    });
-              });
-        }
-        SmallVector<ForallSlice> slices = {{tiles[0], wOffsets, wSizes},
-                                           {tiles[1], sOffsets, sSizes}};
-        if (s.integer)
-          slices.push_back({tiles[2], sOffsets, sSizes});
-        return slices;
+                    }
+                    return t;
+                  });
+            });
+      }
+      SmallVector<ForallSlice> slices = {{tiles[0], wOffsets, wSizes},
+                                         {tiles[1], sOffsets, sSizes}};
+      if (s.integer)
+        slices.push_back({tiles[2], sOffsets, sSizes});
+      return slices;
     };
   };
   SmallVector<Value> results = outputs;
@@ -1198,8 +1184,8 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           b, loc, f32Lanes, t,
           ValueRange{index(b, loc, r), index(b, loc, v * kLanes)}, zeroF,
           ArrayRef<bool>{inBounds(v)}));
-  Type operandType = s.integer ? Type(VectorType::get({4 * kLanes}, i8()))
-                               : Type(f32Lanes);
+  Type operandType =
+      s.integer ? Type(VectorType::get({4 * kLanes}, i8())) : Type(f32Lanes);
   c = forLoop(
       b, loc, zero, index(b, loc, s.blocks), c,
       [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
@@ -1321,15 +1307,14 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
       return tensor::InsertSliceOp::create(b, loc, slice.source, c,
                                            slice.offsets, slice.sizes, ones);
     }
-    return forall(b, loc, counts, ValueRange{c},
-                  [&](OpBuilder &b, Location loc, ValueRange ivs,
-                      ValueRange shared) {
-                    Value p = panel < 0 ? ivs[0] : index(b, loc, panel);
-                    Value mt = tile < 0 ? ivs[panel < 0 ? 1 : 0]
-                                        : index(b, loc, tile);
-                    return SmallVector<ForallSlice>{
-                        tileSlice(b, loc, shared[0], p, mt, rows, cols)};
-                  })[0];
+    return forall(
+        b, loc, counts, ValueRange{c},
+        [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
+          Value p = panel < 0 ? ivs[0] : index(b, loc, panel);
+          Value mt = tile < 0 ? ivs[panel < 0 ? 1 : 0] : index(b, loc, tile);
+          return SmallVector<ForallSlice>{
+              tileSlice(b, loc, shared[0], p, mt, rows, cols)};
+        })[0];
   };
   Value c = region(acc, fullPanels, fullTiles, -1, -1, kMR, kPanel);
   if (lastCols != kPanel)
@@ -1358,7 +1343,8 @@ std::optional<ConstantOperand> getConstantOperand(Value value,
                                                   MxTensorType type) {
   auto assemble = value.getDefiningOp<AssembleOp>();
   DenseElementsAttr elements, scales;
-  if (!assemble || !matchPattern(assemble.getElements(), m_Constant(&elements)) ||
+  if (!assemble ||
+      !matchPattern(assemble.getElements(), m_Constant(&elements)) ||
       !matchPattern(assemble.getScales(), m_Constant(&scales)))
     return std::nullopt;
   ConstantOperand result;
@@ -1415,8 +1401,8 @@ uint32_t scaleBits(uint8_t byte, int64_t shift) {
 uint32_t elementValue(Format format, uint8_t code, bool integer) {
   double v = codeValue(format, code);
   if (integer)
-    return static_cast<uint8_t>(static_cast<int8_t>(
-        std::lround(v * (1 << integerShift(format)))));
+    return static_cast<uint8_t>(
+        static_cast<int8_t>(std::lround(v * (1 << integerShift(format)))));
   float f = static_cast<float>(v);
   uint32_t b;
   std::memcpy(&b, &f, 4);
@@ -1443,7 +1429,8 @@ Value packConstantA(OpBuilder &b, Location loc, const VectorMatmul &plan,
     int64_t mt = m / kMR, r = m % kMR;
     for (int64_t kb = 0; kb < s.blocks; ++kb) {
       int64_t k0 = kb * s.block;
-      uint8_t byte = s.ta ? a.scales[kb * s.m + m] : a.scales[m * s.blocks + kb];
+      uint8_t byte =
+          s.ta ? a.scales[kb * s.m + m] : a.scales[m * s.blocks + kb];
       scales[(mt * kMR + r) * s.blocks + kb] = scaleBits(byte, s.shiftA);
       for (int64_t g = 0; g < plan.words; ++g) {
         uint32_t word = 0;
@@ -1525,12 +1512,12 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       return rewriter.notifyMatchFailure(op, "bf16 operands");
     Location loc = op.getLoc();
     VectorMatmul plan(op, target);
-    auto aParts = DisassembleOp::create(
-        rewriter, loc, plan.s.aType.getPackedTensorType(),
-        plan.s.aType.getScalesTensorType(), op.getA());
-    auto bParts = DisassembleOp::create(
-        rewriter, loc, plan.s.bType.getPackedTensorType(),
-        plan.s.bType.getScalesTensorType(), op.getB());
+    auto aParts =
+        DisassembleOp::create(rewriter, loc, plan.s.aType.getPackedTensorType(),
+                              plan.s.aType.getScalesTensorType(), op.getA());
+    auto bParts =
+        DisassembleOp::create(rewriter, loc, plan.s.bType.getPackedTensorType(),
+                              plan.s.bType.getScalesTensorType(), op.getB());
     plan.aElements = aParts.getElements();
     plan.aScales = aParts.getScales();
     plan.bElements = bParts.getElements();

@@ -9,7 +9,8 @@
 // host, LLVM -O3) and JIT-runs it against the scalar C++ reference
 // (mx/Reference/Word2VecStep.h) on dims 100, 128 and 300 with several batch
 // sizes and negative counts, partial and out-of-range counts, repeated rows
-// and multiplicities. Every table element must be within the reference's
+// and multiplicities; FP32, BF16, the four MX precisions (on exact scores),
+// the K-TanH sigmoid, i32 and i64 indices. Every table element must be within the reference's
 // stated bound (derived in Word2VecStep.cpp; zero where the computation is
 // exact, e.g. rows nobody touches); the negative control shows that the
 // bounds reject an update that is slightly wrong.
@@ -160,6 +161,24 @@ enum class Data {
   Dyadic,
 };
 
+ref::Word2VecPrecision referencePrecision(const std::string &precision) {
+  if (precision == "bf16")
+    return ref::Word2VecPrecision::BF16;
+  if (precision == "mxfp8")
+    return ref::Word2VecPrecision::MXFP8;
+  if (precision == "mxfp6")
+    return ref::Word2VecPrecision::MXFP6;
+  if (precision == "mxfp4")
+    return ref::Word2VecPrecision::MXFP4;
+  if (precision == "mxint8")
+    return ref::Word2VecPrecision::MXINT8;
+  return ref::Word2VecPrecision::FP32;
+}
+
+bool isMX(const Config &config) {
+  return config.precision.compare(0, 2, "mx") == 0;
+}
+
 /// One update on fresh tables, compiled vs reference; returns the number of
 /// elements outside the bound (and the worst diff / bound in `ratio`).
 int64_t checkOneStep(const Config &config, StepFn step, Data data,
@@ -217,9 +236,7 @@ int64_t checkOneStep(const Config &config, StepFn step, Data data,
   int64_t usedOut = std::min(std::max<int64_t>(nout, 0), outputs);
   ref::Word2VecStepOptions options;
   options.dim = dim;
-  options.precision = config.precision == "bf16"
-                          ? ref::Word2VecPrecision::BF16
-                          : ref::Word2VecPrecision::FP32;
+  options.precision = referencePrecision(config.precision);
   options.sigmoid = config.activations == "ktanh"
                         ? ref::Word2VecSigmoid::KTanh
                         : ref::Word2VecSigmoid::Exact;
@@ -233,7 +250,8 @@ int64_t checkOneStep(const Config &config, StepFn step, Data data,
                      const std::vector<double> &bound) {
     for (size_t i = 0; i < got.size(); ++i) {
       double diff = std::fabs(double(got[i]) - double(want[i]));
-      if (!(diff <= bound[i]))
+      // An infinite bound would check nothing: count it as a failure.
+      if (!(diff <= bound[i]) || std::isinf(bound[i]))
         ++bad;
       if (bound[i] > 0)
         worst = std::max(worst, diff / bound[i]);
@@ -257,7 +275,17 @@ TEST_P(Word2VecStepTest, MatchesReference) {
     Data data;
     int64_t nctx, nout;
   };
-  std::vector<Trial> trials = {
+  std::vector<Trial> trials;
+  if (isMX(config)) {
+    // The reference bounds MX on exact scores only.
+    trials = {{Data::Dyadic, batch, outputs},
+              {Data::Dyadic, batch, outputs},
+              {Data::Dyadic, std::max<int64_t>(batch / 2, 1), outputs},
+              {Data::Dyadic, batch, std::max<int64_t>(outputs - 1, 1)},
+              {Data::Dyadic, 0, outputs},
+              {Data::Dyadic, batch + 3, outputs + 2}};
+  } else {
+    trials = {
       {Data::Dyadic, batch, outputs},
       {Data::Dyadic, std::max<int64_t>(batch / 2, 1), outputs},
       {Data::Initial, batch, outputs},
@@ -266,10 +294,11 @@ TEST_P(Word2VecStepTest, MatchesReference) {
       {Data::Initial, batch, 0},            // no outputs: nothing changes
       {Data::Initial, batch + 3, outputs + 2}, // clamped to the maximum
       {Data::Initial, -1, outputs},         // clamped to 0
-  };
+    };
+  }
   // The exact sigmoid is smooth: its bound also covers scores that differ
   // by reassociation. K-TanH has steps, so it is checked on exact scores.
-  if (config.activations == "exact")
+  if (config.activations == "exact" && !isMX(config))
     for (int i = 0; i < 3; ++i)
       trials.push_back({Data::Spread, batch, outputs});
   uint64_t seed = 1;
@@ -295,6 +324,10 @@ std::vector<Config> configs() {
   result.push_back({100, 11, 5, "fp32", "ktanh"});
   result.push_back({300, 17, 5, "fp32", "ktanh"});
   result.push_back({128, 11, 5, "bf16", "ktanh"});
+  result.push_back({100, 11, 5, "mxfp8"});
+  result.push_back({128, 17, 15, "mxfp6"});
+  result.push_back({300, 4, 2, "mxfp4"});
+  result.push_back({128, 11, 5, "mxint8", "exact", 64});
   result.push_back({128, 11, 5, "fp32", "exact", 64});
   result.push_back({300, 4, 15, "bf16", "exact", 64});
   return result;
@@ -342,6 +375,19 @@ TEST(Word2VecBounds, RejectWrongBF16Updates) {
   EXPECT_GT(checkOneStep(config, compiled.step, Data::Dyadic, 9, 11, 6,
                          nullptr, 1.003f),
             0);
+}
+
+// And MX: an MXFP4 kernel passes against the MXFP4 reference and fails
+// against MXFP8 and FP32 ones (the quantization of g is what differs).
+TEST(Word2VecBounds, RejectWrongMXFormat) {
+  Config mxfp4{100, 11, 5, "mxfp4"};
+  CompiledStep compiled(mxfp4);
+  ASSERT_TRUE(compiled.error.empty()) << compiled.error;
+  EXPECT_EQ(checkOneStep(mxfp4, compiled.step, Data::Dyadic, 11, 11, 6), 0);
+  Config mxfp8{100, 11, 5, "mxfp8"};
+  EXPECT_GT(checkOneStep(mxfp8, compiled.step, Data::Dyadic, 11, 11, 6), 0);
+  Config fp32{100, 11, 5};
+  EXPECT_GT(checkOneStep(fp32, compiled.step, Data::Dyadic, 11, 11, 6), 0);
 }
 
 } // namespace

@@ -31,8 +31,7 @@ static LogicalResult verifyBlockScaled(MatmulOp op, MxTensorType a,
   if (a.getBlockSize() != b.getBlockSize())
     return op.emitOpError("block sizes differ: ")
            << a.getBlockSize() << " and " << b.getBlockSize();
-  if (!acc.hasStaticShape() || acc.getDimSize(0) != m ||
-      acc.getDimSize(1) != n)
+  if (!acc.hasStaticShape() || acc.getDimSize(0) != m || acc.getDimSize(1) != n)
     return op.emitOpError("accumulator ")
            << acc << " does not match " << a << " times " << b;
   return success();
@@ -58,8 +57,7 @@ LogicalResult MatmulOp::verify() {
   if (!a.hasStaticShape() || !b.hasStaticShape() || !acc.hasStaticShape())
     return emitOpError("expects static shapes");
   if (a.getDimSize(1) != b.getDimSize(0))
-    return emitOpError("reduction sizes differ: ")
-           << a << " times " << b;
+    return emitOpError("reduction sizes differ: ") << a << " times " << b;
   if (acc.getDimSize(0) != a.getDimSize(0) ||
       acc.getDimSize(1) != b.getDimSize(1))
     return emitOpError("accumulator ")

@@ -34,9 +34,9 @@ namespace ref = ::mx::ref;
 
 namespace {
 
-constexpr StringLiteral kDefaultOps[] = {
-    "linalg.matmul", "linalg.batch_matmul", "linalg.conv_2d_nhwc_hwcf",
-    "linalg.conv_2d_nchw_fchw"};
+constexpr StringLiteral kDefaultOps[] = {"linalg.matmul", "linalg.batch_matmul",
+                                         "linalg.conv_2d_nhwc_hwcf",
+                                         "linalg.conv_2d_nchw_fchw"};
 
 ref::Format toReference(Format format) {
   switch (format) {
@@ -109,8 +109,8 @@ struct Quantizer {
                  int64_t cols, int64_t paddedRows, int64_t paddedCols,
                  Format format, int64_t axis) {
     MLIRContext *ctx = b.getContext();
-    auto type = MxTensorType::get(ctx, {paddedRows, paddedCols}, format, axis,
-                                  block);
+    auto type =
+        MxTensorType::get(ctx, {paddedRows, paddedCols}, format, axis, block);
     DenseElementsAttr constant;
     if (foldConstants && matchPattern(value, m_Constant(&constant)) &&
         constant.getElementType().isF32()) {
@@ -122,10 +122,8 @@ struct Quantizer {
       }
       std::vector<int64_t> shape = {paddedRows, paddedCols};
       ref::Format f = toReference(format);
-      std::vector<uint8_t> elements(
-          ref::tensorElementBytes(shape, axis, f));
-      std::vector<uint8_t> scales(
-          ref::tensorScaleBytes(shape, axis, block));
+      std::vector<uint8_t> elements(ref::tensorElementBytes(shape, axis, f));
+      std::vector<uint8_t> scales(ref::tensorScaleBytes(shape, axis, block));
       ref::quantizeTensor(data.data(), shape, axis, block, f,
                           ref::ScaleRule::Floor, /*flushSubnormals=*/false,
                           elements.data(), scales.data());
@@ -138,9 +136,9 @@ struct Quantizer {
           ArrayRef<char>(reinterpret_cast<const char *>(scales.data()),
                          scales.size()));
       ++folded;
-      return AssembleOp::create(
-          b, loc, type, arith::ConstantOp::create(b, loc, elementsAttr),
-          arith::ConstantOp::create(b, loc, scalesAttr));
+      return AssembleOp::create(b, loc, type,
+                                arith::ConstantOp::create(b, loc, elementsAttr),
+                                arith::ConstantOp::create(b, loc, scalesAttr));
     }
     Value matrix = reshape(b, loc, value, {rows, cols});
     matrix = padTo(b, loc, matrix, {paddedRows, paddedCols});
@@ -208,8 +206,8 @@ Value gather(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
              int64_t validRows, int64_t validCols,
              function_ref<Value(OpBuilder &, Location, Value, Value)> element) {
   Type f32 = b.getF32Type();
-  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, cols},
-                                       f32);
+  Value init =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, cols}, f32);
   MLIRContext *ctx = b.getContext();
   AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
   return linalg::GenericOp::create(
@@ -235,8 +233,8 @@ Value gather(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
                Value zero =
                    arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0f));
                linalg::YieldOp::create(
-                   nb, l, arith::SelectOp::create(nb, l, inside, v, zero)
-                              .getResult());
+                   nb, l,
+                   arith::SelectOp::create(nb, l, inside, v, zero).getResult());
              })
       .getResult(0);
 }
@@ -245,18 +243,16 @@ Value padTo(OpBuilder &b, Location loc, Value tensor, ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(tensor.getType());
   if (type.getShape() == shape)
     return tensor;
-  return gather(b, loc, shape[0], shape[1], type.getDimSize(0),
-                type.getDimSize(1),
-                [&](OpBuilder &b, Location l, Value r, Value c) {
-                  return tensor::ExtractOp::create(b, l, tensor,
-                                                   ValueRange{r, c})
-                      .getResult();
-                });
+  return gather(
+      b, loc, shape[0], shape[1], type.getDimSize(0), type.getDimSize(1),
+      [&](OpBuilder &b, Location l, Value r, Value c) {
+        return tensor::ExtractOp::create(b, l, tensor, ValueRange{r, c})
+            .getResult();
+      });
 }
 
 /// `x / d` and `x % d` of an index value.
-std::pair<Value, Value> divMod(OpBuilder &b, Location loc, Value x,
-                               int64_t d) {
+std::pair<Value, Value> divMod(OpBuilder &b, Location loc, Value x, int64_t d) {
   return {arith::DivUIOp::create(b, loc, x, index(b, loc, d)),
           arith::RemUIOp::create(b, loc, x, index(b, loc, d))};
 }
@@ -284,21 +280,20 @@ Value rewriteConvNhwc(OpBuilder &b, Quantizer &q, linalg::Conv2DNhwcHwcfOp op) {
   int64_t n = in[0], c = in[3], kh = fl[0], kw = fl[1], f = fl[3];
   int64_t oh = out[1], ow = out[2];
   int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0),
-          dw = attrAt(op.getDilations(), 1);
+  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
   int64_t m = n * oh * ow, k = kh * kw * c, kp = roundUp(k, q.block);
-  Value patches = gather(
-      b, loc, m, kp, m, k, [&](OpBuilder &b, Location l, Value r, Value col) {
-        auto [img, pix] = divMod(b, l, r, oh * ow);
-        auto [y, x] = divMod(b, l, pix, ow);
-        auto [ky, rest] = divMod(b, l, col, kw * c);
-        auto [kx, ch] = divMod(b, l, rest, c);
-        Value hy = mulAdd(b, l, y, sh, ky, dh);
-        Value wx = mulAdd(b, l, x, sw, kx, dw);
-        return tensor::ExtractOp::create(b, l, input,
-                                         ValueRange{img, hy, wx, ch})
-            .getResult();
-      });
+  Value patches = gather(b, loc, m, kp, m, k,
+                         [&](OpBuilder &b, Location l, Value r, Value col) {
+                           auto [img, pix] = divMod(b, l, r, oh * ow);
+                           auto [y, x] = divMod(b, l, pix, ow);
+                           auto [ky, rest] = divMod(b, l, col, kw * c);
+                           auto [kx, ch] = divMod(b, l, rest, c);
+                           Value hy = mulAdd(b, l, y, sh, ky, dh);
+                           Value wx = mulAdd(b, l, x, sw, kx, dw);
+                           return tensor::ExtractOp::create(
+                                      b, l, input, ValueRange{img, hy, wx, ch})
+                               .getResult();
+                         });
   Value pq = q.quantize(b, loc, patches, m, kp, m, kp, q.activations, 1);
   Value wq = q.quantize(b, loc, filter, k, f, kp, f, q.weights, 0);
   Value acc = reshape(b, loc, output, {m, f});
@@ -318,43 +313,45 @@ Value rewriteConvNchw(OpBuilder &b, Quantizer &q, linalg::Conv2DNchwFchwOp op) {
   int64_t n = in[0], c = in[1], f = fl[0], kh = fl[2], kw = fl[3];
   int64_t oh = out[2], ow = out[3];
   int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0),
-          dw = attrAt(op.getDilations(), 1);
+  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
   int64_t k = c * kh * kw, kp = roundUp(k, q.block), p = oh * ow;
   // The weights once, outside the loop over images.
   Value wq = q.quantize(b, loc, filter, f, k, f, kp, q.weights, 1);
-  return forEach(b, loc, n, output, [&](OpBuilder &b, Location l, Value img,
-                                        Value carried) {
-    Value patches = gather(
-        b, l, kp, p, k, p, [&](OpBuilder &b, Location l, Value row, Value col) {
-          auto [ch, rest] = divMod(b, l, row, kh * kw);
-          auto [ky, kx] = divMod(b, l, rest, kw);
-          auto [y, x] = divMod(b, l, col, ow);
-          Value hy = mulAdd(b, l, y, sh, ky, dh);
-          Value wx = mulAdd(b, l, x, sw, kx, dw);
-          return tensor::ExtractOp::create(b, l, input,
-                                           ValueRange{img, ch, hy, wx})
-              .getResult();
-        });
-    Value pq = q.quantize(b, l, patches, kp, p, kp, p, q.activations, 0);
-    Value acc = reshape(b, l, sliceAt(b, l, carried, img), {f, p});
-    Value product = MatmulOp::create(b, l, acc.getType(), wq, pq, acc);
-    return insertAt(b, l, reshape(b, l, product, {f, oh, ow}), carried, img);
-  });
+  return forEach(
+      b, loc, n, output,
+      [&](OpBuilder &b, Location l, Value img, Value carried) {
+        Value patches =
+            gather(b, l, kp, p, k, p,
+                   [&](OpBuilder &b, Location l, Value row, Value col) {
+                     auto [ch, rest] = divMod(b, l, row, kh * kw);
+                     auto [ky, kx] = divMod(b, l, rest, kw);
+                     auto [y, x] = divMod(b, l, col, ow);
+                     Value hy = mulAdd(b, l, y, sh, ky, dh);
+                     Value wx = mulAdd(b, l, x, sw, kx, dw);
+                     return tensor::ExtractOp::create(
+                                b, l, input, ValueRange{img, ch, hy, wx})
+                         .getResult();
+                   });
+        Value pq = q.quantize(b, l, patches, kp, p, kp, p, q.activations, 0);
+        Value acc = reshape(b, l, sliceAt(b, l, carried, img), {f, p});
+        Value product = MatmulOp::create(b, l, acc.getType(), wq, pq, acc);
+        return insertAt(b, l, reshape(b, l, product, {f, oh, ow}), carried,
+                        img);
+      });
 }
 
-Value rewriteBatchMatmul(OpBuilder &b, Quantizer &q,
-                         linalg::BatchMatmulOp op) {
+Value rewriteBatchMatmul(OpBuilder &b, Quantizer &q, linalg::BatchMatmulOp op) {
   Location loc = op.getLoc();
   Value lhs = op.getInputs()[0], rhs = op.getInputs()[1];
   Value acc = op.getOutputs()[0];
   int64_t batch = cast<RankedTensorType>(acc.getType()).getDimSize(0);
-  return forEach(b, loc, batch, acc, [&](OpBuilder &b, Location l, Value i,
-                                         Value carried) {
-    Value product = q.matmul(b, l, sliceAt(b, l, lhs, i),
-                             sliceAt(b, l, rhs, i), sliceAt(b, l, carried, i));
-    return insertAt(b, l, product, carried, i);
-  });
+  return forEach(b, loc, batch, acc,
+                 [&](OpBuilder &b, Location l, Value i, Value carried) {
+                   Value product = q.matmul(b, l, sliceAt(b, l, lhs, i),
+                                            sliceAt(b, l, rhs, i),
+                                            sliceAt(b, l, carried, i));
+                   return insertAt(b, l, product, carried, i);
+                 });
 }
 
 /// Why `op` cannot be rewritten, or empty.
@@ -371,8 +368,7 @@ std::string unsupportedReason(linalg::LinalgOp op) {
   return "";
 }
 
-struct MxQuantizePass
-    : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
+struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
   using MxQuantizePassBase::MxQuantizePassBase;
 
   void runOnOperation() override {
@@ -390,8 +386,8 @@ struct MxQuantizePass
       int64_t group = bits == 4 ? 2 : bits == 6 ? 4 : 1;
       if (block <= 0 || block % group != 0) {
         func.emitError("mx-quantize: block ")
-            << static_cast<int64_t>(block) << " is not a positive multiple of " << group << " ("
-            << stringifyFormat(format) << " packing)";
+            << static_cast<int64_t>(block) << " is not a positive multiple of "
+            << group << " (" << stringifyFormat(format) << " packing)";
         return signalPassFailure();
       }
     }
@@ -407,8 +403,8 @@ struct MxQuantizePass
     // with supported operands are rewritten.
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::ConvolutionOpInterface>(
-              op.getOperation()) ||
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp,
+              linalg::ConvolutionOpInterface>(op.getOperation()) ||
           linalg::isaContractionOpInterface(op))
         candidates.push_back(op);
     });

@@ -140,11 +140,17 @@ struct Operand {
   }
 
   MemRef2D elementsRef() {
-    return {elements.data(), elements.data(), 0,
-            {elementRows(), elementCols()}, {elementCols(), 1}};
+    return {elements.data(),
+            elements.data(),
+            0,
+            {elementRows(), elementCols()},
+            {elementCols(), 1}};
   }
   MemRef2D scalesRef() {
-    return {scales.data(), scales.data(), 0, {scaleRows(), scaleCols()},
+    return {scales.data(),
+            scales.data(),
+            0,
+            {scaleRows(), scaleCols()},
             {scaleCols(), 1}};
   }
 };
@@ -235,13 +241,11 @@ int main(int argc, char **argv) {
             if (integer) {
               long sum = 0;
               for (int kk = jb * block; kk < (jb + 1) * block; ++kk)
-                sum += std::lround(
-                           std::ldexp(mx::ref::decodeElement(aCode(i, kk),
-                                                             kernel.fa),
-                                      shA)) *
-                       std::lround(std::ldexp(
-                           mx::ref::decodeElement(bCode(kk, j), kernel.fb),
-                           shB));
+                sum +=
+                    std::lround(std::ldexp(
+                        mx::ref::decodeElement(aCode(i, kk), kernel.fa), shA)) *
+                    std::lround(std::ldexp(
+                        mx::ref::decodeElement(bCode(kk, j), kernel.fb), shB));
               d = float(sum);
             } else {
               auto pa = [&](int kk) {

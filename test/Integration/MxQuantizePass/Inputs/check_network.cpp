@@ -56,7 +56,8 @@ extern "C" void _mlir_ciface_net_mx(MemRef<4> *, MemRef<4> *, MemRef<4> *,
 
 namespace {
 
-template <int Rank> MemRef<Rank> ref(float *data, const int64_t (&shape)[Rank]) {
+template <int Rank>
+MemRef<Rank> ref(float *data, const int64_t (&shape)[Rank]) {
   MemRef<Rank> m{data, data, 0, {}, {}};
   int64_t stride = 1;
   for (int d = Rank - 1; d >= 0; --d) {
@@ -115,8 +116,8 @@ Quantized quantize(const Matrix &m, int axis, Format f) {
                           mx::ref::ScaleRule::Floor, false, elements.data(),
                           scales.data());
   std::vector<float> out(in.size());
-  mx::ref::dequantizeTensor(elements.data(), scales.data(), shape, axis,
-                            kBlock, f, out.data());
+  mx::ref::dequantizeTensor(elements.data(), scales.data(), shape, axis, kBlock,
+                            f, out.data());
   Quantized result{Matrix(m.rows, m.cols), Matrix(m.rows, m.cols)};
   for (int r = 0; r < m.rows; ++r)
     for (int c = 0; c < m.cols; ++c) {
@@ -124,9 +125,9 @@ Quantized quantize(const Matrix &m, int axis, Format f) {
       int c0 = axis == 1 ? c / kBlock * kBlock : c;
       float amax = 0;
       for (int i = 0; i < kBlock; ++i)
-        amax = std::max(amax, std::fabs(in[size_t(axis == 0 ? r0 + i : r) *
-                                                m.cols +
-                                            (axis == 1 ? c0 + i : c)]));
+        amax = std::max(amax,
+                        std::fabs(in[size_t(axis == 0 ? r0 + i : r) * m.cols +
+                                     (axis == 1 ? c0 + i : c)]));
       result.q.at(r, c) = out[size_t(r) * m.cols + c];
       result.bound.at(r, c) = quantBound(m.at(r, c), amax, f);
       if (std::fabs(result.q.at(r, c) - m.at(r, c)) > result.bound.at(r, c))
@@ -165,8 +166,7 @@ int main(int argc, char **argv) {
     v = float((next() - 0.5) * std::ldexp(1.0, int(next() * 4)));
   for (float &v : f)
     v = float((next() - 0.5) * 0.5);
-  std::vector<float> rF32(64 * 16), yF32(64 * 10), rMx(64 * 16),
-      yMx(64 * 10);
+  std::vector<float> rF32(64 * 16), yF32(64 * 10), rMx(64 * 16), yMx(64 * 10);
   auto run = [&](NetFn fn, std::vector<float> &r, std::vector<float> &y) {
     MemRef<4> mx = ref<4>(x.data(), {1, 10, 10, 8});
     MemRef<4> mf = ref<4>(f.data(), {3, 3, 8, 16});
@@ -243,8 +243,8 @@ int main(int argc, char **argv) {
           double rf = rF32[i * 16 + k];
           bound += (qr.bound.at(i, k) + e1.at(i, k)) * std::fabs(w) +
                    std::fabs(rf) * qw.bound.at(k, j);
-          inflated += (std::fabs(r.at(i, k)) + qr.bound.at(i, k)) *
-                      std::fabs(w);
+          inflated +=
+              (std::fabs(r.at(i, k)) + qr.bound.at(i, k)) * std::fabs(w);
           mag32 += std::fabs(rf * w2.at(k, j));
         }
       }
@@ -261,8 +261,7 @@ int main(int argc, char **argv) {
   std::printf("quantization bounds d(v) hold: %s\n", quantOk ? "yes" : "NO");
   for (const Worst *w : {&tight1, &stated1, &tight2, &stated2})
     w->print();
-  std::printf("max |y_mx - y_f32| / max |y_f32| = %.3g\n",
-              worstRel / largest);
+  std::printf("max |y_mx - y_f32| / max |y_f32| = %.3g\n", worstRel / largest);
   bool ok = quantOk && !tight1.failures && !stated1.failures &&
             !tight2.failures && !stated2.failures;
   if (corrupt) {

@@ -215,7 +215,10 @@ def Mx_CastOp : Mx_Op<"cast", [Pure]> {
          Wellons' lowbias32 hash:
          `x ^= x >> 16; x *= 0x7FEB352D; x ^= x >> 15; x *= 0x846CA68B;
          x ^= x >> 16`. A seed gives the same bits on every target; use a
-         new seed for every cast (for example, per training step).
+         new seed for every cast (for example, per training step). One
+         hash per element keeps the cast memory-bound; the price is that
+         two seeds give shifted copies of one stream
+         (`H(s2, u) = H(s1, u + mix(s2) - mix(s1))`).
 
     **bf16 -> f32** is exact: `b << 16`. NaNs keep sign and payload and are
     made quiet (`| 0x00400000`, which changes signaling NaNs only). With
