@@ -35,8 +35,8 @@ constexpr double kMaxExp = 6.0;
 class Word2VecBuilder {
 public:
   Word2VecBuilder(MLIRContext *context, const Word2VecOptions &options)
-      : b(context), options(options), dim(options.dim),
-        batch(options.batch), outputs(1 + options.negatives) {}
+      : b(context), options(options), dim(options.dim), batch(options.batch),
+        outputs(1 + options.negatives) {}
 
   OwningOpRef<ModuleOp> build();
 
@@ -62,8 +62,10 @@ private:
   Value gather(Value table, Value indices, Value count, int64_t rows);
   Value transpose(Value matrix);
   Value matmul(Value lhs, Value rhs);
-  /// g = ((label - sigma(corr)) * alpha) * meta.
-  Value sigmoidStep(Value corr, Value meta, Value alpha);
+  /// g = ((label - sigma(corr)) * alpha) * meta, and 0 in unused slots
+  /// (o >= nout or b >= nctx).
+  Value sigmoidStep(Value corr, Value meta, Value alpha, Value nout,
+                    Value nctx);
   /// table[indices[r]] += grads[r] for r < count, in order, on memrefs.
   void scatterAdd(Value table, Value indices, Value count, Value grads,
                   int64_t rows);
@@ -91,20 +93,19 @@ Value Word2VecBuilder::gather(Value table, Value indices, Value count,
       [&](OpBuilder &nb, Location l, ValueRange) {
         Value row = linalg::IndexOp::create(nb, l, 0);
         Value col = linalg::IndexOp::create(nb, l, 1);
-        Value used = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult,
-                                           row, count);
+        Value used =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, row, count);
         Value raw = tensor::ExtractOp::create(nb, l, indices, row);
-        Value index =
-            arith::IndexCastOp::create(nb, l, nb.getIndexType(), raw);
+        Value index = arith::IndexCastOp::create(nb, l, nb.getIndexType(), raw);
         Value zeroIndex = arith::ConstantIndexOp::create(nb, l, 0);
         Value safe = arith::SelectOp::create(nb, l, used, index, zeroIndex);
-        Value value = tensor::ExtractOp::create(nb, l, table,
-                                                ValueRange{safe, col});
-        Value zero =
-            arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0));
+        Value value =
+            tensor::ExtractOp::create(nb, l, table, ValueRange{safe, col});
+        Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0));
         linalg::YieldOp::create(
-            nb, l, ValueRange{arith::SelectOp::create(nb, l, used, value, zero)
-                                  .getResult()});
+            nb, l,
+            ValueRange{
+                arith::SelectOp::create(nb, l, used, value, zero).getResult()});
       });
   return generic.getResult(0);
 }
@@ -121,12 +122,12 @@ Value Word2VecBuilder::matmul(Value lhs, Value rhs) {
   int64_t m = cast<RankedTensorType>(lhs.getType()).getDimSize(0);
   int64_t n = cast<RankedTensorType>(rhs.getType()).getDimSize(1);
   Value acc = zeroTensor({m, n});
-  return linalg::MatmulOp::create(b, loc, ValueRange{lhs, rhs},
-                                  ValueRange{acc})
+  return linalg::MatmulOp::create(b, loc, ValueRange{lhs, rhs}, ValueRange{acc})
       .getResult(0);
 }
 
-Value Word2VecBuilder::sigmoidStep(Value corr, Value meta, Value alpha) {
+Value Word2VecBuilder::sigmoidStep(Value corr, Value meta, Value alpha,
+                                   Value nout, Value nctx) {
   MLIRContext *context = b.getContext();
   auto corrType = cast<RankedTensorType>(corr.getType());
   // sigma on whole tensors, in the form the activation policy (mx-ktanh)
@@ -155,21 +156,30 @@ Value Word2VecBuilder::sigmoidStep(Value corr, Value meta, Value alpha) {
         };
         Value one = constant(1.0), zero = constant(0.0);
         // word2vec's saturation outside [-MAX_EXP, MAX_EXP].
-        Value above = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
-                                            x, constant(kMaxExp));
-        Value below = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT,
-                                            x, constant(-kMaxExp));
+        Value above = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, x,
+                                            constant(kMaxExp));
+        Value below = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, x,
+                                            constant(-kMaxExp));
         s = arith::SelectOp::create(nb, l, above, one, s);
         s = arith::SelectOp::create(nb, l, below, zero, s);
         // Row 0 is the centre word (label 1), the others negatives.
         Value row = linalg::IndexOp::create(nb, l, 0);
-        Value isCentre = arith::CmpIOp::create(
-            nb, l, arith::CmpIPredicate::eq, row,
-            arith::ConstantIndexOp::create(nb, l, 0));
+        Value isCentre =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, row,
+                                  arith::ConstantIndexOp::create(nb, l, 0));
         Value label = arith::SelectOp::create(nb, l, isCentre, one, zero);
         Value g = arith::SubFOp::create(nb, l, label, s);
         g = arith::MulFOp::create(nb, l, g, alpha);
         g = arith::MulFOp::create(nb, l, g, weight);
+        // Unused slots give exactly 0, so that they take no part in the
+        // products, nor in the block scales of an MX policy.
+        Value column = linalg::IndexOp::create(nb, l, 1);
+        Value used = arith::AndIOp::create(
+            nb, l,
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, row, nout),
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, column,
+                                  nctx));
+        g = arith::SelectOp::create(nb, l, used, g, zero);
         linalg::YieldOp::create(nb, l, g);
       });
   return generic.getResult(0);
@@ -178,17 +188,15 @@ Value Word2VecBuilder::sigmoidStep(Value corr, Value meta, Value alpha) {
 void Word2VecBuilder::scatterAdd(Value table, Value indices, Value count,
                                  Value grads, int64_t rows) {
   auto gradsType = MemRefType::get({rows, dim}, b.getF32Type());
-  Value gradBuffer =
-      bufferization::ToBufferOp::create(b, loc, gradsType, grads,
-                                        /*read_only=*/true);
+  Value gradBuffer = bufferization::ToBufferOp::create(b, loc, gradsType, grads,
+                                                       /*read_only=*/true);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value step = arith::ConstantIndexOp::create(b, loc, 1);
   scf::ForOp::create(
       b, loc, zero, count, step, ValueRange{},
       [&](OpBuilder &nb, Location l, Value r, ValueRange) {
         Value raw = memref::LoadOp::create(nb, l, indices, r);
-        Value index =
-            arith::IndexCastOp::create(nb, l, nb.getIndexType(), raw);
+        Value index = arith::IndexCastOp::create(nb, l, nb.getIndexType(), raw);
         SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1),
                                         nb.getIndexAttr(dim)};
         SmallVector<OpFoldResult> strides{nb.getIndexAttr(1),
@@ -197,8 +205,8 @@ void Word2VecBuilder::scatterAdd(Value table, Value indices, Value count,
             nb, l, table, SmallVector<OpFoldResult>{index, nb.getIndexAttr(0)},
             sizes, strides);
         Value grad = memref::SubViewOp::create(
-            nb, l, gradBuffer,
-            SmallVector<OpFoldResult>{r, nb.getIndexAttr(0)}, sizes, strides);
+            nb, l, gradBuffer, SmallVector<OpFoldResult>{r, nb.getIndexAttr(0)},
+            sizes, strides);
         AffineMap map = AffineMap::getMultiDimIdentityMap(2, nb.getContext());
         linalg::GenericOp::create(
             nb, l, TypeRange{}, ValueRange{grad}, ValueRange{row},
@@ -206,9 +214,8 @@ void Word2VecBuilder::scatterAdd(Value table, Value indices, Value count,
             [&](OpBuilder &bb, Location ll, ValueRange args) {
               linalg::YieldOp::create(
                   bb, ll,
-                  ValueRange{
-                      arith::AddFOp::create(bb, ll, args[1], args[0])
-                          .getResult()});
+                  ValueRange{arith::AddFOp::create(bb, ll, args[1], args[0])
+                                 .getResult()});
             });
         scf::YieldOp::create(nb, l);
       });
@@ -243,8 +250,8 @@ OwningOpRef<ModuleOp> Word2VecBuilder::build() {
   auto asTensor = [&](Value memref) -> Value {
     auto type = cast<MemRefType>(memref.getType());
     return bufferization::ToTensorOp::create(
-        b, loc,
-        RankedTensorType::get(type.getShape(), type.getElementType()), memref,
+        b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
+        memref,
         /*restrict=*/true, /*writable=*/false);
   };
   // Read-only tensor views: the gathers read the tables before the
@@ -257,7 +264,7 @@ OwningOpRef<ModuleOp> Word2VecBuilder::build() {
   Value inM = gather(wihT, ctxT, nctx, batch);
   Value outM = gather(wohT, outT, nout, outputs);
   Value corr = matmul(outM, transpose(inM));
-  Value g = sigmoidStep(corr, metaT, alpha);
+  Value g = sigmoidStep(corr, metaT, alpha, nout, nctx);
   Value outMd = matmul(g, inM);
   Value inMd = matmul(transpose(g), outM);
   scatterAdd(wih, ctx, nctx, inMd, batch);
@@ -289,10 +296,9 @@ std::string models::checkWord2VecOptions(const Word2VecOptions &options) {
     return "the index bitwidth must be 32 or 64, got " +
            std::to_string(options.indexBitwidth);
   const std::string &name = options.functionName;
-  bool identifier = !name.empty() && !llvm::isDigit(name[0]) &&
-                    llvm::all_of(name, [](char c) {
-                      return llvm::isAlnum(c) || c == '_';
-                    });
+  bool identifier =
+      !name.empty() && !llvm::isDigit(name[0]) &&
+      llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
   if (!identifier)
     return "the function name must be a C identifier, got '" + name + "'";
   return "";
@@ -310,11 +316,9 @@ models::buildWord2VecStep(MLIRContext *context,
   context->appendDialectRegistry(registry);
   context->loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
                        func::FuncDialect, linalg::LinalgDialect,
-                       math::MathDialect, memref::MemRefDialect,
-                       mx::MxDialect, scf::SCFDialect,
-                       tensor::TensorDialect>();
-  OwningOpRef<ModuleOp> module =
-      Word2VecBuilder(context, options).build();
+                       math::MathDialect, memref::MemRefDialect, mx::MxDialect,
+                       scf::SCFDialect, tensor::TensorDialect>();
+  OwningOpRef<ModuleOp> module = Word2VecBuilder(context, options).build();
   if (failed(verify(*module)))
     return nullptr;
   return module;

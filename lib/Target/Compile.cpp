@@ -81,8 +81,7 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
     spec.cpu = llvm::sys::getHostCPUName().str();
     SmallVector<std::string> features;
     for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features.push_back((feature.second ? "+" : "-") +
-                         feature.first().str());
+      features.push_back((feature.second ? "+" : "-") + feature.first().str());
     llvm::sort(features);
     if (llvm::Triple(spec.triple).isX86())
       features.push_back(kX86Tuning);
@@ -137,8 +136,10 @@ llvm::Error mx::checkRunnableOnHost(const TargetSpec &spec) {
       continue;
     auto it = hostFeatures.find(feature);
     if (it != hostFeatures.end() && !it->second)
-      return makeError("code for target '" + spec.name + "' needs the CPU "
-                       "feature '" + feature + "', which this host lacks");
+      return makeError("code for target '" + spec.name +
+                       "' needs the CPU "
+                       "feature '" +
+                       feature + "', which this host lacks");
   }
   return llvm::Error::success();
 }
@@ -159,7 +160,8 @@ mx::createTargetMachine(const TargetSpec &spec, unsigned optLevel) {
   initializeLLVMTargets();
   llvm::Triple triple(spec.triple);
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("no LLVM target for '" + spec.triple + "': " + error);
   std::optional<llvm::CodeGenOptLevel> level =
@@ -167,8 +169,8 @@ mx::createTargetMachine(const TargetSpec &spec, unsigned optLevel) {
   if (!level)
     return makeError("invalid optimization level " + Twine(optLevel));
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, spec.cpu, spec.features, llvm::TargetOptions(),
-      llvm::Reloc::PIC_, std::nullopt, *level));
+      triple, spec.cpu, spec.features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, *level));
   if (!machine)
     return makeError("cannot create a target machine for '" + spec.triple +
                      "'");
@@ -179,8 +181,7 @@ bool mx::isKTanhPolicyAvailable() {
   return PassInfo::lookup("mx-ktanh") != nullptr;
 }
 
-llvm::Error mx::addPolicyPasses(OpPassManager &pm,
-                                const PolicyOptions &options,
+llvm::Error mx::addPolicyPasses(OpPassManager &pm, const PolicyOptions &options,
                                 StringRef subject, bool activationsBuiltIn) {
   // Check everything first so that a failure leaves `pm` alone.
   StringRef precision = options.precision;
@@ -193,7 +194,8 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm,
   const PassInfo *quantize = mx ? PassInfo::lookup("mx-quantize") : nullptr;
   if (mx && !quantize)
     return makeError("--precision=" + precision + " is not supported yet for " +
-                     subject + ": it needs the MX matmul and the mx-quantize "
+                     subject +
+                     ": it needs the MX matmul and the mx-quantize "
                      "policy pass, which this build does not have");
   StringRef activations = options.activations;
   if (activations != "exact" && activations != "ktanh")
@@ -206,7 +208,8 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm,
   StringRef sparsity = options.sparsity;
   if (!sparsity.empty() && sparsity != "dense")
     return makeError("--sparsity=" + sparsity + " is not supported yet for " +
-                     subject + " (the AutoSparse policy does not exist yet); "
+                     subject +
+                     " (the AutoSparse policy does not exist yet); "
                      "omit it or use --sparsity=dense");
 
   if (precision == "bf16")
@@ -231,11 +234,11 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm,
   if (ktanhPass) {
     OpPassManager &nested = pm.nest<func::FuncOp>();
     std::string error;
-    if (failed(PassInfo::lookup("mx-ktanh")->addToPipeline(
-            nested, "", [&](const Twine &message) {
-              error = message.str();
-              return failure();
-            })))
+    if (failed(PassInfo::lookup("mx-ktanh")
+                   ->addToPipeline(nested, "", [&](const Twine &message) {
+                     error = message.str();
+                     return failure();
+                   })))
       return makeError("cannot add mx-ktanh: " + error);
   }
   return llvm::Error::success();
@@ -314,8 +317,7 @@ llvm::Error mx::linkSharedLibrary(StringRef driver, StringRef objectPath,
   llvm::Triple host(llvm::sys::getProcessTriple());
   llvm::Triple target(spec.triple);
   std::string targetFlag = "--target=" + target.str();
-  SmallVector<StringRef> args{driver, "-shared", "-o", outputPath,
-                              objectPath};
+  SmallVector<StringRef> args{driver, "-shared", "-o", outputPath, objectPath};
   if (host.getArch() != target.getArch()) {
     args.push_back(targetFlag);
     args.push_back("-fuse-ld=lld");
@@ -330,8 +332,8 @@ llvm::Error mx::linkSharedLibrary(StringRef driver, StringRef objectPath,
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
   std::string error;
-  int status = llvm::sys::ExecuteAndWait(driver, args, std::nullopt,
-                                         redirects, 0, 0, &error);
+  int status = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, redirects,
+                                         0, 0, &error);
   if (status == 0)
     return llvm::Error::success();
   std::string output;

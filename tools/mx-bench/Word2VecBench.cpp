@@ -15,8 +15,11 @@
 //   ref_updates_per_cpu_s of the plain C++ reference
 //   (lib/Reference/Word2VecStep.cpp built with clang -O3 -march=native,
 //   FP32, natural loop order) on the same tables and batches, and their
-//   ratio x_ref (2.0 = twice as many updates per CPU-second). bf16 rows are
-//   compared with the same FP32 reference.
+//   ratio x_ref (2.0 = twice as many updates per CPU-second). A second peer,
+//   hand_updates_per_cpu_s and x_hand, is the step written by hand for
+//   speed (Word2VecPeer.cpp: pWord2Vec's loop structure, `omp simd`
+//   reductions, no allocations; clang -O3 -march=native -fopenmp-simd).
+//   bf16 rows are compared with the same FP32 peers.
 //
 // BM_Word2VecCompile/<dim>
 //   Time to compile the word2vec graph in process, as mx-compile does:
@@ -31,6 +34,8 @@
 #include "w2v_d100_fp32.h"
 #include "w2v_d300_bf16.h"
 #include "w2v_d300_fp32.h"
+
+#include "Word2VecPeer.h"
 
 #include "mx/InitAll.h"
 #include "mx/Models/Word2Vec.h"
@@ -49,10 +54,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -74,8 +80,8 @@ constexpr float kAlpha = 0.025f;
 constexpr int64_t kBatch = 11;
 constexpr int64_t kOutputs = 6;
 
-using StepFn = void (*)(float *, int64_t, float *, int64_t, int32_t *,
-                        int32_t, int32_t *, float *, int32_t, float);
+using StepFn = void (*)(float *, int64_t, float *, int64_t, int32_t *, int32_t,
+                        int32_t *, float *, int32_t, float);
 
 StepFn kernel(int64_t dim, bool bf16) {
   if (dim == 100)
@@ -113,13 +119,19 @@ struct Data {
     step(wih.data(), kRows, woh.data(), kRows, &ctx[b * kBatch], kBatch,
          &out[b * kOutputs], meta.data(), kOutputs, kAlpha);
   }
+  void handWritten(int64_t i) {
+    int64_t b = i % kBatches;
+    mx::bench::handWrittenWord2VecStep(
+        wih.data(), woh.data(), dim, &ctx[b * kBatch], kBatch,
+        &out[b * kOutputs], meta.data(), kOutputs, kAlpha);
+  }
   void reference(int64_t i) {
     int64_t b = i % kBatches;
     mx::ref::Word2VecStepOptions options;
     options.dim = dim;
     mx::ref::word2vecStep(options, wih.data(), woh.data(), &ctx64[b * kBatch],
-                          kBatch, &out64[b * kOutputs], meta.data(),
-                          kOutputs, kAlpha);
+                          kBatch, &out64[b * kOutputs], meta.data(), kOutputs,
+                          kAlpha);
   }
 };
 
@@ -140,32 +152,31 @@ double threadSeconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
-/// Medians over 5 interleaved samples of the CPU time per update of
-/// `compiled` and `reference`; each sample runs at least 20 ms.
-template <typename F, typename G>
-std::pair<double, double> medianUpdateTimes(F compiled, G reference) {
-  std::vector<double> compiledSamples, referenceSamples;
+/// Medians over 5 interleaved samples of the CPU time per update of each
+/// of `updates`; each sample runs at least 20 ms.
+std::vector<double>
+medianUpdateTimes(const std::vector<std::function<void(int64_t)>> &updates) {
+  std::vector<std::vector<double>> samples(updates.size());
   int64_t i = 0;
-  auto sample = [&](auto update, std::vector<double> &samples) {
-    int64_t updates = 0;
-    double start = threadSeconds(), elapsed = 0;
-    do {
-      for (int k = 0; k < 64; ++k)
-        update(i++);
-      updates += 64;
-      elapsed = threadSeconds() - start;
-    } while (elapsed < 20e-3);
-    samples.push_back(elapsed / double(updates));
-  };
   for (int s = 0; s < 5; ++s) {
-    sample(compiled, compiledSamples);
-    sample(reference, referenceSamples);
+    for (size_t u = 0; u < updates.size(); ++u) {
+      int64_t count = 0;
+      double start = threadSeconds(), elapsed = 0;
+      do {
+        for (int k = 0; k < 64; ++k)
+          updates[u](i++);
+        count += 64;
+        elapsed = threadSeconds() - start;
+      } while (elapsed < 20e-3);
+      samples[u].push_back(elapsed / double(count));
+    }
   }
-  auto median = [](std::vector<double> &v) {
+  std::vector<double> medians;
+  for (std::vector<double> &v : samples) {
     std::nth_element(v.begin(), v.begin() + 2, v.end());
-    return v[2];
-  };
-  return {median(compiledSamples), median(referenceSamples)};
+    medians.push_back(v[2]);
+  }
+  return medians;
 }
 
 void stepBench(benchmark::State &state, int64_t dim, bool bf16) {
@@ -176,13 +187,16 @@ void stepBench(benchmark::State &state, int64_t dim, bool bf16) {
   int64_t i = 0;
   for (auto _ : state)
     data.compiled(step, i++);
-  auto [compiled, reference] = medianUpdateTimes(
-      [&](int64_t k) { data.compiled(step, k); },
-      [&](int64_t k) { data.reference(k); });
+  std::vector<double> times =
+      medianUpdateTimes({[&](int64_t k) { data.compiled(step, k); },
+                         [&](int64_t k) { data.reference(k); },
+                         [&](int64_t k) { data.handWritten(k); }});
   state.SetItemsProcessed(state.iterations());
-  state.counters["updates_per_cpu_s"] = 1.0 / compiled;
-  state.counters["ref_updates_per_cpu_s"] = 1.0 / reference;
-  state.counters["x_ref"] = reference / compiled;
+  state.counters["updates_per_cpu_s"] = 1.0 / times[0];
+  state.counters["ref_updates_per_cpu_s"] = 1.0 / times[1];
+  state.counters["hand_updates_per_cpu_s"] = 1.0 / times[2];
+  state.counters["x_ref"] = times[1] / times[0];
+  state.counters["x_hand"] = times[2] / times[0];
 }
 
 /// Compiles the graph once, as mx-compile --emit=obj does.
@@ -237,10 +251,16 @@ void compileOnce(int64_t dim) {
 
 /// clang -O3 -march=native -c of the reference source, in seconds.
 double clangOnce() {
-  llvm::SmallVector<llvm::StringRef> args{
-      MX_BENCH_CLANG, "-O3",    "-march=native",          "-std=c++17",
-      "-I",           MX_BENCH_INCLUDE_DIR, "-c", MX_BENCH_REFERENCE_SOURCE,
-      "-o",           "/dev/null"};
+  llvm::SmallVector<llvm::StringRef> args{MX_BENCH_CLANG,
+                                          "-O3",
+                                          "-march=native",
+                                          "-std=c++17",
+                                          "-I",
+                                          MX_BENCH_INCLUDE_DIR,
+                                          "-c",
+                                          MX_BENCH_REFERENCE_SOURCE,
+                                          "-o",
+                                          "/dev/null"};
   auto start = std::chrono::steady_clock::now();
   int status = llvm::sys::ExecuteAndWait(MX_BENCH_CLANG, args);
   double elapsed = seconds(std::chrono::steady_clock::now() - start);
@@ -273,9 +293,7 @@ void registerBenchmarks() {
           ("BM_Word2VecStep/" + std::to_string(dim) + "/" +
            (bf16 ? "bf16" : "fp32"))
               .c_str(),
-          [dim, bf16](benchmark::State &state) {
-            stepBench(state, dim, bf16);
-          })
+          [dim, bf16](benchmark::State &state) { stepBench(state, dim, bf16); })
           ->Unit(benchmark::kMicrosecond);
   for (int64_t dim : {100, 300})
     benchmark::RegisterBenchmark(

@@ -93,8 +93,7 @@ MemRef2D table(std::vector<float> &data, int64_t dim) {
   return {data.data(), data.data(), 0, {rows, dim}, {dim, 1}};
 }
 
-template <typename T>
-MemRef1D vector1D(T *data, int64_t size) {
+template <typename T> MemRef1D vector1D(T *data, int64_t size) {
   return {data, data, 0, size, 1};
 }
 
@@ -104,8 +103,7 @@ struct Batch {
   std::vector<int32_t> ctx32, out32;
 };
 
-Batch makeBatch(Random &random, int64_t rows, int64_t batch,
-                int64_t outputs) {
+Batch makeBatch(Random &random, int64_t rows, int64_t batch, int64_t outputs) {
   Batch result;
   for (int64_t b = 0; b < batch; ++b)
     result.ctx.push_back(random.below(rows));
@@ -119,9 +117,9 @@ Batch makeBatch(Random &random, int64_t rows, int64_t batch,
 } // namespace
 
 LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
-                              const models::Word2VecOptions &model,
-                              StringRef precision, bool ktanhActivations,
-                              const RunOptions &options) {
+                                    const models::Word2VecOptions &model,
+                                    StringRef precision, bool ktanhActivations,
+                                    const RunOptions &options) {
   if (options.vocabulary < 1)
     return fail("--vocab must be at least 1");
   auto engine = createExecutionEngine(module, spec, options.optLevel);
@@ -145,8 +143,8 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
                         : vector1D(indices.ctx32.data(), batch);
     MemRef1D out = wide ? vector1D(indices.out.data(), outputs)
                         : vector1D(indices.out32.data(), outputs);
-    step(&wihRef, &wohRef, &ctx, int32_t(nctx), &out, &metaRef,
-         int32_t(nout), alpha);
+    step(&wihRef, &wohRef, &ctx, int32_t(nctx), &out, &metaRef, int32_t(nout),
+         alpha);
   };
   Random random;
   auto fill = [&](std::vector<float> &data) {
@@ -157,8 +155,7 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
   // Check: one step on small tables (so rows repeat within the batch),
   // against the C++ reference and its bounds, with partial counts.
   std::optional<::mx::ref::Word2VecPrecision> referencePrecision =
-      llvm::StringSwitch<std::optional<::mx::ref::Word2VecPrecision>>(
-          precision)
+      llvm::StringSwitch<std::optional<::mx::ref::Word2VecPrecision>>(precision)
           .Case("fp32", ::mx::ref::Word2VecPrecision::FP32)
           .Case("bf16", ::mx::ref::Word2VecPrecision::BF16)
           .Case("mxfp8", ::mx::ref::Word2VecPrecision::MXFP8)
@@ -173,8 +170,9 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
     // MX is checked on values whose scores are exact in any order (the
     // reference has no bound for MX otherwise): multiples of 1/64 in
     // [-1/8, 1/8].
-    bool exactScores = *referencePrecision != ::mx::ref::Word2VecPrecision::FP32 &&
-                       *referencePrecision != ::mx::ref::Word2VecPrecision::BF16;
+    bool exactScores =
+        *referencePrecision != ::mx::ref::Word2VecPrecision::FP32 &&
+        *referencePrecision != ::mx::ref::Word2VecPrecision::BF16;
     const int64_t rows = 64;
     std::vector<float> wih(rows * dim), woh(rows * dim);
     fill(wih);
@@ -195,9 +193,9 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
     reference.sigmoid = ktanhActivations ? ::mx::ref::Word2VecSigmoid::KTanh
                                          : ::mx::ref::Word2VecSigmoid::Exact;
     ::mx::ref::word2vecStep(reference, wihRef.data(), wohRef.data(),
-                      indices.ctx.data(), nctx, indices.out.data(),
-                      meta.data(), nout, alpha, wihBound.data(),
-                      wohBound.data());
+                            indices.ctx.data(), nctx, indices.out.data(),
+                            meta.data(), nout, alpha, wihBound.data(),
+                            wohBound.data());
     double worst = 0, worstRatio = 0;
     int64_t bad = 0;
     auto compare = [&](const std::vector<float> &got,
@@ -319,8 +317,8 @@ struct Buffer {
 } // namespace
 
 LogicalResult mlir::mx::runEntry(ModuleOp module, const TargetSpec &spec,
-                           const EntrySignature &entry,
-                           const RunOptions &options) {
+                                 const EntrySignature &entry,
+                                 const RunOptions &options) {
   if (entry.results.size() > 1)
     return fail("--run supports entry points with at most one result; @" +
                 entry.name + " has " + Twine(entry.results.size()));
@@ -407,8 +405,7 @@ LogicalResult mlir::mx::runEntry(ModuleOp module, const TargetSpec &spec,
   (*function)(packed.data());
   if (entry.results.size() == 1 && !memrefResult)
     llvm::outs() << entry.name << ": result "
-                 << printScalar(entry.results[0], scalarResult.data())
-                 << "\n";
+                 << printScalar(entry.results[0], scalarResult.data()) << "\n";
   releaseResult();
   timeCalls(entry.name, options.iterations, [&](int64_t) {
     (*function)(packed.data());

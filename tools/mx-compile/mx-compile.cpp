@@ -87,8 +87,7 @@ cl::opt<std::string>
     precisionOption("precision",
                     cl::desc("fp32 | bf16 | mxfp8 | mxfp6 | mxfp4 | mxint8"),
                     cl::init("fp32"), cl::cat(policyCategory));
-cl::opt<std::string> activationsOption("activations",
-                                       cl::desc("exact | ktanh"),
+cl::opt<std::string> activationsOption("activations", cl::desc("exact | ktanh"),
                                        cl::init("exact"),
                                        cl::cat(policyCategory));
 cl::opt<std::string> sparsityOption("sparsity",
@@ -172,8 +171,7 @@ public:
 
   /// A temporary file that becomes `path` on commit.
   FailureOr<StringRef> create(StringRef path) {
-    auto temp =
-        llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%", 0666);
+    auto temp = llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%", 0666);
     if (!temp)
       return error("cannot write output file '" + path +
                    "': " + toString(temp.takeError()));
@@ -238,10 +236,9 @@ std::string defaultOutput(StringRef emit, StringRef stem) {
 
 /// Options that only mean something for a model.
 LogicalResult checkModelOptionsUnused() {
-  for (cl::Option *option :
-       std::initializer_list<cl::Option *>{&dimOption, &batchOption,
-                                           &negativesOption, &indexTypeOption,
-                                           &funcNameOption, &vocabOption})
+  for (cl::Option *option : std::initializer_list<cl::Option *>{
+           &dimOption, &batchOption, &negativesOption, &indexTypeOption,
+           &funcNameOption, &vocabOption})
     if (option->getNumOccurrences())
       return error("--" + option->ArgStr + " applies to --model only");
   return success();
@@ -318,8 +315,8 @@ LogicalResult compile(const std::string &invocation) {
     model.batch = batchOption;
     model.negatives = negativesOption;
     if (indexTypeOption != "i32" && indexTypeOption != "i64")
-      return error("--index-type must be i32 or i64, not '" +
-                   indexTypeOption + "'");
+      return error("--index-type must be i32 or i64, not '" + indexTypeOption +
+                   "'");
     model.indexBitwidth = indexTypeOption == "i64" ? 64 : 32;
     if (!funcNameOption.empty())
       model.functionName = funcNameOption;
@@ -331,13 +328,12 @@ LogicalResult compile(const std::string &invocation) {
     if (activationsOption == "ktanh" && !isKTanhPolicyAvailable())
       model.sigmoid = models::Word2VecSigmoid::KTanh;
   }
-  StringRef subject =
-      isModel ? StringRef(modelName) : StringRef(inputFilename);
+  StringRef subject = isModel ? StringRef(modelName) : StringRef(inputFilename);
   std::string stem =
-      isModel ? model.functionName
-              : (inputFilename == "-"
-                     ? std::string("out")
-                     : llvm::sys::path::stem(inputFilename).str());
+      isModel
+          ? model.functionName
+          : (inputFilename == "-" ? std::string("out")
+                                  : llvm::sys::path::stem(inputFilename).str());
   std::string output = outputFilename.empty() ? defaultOutput(emit, stem)
                                               : outputFilename.getValue();
   if (emit == "shared" && output == "-")
@@ -409,9 +405,8 @@ LogicalResult compile(const std::string &invocation) {
   policy.precision = precisionOption;
   policy.activations = activationsOption;
   policy.sparsity = sparsityOption;
-  if (llvm::Error err =
-          addPolicyPasses(pm, policy, subject,
-                          model.sigmoid == models::Word2VecSigmoid::KTanh))
+  if (llvm::Error err = addPolicyPasses(
+          pm, policy, subject, model.sigmoid == models::Word2VecSigmoid::KTanh))
     return error(std::move(err));
   if (emit != "graph")
     addLoweringPasses(pm, *spec);
@@ -472,8 +467,8 @@ LogicalResult compile(const std::string &invocation) {
         if (!driver)
           return error(driver.takeError());
         SmallString<128> object;
-        if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-                "mx-compile", "o", object))
+        if (std::error_code ec =
+                llvm::sys::fs::createTemporaryFile("mx-compile", "o", object))
           return error("cannot create a temporary file: " + ec.message());
         llvm::FileRemover removeObject(object);
         {
@@ -522,6 +517,19 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  // --help shows mx-compile's options and the MLIR ones worth knowing, not
+  // the hundreds libLLVM registers (--help-hidden still lists them all).
+  cl::OptionCategory mlirCategory("MLIR");
+  auto &options = cl::getRegisteredOptions();
+  for (StringRef name :
+       {"mlir-timing", "mlir-timing-display", "mlir-print-ir-after",
+        "mlir-print-ir-before", "mlir-print-ir-after-all",
+        "mlir-print-ir-before-all", "mlir-print-debuginfo",
+        "mlir-pass-statistics", "mlir-disable-threading"})
+    if (cl::Option *option = options.lookup(name))
+      option->addCategory(mlirCategory);
+  cl::HideUnrelatedOptions({&inputCategory, &policyCategory, &outputCategory,
+                            &runCategory, &mlirCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "mx-compile: the mxir compiler driver\n\n"

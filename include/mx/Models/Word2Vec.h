@@ -30,13 +30,15 @@
 //   outM = gather(Woh, out)   O x D, rows >= nout are zero
 //   corr = outM * transpose(inM)                           (linalg.matmul)
 //   g    = ((label - sigma(corr)) * alpha) * meta          (linalg.generic;
-//          sigma exact with math.exp, or mx.ksigmoid, saturated at +-6)
+//          sigma exact with math.exp, or mx.ksigmoid, saturated at +-6;
+//          0 in unused slots)
 //   outMd = g * inM,  inMd = transpose(g) * outM           (linalg.matmul)
 //   Wih[ctx[b]] += inMd[b] (b < nctx), Woh[out[o]] += outMd[o] (o < nout)
 //
 // The scatter-add runs on memrefs (memref.subview + linalg.generic, in index
-// order, no atomics: Hogwild), so the tables are never copied. Zero rows for
-// unused slots make them contribute nothing to the products. The GEMMs are
+// order, no atomics: Hogwild), so the tables are never copied. Zero rows
+// and zero scores for unused slots make them contribute nothing to the
+// products, nor to an MX policy's block scales. The GEMMs are
 // plain linalg.matmul so that the precision policy passes (mx-bf16, later
 // mx-quantize) see them.
 //

@@ -1,4 +1,5 @@
-//===- Word2VecStep.h - Scalar reference for the HogBatch SGNS step -*- C++ -*-//
+//===- Word2VecStep.h - Scalar reference for the HogBatch SGNS step -*- C++
+//-*-//
 //
 // Part of mxir.
 //

@@ -578,6 +578,8 @@ constexpr int64_t kLanes = 16;
 constexpr int64_t kMR = 6;
 constexpr int64_t kVecs = 2;
 constexpr int64_t kPanel = kLanes * kVecs;
+/// Packed A kept in L2 while the compute loop sweeps the panels.
+constexpr int64_t kChunkBytes = 512 << 10;
 
 Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
               ArrayRef<int64_t> mask) {
@@ -1316,7 +1318,63 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
               tileSlice(b, loc, shared[0], p, mt, rows, cols)};
         })[0];
   };
-  Value c = region(acc, fullPanels, fullTiles, -1, -1, kMR, kPanel);
+  // The full tiles: one parallel iteration per (chunk of row tiles, panel),
+  // the chunk's tiles in a loop. A chunk of packed A (at most kChunkBytes)
+  // stays in L2 while consecutive iterations sweep the panels, so A is read
+  // from memory once per chunk rather than once per panel; chunks are split
+  // further until there are 16 iterations to share between threads.
+  int64_t tileBytes = s.blocks * kMR * words * 4;
+  int64_t chunks = 0, chunkTiles = 0;
+  if (fullTiles > 0 && fullPanels > 0) {
+    chunks = (fullTiles * tileBytes + kChunkBytes - 1) / kChunkBytes;
+    while (chunks * fullPanels < 16 && chunks < fullTiles)
+      ++chunks;
+    chunkTiles = (fullTiles + chunks - 1) / chunks;
+    chunks = (fullTiles + chunkTiles - 1) / chunkTiles;
+  }
+  Value c = acc;
+  if (chunks > 0)
+    c = forall(
+        b, loc, {chunks, fullPanels}, ValueRange{c},
+        [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
+          Value first = mulIndex(b, loc, ivs[0], chunkTiles);
+          Value last = arith::MinSIOp::create(
+              b, loc, addIndex(b, loc, first, chunkTiles),
+              index(b, loc, fullTiles));
+          Value p = ivs[1];
+          ForallSlice slice;
+          slice.offsets = {mulIndex(b, loc, first, kMR),
+                           mulIndex(b, loc, p, kPanel)};
+          Value rows = mulIndex(
+              b, loc, arith::SubIOp::create(b, loc, last, first), kMR);
+          slice.sizes = {rows, b.getIndexAttr(kPanel)};
+          SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+          Value rowsTensor = tensor::ExtractSliceOp::create(
+              b, loc, shared[0], slice.offsets, slice.sizes, ones);
+          slice.source =
+              forLoop(b, loc, first, last, ValueRange{rowsTensor},
+                      [&](OpBuilder &b, Location loc, Value mt,
+                          ValueRange args) {
+                        SmallVector<OpFoldResult> offsets = {
+                            mulIndex(b, loc,
+                                     arith::SubIOp::create(b, loc, mt, first),
+                                     kMR),
+                            b.getIndexAttr(0)};
+                        SmallVector<OpFoldResult> sizes =
+                            staticSizes(b, {kMR, kPanel});
+                        Value tile = tensor::ExtractSliceOp::create(
+                            b, loc,
+                            RankedTensorType::get({kMR, kPanel}, f32()),
+                            args[0], offsets, sizes, ones);
+                        tile = emitTile(b, loc, kMR, kPanel, tile, mt, p,
+                                        aWords, aScalesF, bWords, bScalesF,
+                                        bCorr);
+                        Value updated = tensor::InsertSliceOp::create(
+                            b, loc, tile, args[0], offsets, sizes, ones);
+                        return SmallVector<Value>{updated};
+                      })[0];
+          return SmallVector<ForallSlice>{slice};
+        })[0];
   if (lastCols != kPanel)
     c = region(c, 1, fullTiles, panels - 1, -1, kMR, lastCols);
   if (lastRows != kMR)

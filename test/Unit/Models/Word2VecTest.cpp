@@ -10,15 +10,15 @@
 // (mx/Reference/Word2VecStep.h) on dims 100, 128 and 300 with several batch
 // sizes and negative counts, partial and out-of-range counts, repeated rows
 // and multiplicities; FP32, BF16, the four MX precisions (on exact scores),
-// the K-TanH sigmoid, i32 and i64 indices. Every table element must be within the reference's
-// stated bound (derived in Word2VecStep.cpp; zero where the computation is
-// exact, e.g. rows nobody touches); the negative control shows that the
-// bounds reject an update that is slightly wrong.
+// the K-TanH sigmoid, i32 and i64 indices. Every table element must be within
+// the reference's stated bound (derived in Word2VecStep.cpp; zero where the
+// computation is exact, e.g. rows nobody touches); the negative control shows
+// that the bounds reject an update that is slightly wrong.
 //
 //===----------------------------------------------------------------------===//
 
-#include "mx/InitAll.h"
 #include "mx/Models/Word2Vec.h"
+#include "mx/InitAll.h"
 #include "mx/Reference/Word2VecStep.h"
 #include "mx/Target/Compile.h"
 
@@ -52,8 +52,8 @@ struct Config {
 std::string name(const testing::TestParamInfo<Config> &info) {
   const Config &c = info.param;
   return "d" + std::to_string(c.dim) + "_b" + std::to_string(c.batch) + "_k" +
-         std::to_string(c.negatives) + "_" + c.precision + "_" +
-         c.activations + "_i" + std::to_string(c.indexBitwidth);
+         std::to_string(c.negatives) + "_" + c.precision + "_" + c.activations +
+         "_i" + std::to_string(c.indexBitwidth);
 }
 
 struct MemRef1D {
@@ -70,8 +70,8 @@ struct MemRef2D {
   int64_t sizes[2];
   int64_t strides[2];
 };
-using StepFn = void (*)(MemRef2D *, MemRef2D *, MemRef1D *, int32_t,
-                        MemRef1D *, MemRef1D *, int32_t, float);
+using StepFn = void (*)(MemRef2D *, MemRef2D *, MemRef1D *, int32_t, MemRef1D *,
+                        MemRef1D *, int32_t, float);
 
 /// word2vec.c's generator.
 struct Random {
@@ -237,12 +237,11 @@ int64_t checkOneStep(const Config &config, StepFn step, Data data,
   ref::Word2VecStepOptions options;
   options.dim = dim;
   options.precision = referencePrecision(config.precision);
-  options.sigmoid = config.activations == "ktanh"
-                        ? ref::Word2VecSigmoid::KTanh
-                        : ref::Word2VecSigmoid::Exact;
-  ref::word2vecStep(options, wihRef.data(), wohRef.data(), ctx.data(),
-                        usedCtx, out.data(), meta.data(), usedOut, alpha,
-                        wihBound.data(), wohBound.data());
+  options.sigmoid = config.activations == "ktanh" ? ref::Word2VecSigmoid::KTanh
+                                                  : ref::Word2VecSigmoid::Exact;
+  ref::word2vecStep(options, wihRef.data(), wohRef.data(), ctx.data(), usedCtx,
+                    out.data(), meta.data(), usedOut, alpha, wihBound.data(),
+                    wohBound.data());
   int64_t bad = 0;
   double worst = 0;
   auto compare = [&](const std::vector<float> &got,
@@ -282,18 +281,21 @@ TEST_P(Word2VecStepTest, MatchesReference) {
               {Data::Dyadic, batch, outputs},
               {Data::Dyadic, std::max<int64_t>(batch / 2, 1), outputs},
               {Data::Dyadic, batch, std::max<int64_t>(outputs - 1, 1)},
+              // Unused slots must not enter the block scales.
+              {Data::Dyadic, batch, 1},
+              {Data::Dyadic, 1, outputs},
               {Data::Dyadic, 0, outputs},
               {Data::Dyadic, batch + 3, outputs + 2}};
   } else {
     trials = {
-      {Data::Dyadic, batch, outputs},
-      {Data::Dyadic, std::max<int64_t>(batch / 2, 1), outputs},
-      {Data::Initial, batch, outputs},
-      {Data::Initial, batch, std::max<int64_t>(outputs - 1, 1)},
-      {Data::Initial, 0, outputs},          // no context: nothing changes
-      {Data::Initial, batch, 0},            // no outputs: nothing changes
-      {Data::Initial, batch + 3, outputs + 2}, // clamped to the maximum
-      {Data::Initial, -1, outputs},         // clamped to 0
+        {Data::Dyadic, batch, outputs},
+        {Data::Dyadic, std::max<int64_t>(batch / 2, 1), outputs},
+        {Data::Initial, batch, outputs},
+        {Data::Initial, batch, std::max<int64_t>(outputs - 1, 1)},
+        {Data::Initial, 0, outputs},             // no context: nothing changes
+        {Data::Initial, batch, 0},               // no outputs: nothing changes
+        {Data::Initial, batch + 3, outputs + 2}, // clamped to the maximum
+        {Data::Initial, -1, outputs},            // clamped to 0
     };
   }
   // The exact sigmoid is smooth: its bound also covers scores that differ
@@ -306,17 +308,16 @@ TEST_P(Word2VecStepTest, MatchesReference) {
     double ratio = 0;
     int64_t bad = checkOneStep(config, compiled.step, trial.data, seed++,
                                trial.nctx, trial.nout, &ratio);
-    EXPECT_EQ(bad, 0) << "data " << int(trial.data) << ", nctx "
-                      << trial.nctx << ", nout " << trial.nout
-                      << ": worst diff/bound " << ratio;
+    EXPECT_EQ(bad, 0) << "data " << int(trial.data) << ", nctx " << trial.nctx
+                      << ", nout " << trial.nout << ": worst diff/bound "
+                      << ratio;
   }
 }
 
 std::vector<Config> configs() {
   std::vector<Config> result;
   for (int64_t dim : {100, 128, 300})
-    for (auto [batch, negatives] :
-         std::vector<std::pair<int64_t, int64_t>>{
+    for (auto [batch, negatives] : std::vector<std::pair<int64_t, int64_t>>{
              {11, 5}, {1, 0}, {17, 15}, {4, 2}})
       result.push_back({dim, batch, negatives});
   for (int64_t dim : {100, 128, 300})
@@ -353,9 +354,8 @@ TEST(Word2VecBounds, RejectWrongUpdates) {
       static StepFn fn = nullptr;
       return fn;
     }
-    static void step(MemRef2D *wih, MemRef2D *woh, MemRef1D *ctx,
-                     int32_t nctx, MemRef1D *out, MemRef1D *meta,
-                     int32_t nout, float alpha) {
+    static void step(MemRef2D *wih, MemRef2D *woh, MemRef1D *ctx, int32_t nctx,
+                     MemRef1D *out, MemRef1D *meta, int32_t nout, float alpha) {
       inner()(wih, woh, ctx, nctx - 1, out, meta, nout, alpha);
     }
   };
@@ -372,8 +372,8 @@ TEST(Word2VecBounds, RejectWrongBF16Updates) {
   CompiledStep compiled(config);
   ASSERT_TRUE(compiled.error.empty()) << compiled.error;
   EXPECT_EQ(checkOneStep(config, compiled.step, Data::Dyadic, 9, 11, 6), 0);
-  EXPECT_GT(checkOneStep(config, compiled.step, Data::Dyadic, 9, 11, 6,
-                         nullptr, 1.003f),
+  EXPECT_GT(checkOneStep(config, compiled.step, Data::Dyadic, 9, 11, 6, nullptr,
+                         1.003f),
             0);
 }
 

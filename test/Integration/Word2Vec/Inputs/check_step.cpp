@@ -13,20 +13,20 @@
 #include <vector>
 
 int64_t mx_check_word2vec_step(int64_t dim, int precision, int ktanh,
-                               int64_t rows,
-                               const float *wihBefore, const float *wohBefore,
-                               const float *wihAfter, const float *wohAfter,
-                               const int64_t *ctx, int64_t nctx,
-                               const int64_t *out, const float *meta,
-                               int64_t nout, float alpha, double *worst) {
+                               int64_t rows, const float *wihBefore,
+                               const float *wohBefore, const float *wihAfter,
+                               const float *wohAfter, const int64_t *ctx,
+                               int64_t nctx, const int64_t *out,
+                               const float *meta, int64_t nout, float alpha,
+                               double *worst) {
   std::vector<float> wih(wihBefore, wihBefore + rows * dim);
   std::vector<float> woh(wohBefore, wohBefore + rows * dim);
   std::vector<double> wihBound(rows * dim), wohBound(rows * dim);
   mx::ref::Word2VecStepOptions options;
   options.dim = dim;
   options.precision = static_cast<mx::ref::Word2VecPrecision>(precision);
-  options.sigmoid = ktanh ? mx::ref::Word2VecSigmoid::KTanh
-                          : mx::ref::Word2VecSigmoid::Exact;
+  options.sigmoid =
+      ktanh ? mx::ref::Word2VecSigmoid::KTanh : mx::ref::Word2VecSigmoid::Exact;
   mx::ref::word2vecStep(options, wih.data(), woh.data(), ctx, nctx, out, meta,
                         nout, alpha, wihBound.data(), wohBound.data());
   int64_t bad = 0;

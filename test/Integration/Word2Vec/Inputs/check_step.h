@@ -12,11 +12,10 @@ extern "C" {
 /* Applies the reference update to copies of `wih_before` / `woh_before`
    (rows x dim each) and compares them with `wih_after` / `woh_after`, the
    compiled kernel's result. `precision`: 0 FP32, 1 BF16, 2 MXFP8, 3 MXFP6,
-   4 MXFP4, 5 MXINT8 (mx::ref::Word2VecPrecision). Returns the number of elements outside the
-   bound; *worst is the largest |diff| / bound. */
+   4 MXFP4, 5 MXINT8 (mx::ref::Word2VecPrecision). Returns the number of
+   elements outside the bound; *worst is the largest |diff| / bound. */
 int64_t mx_check_word2vec_step(int64_t dim, int precision, int ktanh,
-                               int64_t rows,
-                               const float *wih_before,
+                               int64_t rows, const float *wih_before,
                                const float *woh_before, const float *wih_after,
                                const float *woh_after, const int64_t *ctx,
                                int64_t nctx, const int64_t *out,

@@ -1,0 +1,116 @@
+// Lowerings of block-scaled mx.matmul: the reference (linalg, the meaning)
+// and the vector one (packing and a register-blocked micro-kernel), and the
+// target lowerings of mx.dot_i8 and of 16-entry byte-table lookups.
+// RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
+// RUN: mx-opt %s --mx-lower-to-vector=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=VEC
+// RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
+// RUN: mx-opt %s --mx-lower-vector-ops=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
+// RUN: mx-opt %s --mx-lower-vector-ops=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
+
+// Integer pair (INT8 x FP4): exact i32 block dots, then one fma per block.
+// REF-LABEL: func @int_pair
+// REF: mx.disassemble
+// REF: mx.disassemble
+// REF: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins({{.*}} : tensor<8x2x32xi32>, tensor<2x32x40xi32>) outs({{.*}} : tensor<8x40x2xi32>)
+// REF:   arith.muli
+// REF:   arith.addi
+// REF: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : tensor<8x40x2xi32>, tensor<8x2xf32>, tensor<2x40xf32>) outs(%{{.*}} : tensor<8x40xf32>)
+// REF:   arith.sitofp
+// REF:   arith.mulf
+// REF:   math.fma
+// REF-NOT: mx.matmul
+// Vector: pack A (row tiles), pack B (full panels, then the last one with
+// masked reads; column sums by mx.dot_i8 of ones), then one parallel loop
+// per tile size: full 6x32 tiles, the
+// 8-column last panel, the 2-row last tile, the corner.
+// VEC-LABEL: func @int_pair
+// VEC: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x6x8xi32>, tensor<2x6x2xf32>)
+// VEC: arith.xori
+// VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<2x2x8x32xi32>, tensor<2x2x32xf32>, tensor<2x2x32xi32>)
+// VEC: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<32x40xi8>, vector<32xi8>
+// VEC: mx.lookup
+// VEC: mx.dot_i8
+// VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<2x2x8x32xi32>, tensor<2x2x32xf32>, tensor<2x2x32xi32>)
+// VEC: vector.transfer_read {{.*}} : tensor<32x40xi8>, vector<32xi8>
+// VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1) shared_outs({{.*}}) -> (tensor<8x40xf32>)
+// VEC-COUNT-96: mx.dot_i8
+// VEC: arith.sitofp
+// VEC: math.fma
+// VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<8x40xf32>)
+// VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<8x40xf32>)
+// VEC: tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] [2, 8] [1, 1]
+// VEC-NOT: mx.matmul
+func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, e2m1, axis = 0>,
+                    %c: tensor<8x40xf32>) -> tensor<8x40xf32> {
+  %0 = mx.matmul %a, %b, %c : !mx.tensor<8x64, int8, axis = 1>, !mx.tensor<64x40, e2m1, axis = 0> -> tensor<8x40xf32>
+  return %0 : tensor<8x40xf32>
+}
+
+// -----
+
+// Floating-point pair (E4M3 x E2M1): f32 block sums in pair order (odd
+// element first), then one fma per block.
+// REF-LABEL: func @float_pair
+// REF: linalg.generic {{.*}} ins({{.*}} : tensor<6x2x16xf32>, tensor<6x2x16xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>) outs({{.*}} : tensor<6x32x2xf32>)
+// REF-NEXT: ^bb0(%[[AO:.*]]: f32, %[[AE:.*]]: f32, %[[BO:.*]]: f32, %[[BE:.*]]: f32, %[[D:.*]]: f32):
+// REF-NEXT:   %[[P:.*]] = arith.mulf %[[AO]], %[[BO]] : f32
+// REF-NEXT:   %[[S:.*]] = arith.addf %[[D]], %[[P]] : f32
+// REF-NEXT:   %[[Q:.*]] = arith.mulf %[[AE]], %[[BE]] : f32
+// REF-NEXT:   %[[T:.*]] = arith.addf %[[S]], %[[Q]] : f32
+// REF: math.fma
+// VEC-LABEL: func @float_pair
+// VEC-NOT: mx.dot_i8
+// VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
+// VEC-COUNT-384: math.fma {{.*}} : vector<16xf32>
+func.func @float_pair(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.tensor<64x32, e2m1, axis = 0>,
+                      %c: tensor<6x32xf32>) -> tensor<6x32xf32> {
+  %0 = mx.matmul %a, %b, %c : !mx.tensor<6x64, e4m3, axis = 1>, !mx.tensor<64x32, e2m1, axis = 0> -> tensor<6x32xf32>
+  return %0 : tensor<6x32xf32>
+}
+
+// -----
+
+// X86-LABEL: func @dot_i8
+// X86: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// ARM-LABEL: func @dot_i8
+// ARM-COUNT-4: llvm.call_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"
+// GEN-LABEL: func @dot_i8
+// GEN-COUNT-4: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
+// GEN-NOT: mx.dot_i8
+func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> vector<16xi32> {
+  %0 = mx.dot_i8 %acc, %a, %b : vector<16xi32>, vector<64xi8>
+  return %0 : vector<16xi32>
+}
+
+// -----
+
+// X86-LABEL: func @byte_table16
+// X86: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
+// X86-NOT: arith.select
+// GEN-LABEL: func @byte_table16
+// GEN-COUNT-15: arith.select
+func.func @byte_table16(%t: vector<16xi8>, %i: vector<32xi8>) -> vector<32xi8> {
+  %0 = mx.lookup %t[%i] : vector<16xi8>, vector<32xi8> -> vector<32xi8>
+  return %0 : vector<32xi8>
+}
+
+// -----
+
+// A constant operand (here B, MXFP4 codes 0x2 = 1.0, scales 2^0) is packed
+// at compile time: words of four integer multiples (2), the column
+// corrections (-128 * 64 = -8192 = 0xFFFFE000) and the factors 2^(0 - 1);
+// only A is packed at run time.
+// VEC-LABEL: func @constant_b
+// VEC-DAG: arith.constant dense<"0x02020202{{[0-9A-F]*}}"> : tensor<2x2x8x32xi32>
+// VEC-DAG: arith.constant dense<"0x00E0FFFF{{[0-9A-F]*}}"> : tensor<2x2x32xi32>
+// VEC-DAG: arith.constant dense<"0x0000003F{{[0-9A-F]*}}"> : tensor<2x2x32xf32>
+// VEC: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x6x8xi32>, tensor<2x6x2xf32>)
+// VEC-NOT: mx.lookup
+// VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
+func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>) -> tensor<8x40xf32> {
+  %e = arith.constant dense<34> : tensor<32x40xi8>
+  %s = arith.constant dense<1.0> : tensor<2x40xf8E8M0FNU>
+  %b = mx.assemble %e, %s : tensor<32x40xi8>, tensor<2x40xf8E8M0FNU> -> !mx.tensor<64x40, e2m1, axis = 0>
+  %0 = mx.matmul %a, %b, %c : !mx.tensor<8x64, int8, axis = 1>, !mx.tensor<64x40, e2m1, axis = 0> -> tensor<8x40xf32>
+  return %0 : tensor<8x40xf32>
+}
