@@ -12,7 +12,7 @@ packages=(
   # AArch64: cross toolchain and user-mode emulation.
   qemu-user gcc-aarch64-linux-gnu libc6-arm64-cross libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
   # Benchmark peers.
-  libopenblas-dev libdnnl-dev libsleef-dev gnuplot-nox
+  libopenblas-dev libdnnl-dev libsleef-dev gnuplot-nox libomp-dev
 )
 
 missing=()

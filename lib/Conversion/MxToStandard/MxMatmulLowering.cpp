@@ -1345,34 +1345,29 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
           ForallSlice slice;
           slice.offsets = {mulIndex(b, loc, first, kMR),
                            mulIndex(b, loc, p, kPanel)};
-          Value rows = mulIndex(
-              b, loc, arith::SubIOp::create(b, loc, last, first), kMR);
+          Value rows =
+              mulIndex(b, loc, arith::SubIOp::create(b, loc, last, first), kMR);
           slice.sizes = {rows, b.getIndexAttr(kPanel)};
           SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
           Value rowsTensor = tensor::ExtractSliceOp::create(
               b, loc, shared[0], slice.offsets, slice.sizes, ones);
-          slice.source =
-              forLoop(b, loc, first, last, ValueRange{rowsTensor},
-                      [&](OpBuilder &b, Location loc, Value mt,
-                          ValueRange args) {
-                        SmallVector<OpFoldResult> offsets = {
-                            mulIndex(b, loc,
-                                     arith::SubIOp::create(b, loc, mt, first),
-                                     kMR),
-                            b.getIndexAttr(0)};
-                        SmallVector<OpFoldResult> sizes =
-                            staticSizes(b, {kMR, kPanel});
-                        Value tile = tensor::ExtractSliceOp::create(
-                            b, loc,
-                            RankedTensorType::get({kMR, kPanel}, f32()),
-                            args[0], offsets, sizes, ones);
-                        tile = emitTile(b, loc, kMR, kPanel, tile, mt, p,
-                                        aWords, aScalesF, bWords, bScalesF,
-                                        bCorr);
-                        Value updated = tensor::InsertSliceOp::create(
-                            b, loc, tile, args[0], offsets, sizes, ones);
-                        return SmallVector<Value>{updated};
-                      })[0];
+          slice.source = forLoop(
+              b, loc, first, last, ValueRange{rowsTensor},
+              [&](OpBuilder &b, Location loc, Value mt, ValueRange args) {
+                SmallVector<OpFoldResult> offsets = {
+                    mulIndex(b, loc, arith::SubIOp::create(b, loc, mt, first),
+                             kMR),
+                    b.getIndexAttr(0)};
+                SmallVector<OpFoldResult> sizes = staticSizes(b, {kMR, kPanel});
+                Value tile = tensor::ExtractSliceOp::create(
+                    b, loc, RankedTensorType::get({kMR, kPanel}, f32()),
+                    args[0], offsets, sizes, ones);
+                tile = emitTile(b, loc, kMR, kPanel, tile, mt, p, aWords,
+                                aScalesF, bWords, bScalesF, bCorr);
+                Value updated = tensor::InsertSliceOp::create(
+                    b, loc, tile, args[0], offsets, sizes, ones);
+                return SmallVector<Value>{updated};
+              })[0];
           return SmallVector<ForallSlice>{slice};
         })[0];
   if (lastCols != kPanel)

@@ -88,8 +88,9 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     anyway). A NaN scale (`0xFF`) or a NaN element code makes the result
     NaN. `mx-lower-to-linalg` lowers this form to `linalg.generic` ops in
     exactly this order; `mx-lower-to-vector` packs the operands into
-    register-blocked panels and uses `mx.dot_i8` (integer pairs) or
-    `mx.dot_bf16` (floating-point pairs) with the same results bit for bit.
+    register-blocked panels (at compile time for constant operands) and
+    uses `mx.dot_i8` (integer pairs) or f32 fmas in the pair order
+    (floating-point pairs), with the same results bit for bit.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc
