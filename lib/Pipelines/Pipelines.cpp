@@ -105,12 +105,15 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
+  if (options.streamingStores && target == "x86-64-avx512")
+    pm.addNestedPass<func::FuncOp>(createMxStreamingStoresPass());
+
   MxLowerVectorOpsPassOptions vectorOpsOptions;
   vectorOpsOptions.target = target == "reference" ? "generic" : target;
   pm.addPass(createMxLowerVectorOpsPass(vectorOpsOptions));
   pm.addPass(createConvertLinalgToLoopsPass());
   // Parallel loops (scf.forall) run on OpenMP threads or sequentially.
-  if (options.parallel == "openmp") {
+  if (options.parallel == MxToLLVMOptions::Parallel::OpenMP) {
     pm.addPass(createForallToParallelLoopPass());
     pm.addPass(createConvertSCFToOpenMPPass());
     // Inlines the memref.alloca_scope around each loop body (the bodies
@@ -148,7 +151,7 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  if (options.parallel == "openmp")
+  if (options.parallel == MxToLLVMOptions::Parallel::OpenMP)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

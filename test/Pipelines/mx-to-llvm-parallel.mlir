@@ -1,8 +1,13 @@
 // The parallel loops of the block-scaled matmul: sequential by default,
 // OpenMP workshare loops with parallel=openmp (and no memrefCopy runtime
-// call either way: forall slices are written in place).
+// call either way: forall slices are written in place). Any other value is
+// an error, not a silent sequential build.
 // RUN: mx-opt %s --mx-to-llvm=target=x86-64-avx512 | FileCheck %s --check-prefix=SEQ
 // RUN: mx-opt %s --mx-to-llvm="target=x86-64-avx512 parallel=openmp" | FileCheck %s --check-prefix=OMP
+// RUN: not mx-opt %s --mx-to-llvm="target=x86-64-avx512 parallel=threads" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=BAD
+
+// BAD: for the --parallel option: Cannot find option named 'threads'
 
 // SEQ-LABEL: llvm.func @mm
 // SEQ-NOT: omp.

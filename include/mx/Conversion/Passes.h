@@ -22,6 +22,9 @@ class LLVMDialect;
 namespace math {
 class MathDialect;
 } // namespace math
+namespace memref {
+class MemRefDialect;
+} // namespace memref
 namespace mx {
 class MxDialect;
 } // namespace mx

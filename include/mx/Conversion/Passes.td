@@ -140,4 +140,67 @@ def MxLegalizeBF16VectorsPass : Pass<"mx-legalize-bf16-vectors"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def MxStreamingStoresPass : Pass<"mx-streaming-stores"> {
+  let summary = "x86 non-temporal stores for outputs that bypass the cache";
+  let description = [{
+    Runs after bufferization. An unmasked, in-bounds 1-D vector store of 16,
+    32, 64 or more (a power of two) bytes (`vector.store`, or a
+    `vector.transfer_write` with a minor identity map) into a memref with a
+    unit-stride innermost dimension becomes a non-temporal store
+    (`vmovntps`/`vmovntdq`) when its address is provably aligned to the
+    vector's size (at most 64 bytes, one register). x86 only emits non-temporal
+    vector stores for aligned addresses (otherwise 8-byte `movnti`s), and
+    LLVM merges a plain and a non-temporal store of the same address on two
+    branches into a plain one, so alignment is established per loop nest,
+    not per store:
+
+    - statically, from the indices: a loop induction variable whose lower
+      bound and step are multiples of 16 elements, constants, and sums and
+      products of those, times the memref's static strides;
+    - at run time, once before the loop nest, for what is only known then:
+      the memref's base address plus offset, and its dynamic strides.
+
+    The outermost sequential loop around the stores (below the function or a
+    parallel-loop body) is versioned: the copy with non-temporal stores runs
+    when the run-time conditions hold, the original otherwise. Non-temporal
+    stores are weakly ordered, so an `sfence` ends the streaming copy, before
+    any other thread can be told the data is ready.
+
+    Worth it when a kernel writes more than the last-level cache holds and
+    the output is not read back soon (casting or quantizing a whole model's
+    tensors, for example): the stores then skip the read-for-ownership of
+    each line. For outputs that are consumed right away, plain stores are
+    faster; this is why the pass is opt-in
+    (`mx-to-llvm{streaming-stores=true}`, x86-64-avx512 only).
+
+    ```mlir
+    scf.for %i = %c0 to %c64 step %c1 {
+      scf.for %j = %c0 to %c4096 step %c16 {
+        vector.transfer_write %v, %out[%i, %j] {in_bounds = [true]}
+            : vector<16xbf16>, memref<64x4096xbf16>
+      }
+    }
+    // becomes, with %aligned = (address of %out[0, 0]) & 31 == 0:
+    scf.if %aligned {
+      scf.for %i = %c0 to %c64 step %c1 {
+        scf.for %j = %c0 to %c4096 step %c16 {
+          vector.store %v, %out[%i, %j] {alignment = 32 : i64, nontemporal = true}
+              : memref<64x4096xbf16>, vector<16xbf16>
+        }
+      }
+      llvm.call_intrinsic "llvm.x86.sse.sfence"() : () -> ()
+    } else {
+      ...  // the original loops
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // MX_CONVERSION_PASSES_TD

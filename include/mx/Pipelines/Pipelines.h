@@ -26,12 +26,22 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
                      "aarch64-neon, generic, or reference (the linalg "
                      "lowering that defines the meaning)"),
       llvm::cl::init("host")};
-  Option<std::string> parallel{
+  enum class Parallel { None, OpenMP };
+  Option<Parallel> parallel{
       *this, "parallel",
-      llvm::cl::desc("parallel loops (scf.forall of the mx.matmul lowering): "
-                     "none (run sequentially) or openmp (scf-to-openmp; "
-                     "link the program with libomp)"),
-      llvm::cl::init("none")};
+      llvm::cl::desc("parallel loops (scf.forall of the mx.matmul lowering)"),
+      llvm::cl::init(Parallel::None),
+      llvm::cl::values(
+          clEnumValN(Parallel::None, "none", "run them sequentially"),
+          clEnumValN(Parallel::OpenMP, "openmp",
+                     "scf-to-openmp; link the program with libomp"))};
+  Option<bool> streamingStores{
+      *this, "streaming-stores",
+      llvm::cl::desc("x86-64-avx512: non-temporal vector stores "
+                     "(mx-streaming-stores), for outputs larger than the "
+                     "cache that are not read back soon; no effect on other "
+                     "targets"),
+      llvm::cl::init(false)};
   Option<unsigned> stackBufferBytes{
       *this, "stack-buffer-bytes",
       llvm::cl::desc("temporary buffers of at most this many bytes (static "

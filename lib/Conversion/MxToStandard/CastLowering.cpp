@@ -186,20 +186,38 @@ struct CastToVector : OpRewritePattern<CastOp> {
     return emitTruncF32ToBF16(b, loc, values, rounding, denormals, random);
   }
 
-  /// Converts the kLanes elements at `indices` (the last one runs along the
-  /// innermost dimension) into `dest`; `rowBase` is the linear index of the
-  /// row's first element. `inBounds` is false for the masked tail.
+  /// Converts `pieces` x kLanes elements at `indices` (the last one runs
+  /// along the innermost dimension) into `dest`; `rowBase` is the linear
+  /// index of the row's first element. `inBounds` is false for the masked
+  /// tail. Each kLanes piece is converted on its own; two narrowed pieces
+  /// are stored as one 64-byte vector, which x86 can store non-temporally
+  /// (it folds the truncation of a single piece into a `vpmovdw` store,
+  /// which has no non-temporal form).
   Value step(OpBuilder &b, Location loc, CastOp op, Value input, Value dest,
-             ValueRange indices, Value rowBase, bool inBounds) const {
+             ValueRange indices, Value rowBase, bool inBounds,
+             int64_t pieces = 1) const {
     Type inElement = cast<RankedTensorType>(input.getType()).getElementType();
     Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(inElement));
-    Value values = vector::TransferReadOp::create(
-        b, loc, VectorType::get({kLanes}, inElement), input, indices, pad,
-        ArrayRef<bool>{inBounds});
-    Value first;
-    if (rowBase)
-      first = arith::AddIOp::create(b, loc, rowBase, indices.back());
-    Value result = convert(b, loc, op, values, first);
+    SmallVector<Value> results;
+    for (int64_t piece = 0; piece < pieces; ++piece) {
+      SmallVector<Value> at(indices);
+      if (piece != 0)
+        at.back() = arith::AddIOp::create(
+            b, loc, at.back(),
+            arith::ConstantIndexOp::create(b, loc, piece * kLanes));
+      Value values = vector::TransferReadOp::create(
+          b, loc, VectorType::get({kLanes}, inElement), input, at, pad,
+          ArrayRef<bool>{inBounds});
+      Value first;
+      if (rowBase)
+        first = arith::AddIOp::create(b, loc, rowBase, at.back());
+      results.push_back(convert(b, loc, op, values, first));
+    }
+    Value result = results.front();
+    if (pieces == 2)
+      result = vector::ShuffleOp::create(
+          b, loc, results[0], results[1],
+          llvm::to_vector(llvm::seq<int64_t>(0, 2 * kLanes)));
     return vector::TransferWriteOp::create(b, loc, result, dest, indices,
                                            ArrayRef<bool>{inBounds})
         .getResult();
@@ -237,14 +255,15 @@ struct CastToVector : OpRewritePattern<CastOp> {
             arith::ConstantIndexOp::create(b, loc, block), ValueRange{dest},
             [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
               Value current = acc[0];
-              for (int64_t k = 0; k < kUnroll; ++k) {
+              int64_t pieces = isNarrowing(op) ? 2 : 1;
+              for (int64_t k = 0; k < kUnroll; k += pieces) {
                 Value at = j;
                 if (k != 0)
                   at = arith::AddIOp::create(
                       b, l, j,
                       arith::ConstantIndexOp::create(b, l, k * kLanes));
                 current = step(b, l, op, input, current, indicesAt(at), rowBase,
-                               /*inBounds=*/true);
+                               /*inBounds=*/true, pieces);
               }
               scf::YieldOp::create(b, l, current);
             })

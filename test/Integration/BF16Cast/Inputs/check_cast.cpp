@@ -43,6 +43,9 @@
 //   --random N   random f32 inputs per f32 -> bf16 policy (rounded up to
 //                calls of 2^20; default 16 calls, 6 policies: 100,663,296);
 //   --quick      4 random calls per policy (for emulated targets);
+//   --misaligned-output  the short runs write to an address one element past
+//                a 64-byte boundary (the plain-store path of kernels built
+//                with streaming-stores=true);
 //   --corrupt    self-test: flip one expected bit in every kernel and
 //                shift the expected stochastic means; prints "SELFTEST OK"
 //                and exits 0 only if every kernel and every mean check
@@ -240,26 +243,33 @@ void runAndCompare(Report &report, const char *what,
   }
 }
 
+/// --misaligned-output: runShort writes one element past a 64-byte
+/// boundary, so that kernels with non-temporal stores take their plain path.
+bool misalignedOutput = false;
+
 /// The dynamic kernel on `n` elements of `inputs` from `offset`, with guard
 /// values after the end that must stay untouched.
 void runShort(Report &report, const std::vector<uint32_t> &inputs,
               size_t offset, size_t n, uint32_t seed) {
   const Kernel &k = report.kernel;
   constexpr size_t guard = 80;
-  Buffer<uint32_t> in32(n + guard), out32(n + guard);
-  Buffer<uint16_t> in16(n + guard), out16(n + guard);
+  size_t skew = misalignedOutput ? 1 : 0;
+  Buffer<uint32_t> in32(n + guard), out32Buffer(n + guard + skew);
+  Buffer<uint16_t> in16(n + guard), out16Buffer(n + guard + skew);
+  uint32_t *out32 = out32Buffer.data + skew;
+  uint16_t *out16 = out16Buffer.data + skew;
   for (size_t i = 0; i < n + guard; ++i) {
     uint32_t v = inputs[(offset + i) % inputs.size()];
     in32.data[i] = v;
     in16.data[i] = static_cast<uint16_t>(v);
-    out32.data[i] = 0xA5A5A5A5;
-    out16.data[i] = 0xA5A5;
+    out32[i] = 0xA5A5A5A5;
+    out16[i] = 0xA5A5;
   }
   void *in = k.narrowing ? static_cast<void *>(in32.data) : in16.data;
-  void *out = k.narrowing ? static_cast<void *>(out16.data) : out32.data;
+  void *out = k.narrowing ? static_cast<void *>(out16) : out32;
   call(k, in, out, n, seed);
   for (size_t i = 0; i < n + guard; ++i) {
-    uint32_t got = k.narrowing ? out16.data[i] : out32.data[i];
+    uint32_t got = k.narrowing ? out16[i] : out32[i];
     uint32_t input = k.narrowing ? in32.data[i] : in16.data[i];
     uint32_t expected = i < n ? oracle(k, input, seed, i)
                               : (k.narrowing ? 0xA5A5u : 0xA5A5A5A5u);
@@ -472,11 +482,15 @@ int main(int argc, char **argv) {
       randomCalls = 4;
     } else if (arg == "--corrupt") {
       corruptMode = true;
+    } else if (arg == "--misaligned-output") {
+      misalignedOutput = true;
     } else if (arg == "--random" && i + 1 < argc) {
       randomCalls =
           (std::strtoull(argv[++i], nullptr, 10) + kChunk - 1) / kChunk;
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--corrupt] [--random N]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--corrupt] [--misaligned-output] "
+                   "[--random N]\n",
                    argv[0]);
       return 2;
     }
