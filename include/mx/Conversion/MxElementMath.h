@@ -18,9 +18,9 @@
 #ifndef MX_CONVERSION_MXELEMENTMATH_H
 #define MX_CONVERSION_MXELEMENTMATH_H
 
-#include "mx/Dialect/Mx/IR/MxDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
+#include "mx/Dialect/Mx/IR/MxDialect.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include <array>
@@ -75,18 +75,15 @@ Value emitEncodeElement(OpBuilder &b, Location loc, Value x,
                         bool flushSubnormals);
 
 /// Codes of a NaN block (amax Inf/NaN) are 0; other codes pass through.
-Value emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes,
-                       Value amaxBits);
+Value emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes, Value amaxBits);
 
 /// The exact element value (f32-like) of code (i8-like): NaN and Inf codes of
 /// E4M3/E5M2 decode to NaN/Inf, INT8 is the two's complement code / 64.
-Value emitDecodeElement(OpBuilder &b, Location loc, Value code,
-                        Format format);
+Value emitDecodeElement(OpBuilder &b, Location loc, Value code, Format format);
 
 /// `value * 2^(scaleByte - 127)` (f32-like, rounded once), NaN when
 /// `scaleByte` (i8-like) is 0xFF. Exact whenever the result is representable.
-Value emitApplyScale(OpBuilder &b, Location loc, Value value,
-                     Value scaleByte);
+Value emitApplyScale(OpBuilder &b, Location loc, Value value, Value scaleByte);
 
 /// The same with precomputed factors (shaped like `value`).
 Value emitApplyScale(OpBuilder &b, Location loc, Value value,
@@ -156,9 +153,21 @@ Value emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
 
 /// `kind` of f32-like `x` (the op descriptions' exact operation sequence,
 /// NaN and -Inf rules included), f32-like result.
-Value emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
-                         Value x, KTanhMantissa mantissa,
-                         KTanhLookupFn lookup);
+Value emitKActivationF32(OpBuilder &b, Location loc, KActivation kind, Value x,
+                         KTanhMantissa mantissa, KTanhLookupFn lookup);
+
+/// mx.ksigmoid of bf16 bit patterns (i16-like), i16-like result: the same
+/// bits as emitKActivationF32(Sigmoid, mantissa bf16) on the widened input
+/// rounded with emitKRoundToBF16Bits, computed with the halving and K-TanH
+/// in 16-bit lanes (a bf16 x / 2 is exact or, below the normal range,
+/// irrelevant: the result is 0.5 either way, and the bf16 K-TanH is the
+/// f32 one with the bf16 mantissa) and only `t * 0.5 + 0.5` in f32.
+/// `round` turns the f32 result (never subnormal: 0 or at least 2^-9; NaN
+/// lanes are replaced afterwards) into bf16 bits, nearest even;
+/// emitKRoundToBF16Bits when null.
+Value emitKSigmoidBF16Bits(OpBuilder &b, Location loc, Value h,
+                           KTanhLookupFn lookup,
+                           llvm::function_ref<Value(Value)> round = nullptr);
 
 /// f32 bit patterns (i32-like) rounded to bf16 bit patterns (i16-like),
 /// nearest even. Patterns with zero low halves (NaN from a bf16 input

@@ -20,8 +20,9 @@
 //     generic        a select chain over 32-bit (f32) or 16-bit (bf16)
 //                    entries.
 //
-// bf16 mx.ktanh stays in 16-bit lanes. The derived activations compute in
-// f32 lanes and round once to bf16.
+// bf16 mx.ktanh stays in 16-bit lanes, and so does bf16 mx.ksigmoid up to
+// its final `t * 0.5 + 0.5`. The other derived activations compute in f32
+// lanes and round once to bf16.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +37,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -106,10 +108,10 @@ Value lookupBF16(OpBuilder &b, Location loc, Value h, VectorTarget target) {
   if (target == VectorTarget::AArch64Neon)
     return lookupBytePair(
         b, loc,
-        arith::TruncIOp::create(b, loc, type.clone(b.getI8Type()), index),
-        type, 0);
-  return LookupOp::create(b, loc, type, tableConstant(b, loc, b.getI16Type(), 0),
-                          index);
+        arith::TruncIOp::create(b, loc, type.clone(b.getI8Type()), index), type,
+        0);
+  return LookupOp::create(b, loc, type,
+                          tableConstant(b, loc, b.getI16Type(), 0), index);
 }
 
 /// Entries in the high halves of f32 bit patterns (vector<N x i32>).
@@ -121,7 +123,8 @@ Value lookupF32(OpBuilder &b, Location loc, Value bits, VectorTarget target) {
     // bits. One vpermw on the 16-bit view fills every high half with its
     // entry; the low halves get entries too, which nobody reads.
     auto words = VectorType::get({type.getNumElements() * 2}, b.getI16Type());
-    Value index = vector::BitCastOp::create(b, loc, words, shrui(b, loc, bits, 4));
+    Value index =
+        vector::BitCastOp::create(b, loc, words, shrui(b, loc, bits, 4));
     Value entries = LookupOp::create(
         b, loc, words, tableConstant(b, loc, b.getI16Type(), 0), index);
     return vector::BitCastOp::create(b, loc, type, entries);
@@ -149,11 +152,31 @@ Type withElement(Type like, Type element) {
   return element;
 }
 
+/// Rounds vector<N x f32> (N a multiple of 16) to bf16 bits
+/// (vector<N x i16>) with vcvtneps2bf16, 16 lanes at a time.
+Value roundWithVcvtneps2bf16(OpBuilder &b, Location loc, Value y) {
+  auto type = cast<VectorType>(y.getType());
+  auto words = type.clone(b.getI16Type());
+  auto bf16x16 = VectorType::get({16}, b.getBF16Type());
+  Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(words));
+  for (int64_t offset = 0; offset < type.getNumElements(); offset += 16) {
+    Value slice =
+        vector::ExtractStridedSliceOp::create(b, loc, y, {offset}, {16}, {1});
+    Value rounded =
+        x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16x16, slice);
+    result = vector::InsertStridedSliceOp::create(
+        b, loc, bitcast(b, loc, VectorType::get({16}, b.getI16Type()), rounded),
+        result, {offset}, {1});
+  }
+  return result;
+}
+
 /// `kind` of the f32 or bf16 values `x` (scalar or vector), with the table
 /// looked up by `lookupBF16Fn` (bf16 K-TanH) or `lookupF32Fn`.
-Value computeActivation(OpBuilder &b, Location loc, KActivation kind,
-                        KTanhMantissa mantissa, Value x,
-                        KTanhLookupFn lookupBF16Fn, KTanhLookupFn lookupF32Fn) {
+Value computeActivation(
+    OpBuilder &b, Location loc, KActivation kind, KTanhMantissa mantissa,
+    Value x, KTanhLookupFn lookupBF16Fn, KTanhLookupFn lookupF32Fn,
+    llvm::function_ref<Value(Value)> roundF32ToBF16 = nullptr) {
   Type type = x.getType();
   Type i16 = withElement(type, b.getI16Type());
   Type i32 = withElement(type, b.getI32Type());
@@ -163,6 +186,10 @@ Value computeActivation(OpBuilder &b, Location loc, KActivation kind,
   Value h = bitcast(b, loc, i16, x);
   if (kind == KActivation::Tanh)
     return bitcast(b, loc, type, emitKTanhBF16Bits(b, loc, h, lookupBF16Fn));
+  if (kind == KActivation::Sigmoid)
+    return bitcast(
+        b, loc, type,
+        emitKSigmoidBF16Bits(b, loc, h, lookupBF16Fn, roundF32ToBF16));
   Value wide = shli(b, loc, arith::ExtUIOp::create(b, loc, i32, h), 16);
   Value y = emitKActivationF32(b, loc, kind, bitcast(b, loc, f32, wide),
                                KTanhMantissa::bf16, lookupF32Fn);
@@ -185,9 +212,11 @@ template <typename Op> struct KActivationToLinalg : OpRewritePattern<Op> {
     // The table as constant tensors read with tensor.extract: 16-bit entries
     // for bf16 K-TanH, entries << 16 for the f32 element math.
     KActivation kind = getKind<Op>();
-    bool bf16Tanh = kind == KActivation::Tanh && type.getElementType().isBF16();
+    bool bf16Table =
+        type.getElementType().isBF16() &&
+        (kind == KActivation::Tanh || kind == KActivation::Sigmoid);
     Value table16, table32;
-    if (bf16Tanh)
+    if (bf16Table)
       table16 = makeTable(rewriter, loc, rewriter.getI16Type(), 0);
     else
       table32 = makeTable(rewriter, loc, rewriter.getI32Type(), 16);
@@ -206,11 +235,12 @@ template <typename Op> struct KActivationToLinalg : OpRewritePattern<Op> {
       return extract(b, l, table32, t);
     };
 
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, input);
     Value init =
         tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
-    AffineMap identity =
-        AffineMap::getMultiDimIdentityMap(type.getRank(), rewriter.getContext());
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(
+        type.getRank(), rewriter.getContext());
     SmallVector<utils::IteratorType> iterators(type.getRank(),
                                                utils::IteratorType::parallel);
     KTanhMantissa mantissa = op.getEffectiveMantissa();
@@ -266,19 +296,18 @@ template <typename Op> struct KActivationToVector : OpRewritePattern<Op> {
           llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())));
     Value flat = input;
     if (type.getRank() > 1)
-      flat = tensor::CollapseShapeOp::create(rewriter, loc, input,
-                                             reassociation);
+      flat =
+          tensor::CollapseShapeOp::create(rewriter, loc, input, reassociation);
     else if (type.getRank() == 0)
       flat = tensor::ExpandShapeOp::create(
           rewriter, loc, RankedTensorType::get({1}, type.getElementType()),
           input, reassociation);
     auto flatType = cast<RankedTensorType>(flat.getType());
     int64_t staticSize = flatType.getDimSize(0);
-    Value size =
-        ShapedType::isDynamic(staticSize)
-            ? tensor::DimOp::create(rewriter, loc, flat, 0).getResult()
-            : arith::ConstantIndexOp::create(rewriter, loc, staticSize)
-                  .getResult();
+    Value size = ShapedType::isDynamic(staticSize)
+                     ? tensor::DimOp::create(rewriter, loc, flat, 0).getResult()
+                     : arith::ConstantIndexOp::create(rewriter, loc, staticSize)
+                           .getResult();
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(rewriter, loc, v);
     };
@@ -296,13 +325,20 @@ template <typename Op> struct KActivationToVector : OpRewritePattern<Op> {
     auto step = [&](OpBuilder &b, Location l, Value i, Value into,
                     bool inBounds) -> Value {
       Value pad = arith::ConstantOp::create(b, l, b.getZeroAttr(element));
-      Value x = vector::TransferReadOp::create(b, l, vectorType, flat,
-                                               ValueRange{i}, pad,
-                                               ArrayRef<bool>{inBounds});
+      Value x = vector::TransferReadOp::create(
+          b, l, vectorType, flat, ValueRange{i}, pad, ArrayRef<bool>{inBounds});
+      // x86: vcvtneps2bf16 rounds to nearest even, as the element math
+      // does, and only flushes subnormals, which these results never are.
+      auto vcvtneps2bf16 = [&](Value y) -> Value {
+        return roundWithVcvtneps2bf16(b, l, y);
+      };
       Value y = computeActivation(
           b, l, kind, mantissa, x,
           [&](Value h) { return lookupBF16(b, l, h, target); },
-          [&](Value bits) { return lookupF32(b, l, bits, target); });
+          [&](Value bits) { return lookupF32(b, l, bits, target); },
+          target == VectorTarget::X86Avx512
+              ? llvm::function_ref<Value(Value)>(vcvtneps2bf16)
+              : nullptr);
       return vector::TransferWriteOp::create(b, l, y, into, ValueRange{i},
                                              ArrayRef<bool>{inBounds})
           .getResult();
@@ -351,8 +387,8 @@ struct LookupWordsToX86 : OpRewritePattern<LookupOp> {
     auto chunkType = VectorType::get({32}, rewriter.getI16Type());
     // The 512-bit vpermw reads index bits [4:0] only: that is the modulo.
     Value indices = op.getIndices();
-    Value result =
-        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(resultType));
+    Value result = arith::ConstantOp::create(rewriter, loc,
+                                             rewriter.getZeroAttr(resultType));
     for (int64_t offset = 0, e = resultType.getNumElements(); offset < e;
          offset += 32) {
       Value chunk = vector::ExtractStridedSliceOp::create(

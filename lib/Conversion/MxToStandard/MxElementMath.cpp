@@ -67,26 +67,14 @@ struct Emitter {
   Value cf(float v) { return emitSplatF32(b, loc, f32, v); }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value bitAnd(Value x, Value y) {
-    return arith::AndIOp::create(b, loc, x, y);
-  }
+  Value bitAnd(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value bitOr(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
   Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
-  Value shru(Value x, Value y) {
-    return arith::ShRUIOp::create(b, loc, x, y);
-  }
-  Value shrs(Value x, Value y) {
-    return arith::ShRSIOp::create(b, loc, x, y);
-  }
-  Value maxs(Value x, Value y) {
-    return arith::MaxSIOp::create(b, loc, x, y);
-  }
-  Value mins(Value x, Value y) {
-    return arith::MinSIOp::create(b, loc, x, y);
-  }
-  Value minu(Value x, Value y) {
-    return arith::MinUIOp::create(b, loc, x, y);
-  }
+  Value shru(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
+  Value shrs(Value x, Value y) { return arith::ShRSIOp::create(b, loc, x, y); }
+  Value maxs(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value mins(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value minu(Value x, Value y) { return arith::MinUIOp::create(b, loc, x, y); }
   Value cmp(arith::CmpIPredicate p, Value x, Value y) {
     return arith::CmpIOp::create(b, loc, p, x, y);
   }
@@ -134,8 +122,8 @@ Value mx::emitSharedExponent(OpBuilder &b, Location loc, Value amaxBits,
     // rounding the FP32 bit pattern itself: a carry moves the exponent.
     int64_t dropped = 23 - info.mantissaBits;
     Value lsb = e.bitAnd(e.shru(amaxBits, e.c(dropped)), e.c(1));
-    amaxBits = e.add(amaxBits, e.add(e.c((int64_t(1) << (dropped - 1)) - 1),
-                                     lsb));
+    amaxBits =
+        e.add(amaxBits, e.add(e.c((int64_t(1) << (dropped - 1)) - 1), lsb));
   }
   // amax = 1.f * 2^t with a 23-bit normalized fraction f. For an FP32
   // subnormal the leading one is at bit p = 31 - clz, so t = p - 149 and the
@@ -144,11 +132,11 @@ Value mx::emitSharedExponent(OpBuilder &b, Location loc, Value amaxBits,
   Value biased = e.shru(amaxBits, e.c(23));
   Value isSubnormal = e.cmp(arith::CmpIPredicate::eq, biased, e.c(0));
   Value clz = math::CountLeadingZerosOp::create(b, loc, amaxBits);
-  Value t = e.select(isSubnormal, e.sub(e.c(31 - 149), clz),
-                     e.sub(biased, e.c(127)));
+  Value t =
+      e.select(isSubnormal, e.sub(e.c(31 - 149), clz), e.sub(biased, e.c(127)));
   Value shifted = e.shl(amaxBits, e.maxs(e.sub(clz, e.c(8)), e.c(0)));
-  Value fraction = e.bitAnd(e.select(isSubnormal, shifted, amaxBits),
-                            e.c(0x7FFFFF));
+  Value fraction =
+      e.bitAnd(e.select(isSubnormal, shifted, amaxBits), e.c(0x7FFFFF));
 
   Value se = e.sub(t, e.c(info.emax));
   switch (rule) {
@@ -159,8 +147,8 @@ Value mx::emitSharedExponent(OpBuilder &b, Location loc, Value amaxBits,
   case ScaleRule::rceil: {
     // ceil(log2(amax / maxNormal)) with maxNormal = M * 2^emax, M in [1, 2):
     // log2(1.f / M) is in (-1, 1), so the ceiling is 1 exactly when 1.f > M.
-    uint32_t maxBits = llvm::bit_cast<uint32_t>(
-        static_cast<float>(info.maxNormal));
+    uint32_t maxBits =
+        llvm::bit_cast<uint32_t>(static_cast<float>(info.maxNormal));
     se = e.add(se, e.asInt(e.cmp(arith::CmpIPredicate::ugt, fraction,
                                  e.c(maxBits & 0x7FFFFF))));
     break;
@@ -338,8 +326,8 @@ Value mx::emitApplyScale(OpBuilder &b, Location loc, Value value,
 /// Zero of the same sign for f32 subnormal bit patterns (i32-like `bits`).
 static Value flushSubnormalPattern(Emitter &e, Value bits) {
   Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
-  Value subnormal = e.cmp(arith::CmpIPredicate::ult, magnitude,
-                          e.c(0x00800000));
+  Value subnormal =
+      e.cmp(arith::CmpIPredicate::ult, magnitude, e.c(0x00800000));
   return e.select(subnormal, e.bitAnd(bits, e.c(0x80000000)), bits);
 }
 
@@ -422,12 +410,12 @@ Value mx::emitStochasticRoundingBits(OpBuilder &b, Location loc, Value seed,
 std::array<uint16_t, 32> mx::getKTanhPackedTable() {
   // The table of mx.ktanh's description, t -> (Et - 125, rt, bt).
   static const int8_t kParams[32][3] = {
-      {1, 2, 119}, {1, 4, 122},  {1, 4, 123},  {1, 4, 123},  {1, 6, 126},
-      {1, 6, 126}, {1, 6, 126},  {1, 6, 126},  {0, 1, 1},    {0, 0, -4},
-      {0, 0, -6},  {0, 0, -7},   {0, 0, -10},  {0, 0, -12},  {0, 0, -15},
-      {0, 0, -18}, {0, 0, 112},  {1, 1, -4},   {1, 1, -1},   {1, 1, 2},
-      {1, 1, 3},   {1, 1, 4},    {1, 1, 4},    {1, 1, 4},    {1, 0, 65},
-      {1, 1, 72},  {1, 1, 73},   {1, 1, 73},   {1, 2, 88},   {1, 2, 89},
+      {1, 2, 119}, {1, 4, 122}, {1, 4, 123}, {1, 4, 123}, {1, 6, 126},
+      {1, 6, 126}, {1, 6, 126}, {1, 6, 126}, {0, 1, 1},   {0, 0, -4},
+      {0, 0, -6},  {0, 0, -7},  {0, 0, -10}, {0, 0, -12}, {0, 0, -15},
+      {0, 0, -18}, {0, 0, 112}, {1, 1, -4},  {1, 1, -1},  {1, 1, 2},
+      {1, 1, 3},   {1, 1, 4},   {1, 1, 4},   {1, 1, 4},   {1, 0, 65},
+      {1, 1, 72},  {1, 1, 73},  {1, 1, 73},  {1, 2, 88},  {1, 2, 89},
       {1, 2, 89},  {1, 4, 110},
   };
   std::array<uint16_t, 32> table;
@@ -468,8 +456,8 @@ struct BitEmitter {
   Value regions(Value bits, Value lut, int64_t signMask, int64_t low,
                 int64_t high, int64_t one, int64_t inf, int64_t quiet) {
     Value magnitude = andi(bits, ~signMask);
-    Value y = select(cmp(arith::CmpIPredicate::ult, magnitude, low), magnitude,
-                     lut);
+    Value y =
+        select(cmp(arith::CmpIPredicate::ult, magnitude, low), magnitude, lut);
     y = select(cmp(arith::CmpIPredicate::ugt, magnitude, high), c(one), y);
     y = select(cmp(arith::CmpIPredicate::ugt, magnitude, inf),
                ori(magnitude, quiet), y);
@@ -552,6 +540,37 @@ Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
   Value isNaN = e.cmp(arith::CmpIPredicate::ugt, magnitude, e.c(0x7F800000));
   result = e.select(isNaN, e.bitOr(bits, e.c(0x00400000)), result);
   return e.toFloat(result);
+}
+
+Value mx::emitKSigmoidBF16Bits(OpBuilder &b, Location loc, Value h,
+                               KTanhLookupFn lookup,
+                               llvm::function_ref<Value(Value)> round) {
+  BitEmitter e16{b, loc, h.getType()};
+  // x / 2 as an exponent decrement where that is exact; below the normal
+  // range x itself (the result rounds to 0.5 for both), and Inf/NaN stay.
+  Value exponent = e16.andi(h, 0x7F80);
+  Value halvable = arith::AndIOp::create(
+      b, loc, e16.cmp(arith::CmpIPredicate::ugt, exponent, 0x80),
+      e16.cmp(arith::CmpIPredicate::ult, exponent, 0x7F80));
+  Value half =
+      e16.select(halvable, arith::SubIOp::create(b, loc, h, e16.c(0x80)), h);
+  Value t = emitKTanhBF16Bits(b, loc, half, lookup);
+
+  Emitter e(b, loc, h.getType());
+  auto widen = [&](Value bits16) {
+    return e.shl(arith::ExtUIOp::create(b, loc, e.i32, bits16), e.c(16));
+  };
+  // t * 0.5 is exact (t is a bf16 value), so a fused multiply-add gives
+  // the same bits: `contract` lets targets that have one use it.
+  auto contract = arith::FastMathFlags::contract;
+  Value y = arith::AddFOp::create(
+      b, loc,
+      arith::MulFOp::create(b, loc, e.toFloat(widen(t)), e.cf(0.5f), contract),
+      e.cf(0.5f), contract);
+  Value rounded = round ? round(y) : emitKRoundToBF16Bits(b, loc, e.toBits(y));
+  // NaN: the quiet input NaN, whatever the float ops did to its payload.
+  Value isNaN = e16.cmp(arith::CmpIPredicate::ugt, e16.andi(h, 0x7FFF), 0x7F80);
+  return e16.select(isNaN, e16.ori(h, 0x0040), rounded);
 }
 
 Value mx::emitKRoundToBF16Bits(OpBuilder &b, Location loc, Value bits) {
