@@ -5,7 +5,8 @@
 // RUN: mx-opt %s --mx-lower-to-vector=target=generic --split-input-file \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,GENERIC
 
-// Loops over the rows; along a row, four vectors of 16 per iteration, then
+// Loops over the rows; along a row, four vectors of 16 per iteration (the
+// narrowed ones stored in pairs as vector<32xbf16>: 64-byte stores), then
 // masked vectors of 16 for the tail (100 = 64 + 36). rne + flush is
 // vcvtneps2bf16 on x86; AArch64 flushes subnormal inputs with integer ops
 // and converts with llvm.fptrunc (bfcvtn); generic is integer code.
@@ -27,8 +28,11 @@
 // GENERIC-NOT: x86vector
 // GENERIC-NOT: llvm.fptrunc
 // GENERIC: %[[R:.+]] = arith.bitcast %{{.+}} : vector<16xi16> to vector<16xbf16>
-// CHECK-NEXT: vector.transfer_write %[[R]], %{{.+}}[%[[I]], %[[J]]] {in_bounds = [true]} : vector<16xbf16>, tensor<4x100xbf16>
-// CHECK-COUNT-3: vector.transfer_write %{{.+}} {in_bounds = [true]} : vector<16xbf16>, tensor<4x100xbf16>
+// CHECK: %[[J16:.+]] = arith.addi %[[J]], %{{.+}} : index
+// CHECK: vector.transfer_read %[[X]][%[[I]], %[[J16]]]
+// CHECK: %[[PAIR:.+]] = vector.shuffle %[[R]], %{{.+}} [0, 1, 2, {{.*}}, 30, 31] : vector<16xbf16>, vector<16xbf16>
+// CHECK-NEXT: vector.transfer_write %[[PAIR]], %{{.+}}[%[[I]], %[[J]]] {in_bounds = [true]} : vector<32xbf16>, tensor<4x100xbf16>
+// CHECK: vector.transfer_write %{{.+}} {in_bounds = [true]} : vector<32xbf16>, tensor<4x100xbf16>
 // CHECK: scf.for %[[T:arg[0-9]+]] = %[[C64]] to %[[C100]] step %{{.+}}
 // CHECK: vector.transfer_read %[[X]][%[[I]], %[[T]]], %{{.+}} : tensor<4x100xf32>, vector<16xf32>
 // X86: x86vector.avx512.cvt.packed.f32_to_bf16
