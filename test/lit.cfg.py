@@ -33,6 +33,7 @@ if os.environ.get("MX_OPT_VERIFY_ROUNDTRIP"):
 tools = [
     ToolSubst("mx-opt", command=mx_opt, unresolved="fatal"),
     ToolSubst("mx-compile", unresolved="fatal"),
+    ToolSubst("mx-word2vec", unresolved="fatal"),
     ToolSubst("mlir-opt", unresolved="fatal"),
     ToolSubst("mlir-translate", unresolved="fatal"),
     ToolSubst("mlir-runner", unresolved="fatal"),

@@ -206,12 +206,20 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm, const PolicyOptions &options,
     return makeError("--activations=ktanh is not available for " + subject +
                      ": this build has no mx-ktanh policy pass");
   StringRef sparsity = options.sparsity;
-  if (!sparsity.empty() && sparsity != "dense")
-    return makeError("--sparsity=" + sparsity + " is not supported yet for " +
-                     subject +
-                     " (the AutoSparse policy does not exist yet); "
-                     "omit it or use --sparsity=dense");
+  if (!sparsity.empty() && sparsity != "dense" && sparsity != "auto" &&
+      sparsity != "csr")
+    return makeError("unknown sparsity '" + sparsity +
+                     "'; expected dense, auto or csr");
 
+  if (sparsity == "auto" || sparsity == "csr") {
+    // Before the precision passes, which do not know the masked ops; the
+    // non-zeros follow the precision where the sparse kernel supports it.
+    MxSparsifyPassOptions sparsify;
+    if (sparsity == "csr")
+      sparsify.maxDensity = 1.0;
+    sparsify.bf16Values = precision == "bf16";
+    pm.addNestedPass<func::FuncOp>(createMxSparsifyPass(sparsify));
+  }
   if (precision == "bf16")
     pm.addNestedPass<func::FuncOp>(createMxBF16Pass());
   if (quantize) {

@@ -14,7 +14,9 @@
 
 #include "Run.h"
 
+#include "mx/Dialect/Mx/Transforms/FlopsReport.h"
 #include "mx/InitAll.h"
+#include "mx/Models/ResNet50.h"
 #include "mx/Models/Word2Vec.h"
 #include "mx/Target/CHeader.h"
 #include "mx/Target/Compile.h"
@@ -61,13 +63,27 @@ cl::opt<std::string> inputFilename(cl::Positional,
 cl::opt<std::string>
     modelName("model",
               cl::desc("build a model graph instead of reading a file: "
-                       "word2vec (the HogBatch SGNS step)"),
+                       "word2vec (the HogBatch SGNS step) | resnet-sparse "
+                       "(ResNet-50 of masked convolutions, weights and "
+                       "thresholds as arguments)"),
               cl::cat(inputCategory));
 cl::opt<int64_t> dimOption("dim", cl::desc("word2vec: embedding dimension"),
                            cl::init(100), cl::cat(inputCategory));
-cl::opt<int64_t> batchOption("batch",
-                             cl::desc("word2vec: context rows per update"),
-                             cl::init(11), cl::cat(inputCategory));
+cl::opt<int64_t>
+    batchOption("batch",
+                cl::desc("word2vec: context rows per update (default 11); "
+                         "resnet-sparse: images (default 1)"),
+                cl::init(11), cl::cat(inputCategory));
+cl::opt<int64_t>
+    imageSizeOption("image-size",
+                    cl::desc("resnet-sparse: image height and width, a "
+                             "multiple of 32"),
+                    cl::init(224), cl::cat(inputCategory));
+cl::opt<double> layerSparsityOption(
+    "layer-sparsity",
+    cl::desc("resnet-sparse: the sparsity of every layer, in [0, 1] "
+             "(recorded as mx.sparsity: what --flops-report counts)"),
+    cl::cat(inputCategory));
 cl::opt<int64_t>
     negativesOption("negatives",
                     cl::desc("word2vec: negatives per update (1 + negatives "
@@ -90,9 +106,17 @@ cl::opt<std::string>
 cl::opt<std::string> activationsOption("activations", cl::desc("exact | ktanh"),
                                        cl::init("exact"),
                                        cl::cat(policyCategory));
-cl::opt<std::string> sparsityOption("sparsity",
-                                    cl::desc("sparsity policy (dense only)"),
-                                    cl::cat(policyCategory));
+cl::opt<std::string> sparsityOption(
+    "sparsity",
+    cl::desc("dense (masked ops computed dense) | auto (constant-weight "
+             "masked matmuls below the break-even density become sparse "
+             "kernels) | csr (all of them)"),
+    cl::cat(policyCategory));
+cl::opt<bool> flopsReportOption(
+    "flops-report",
+    cl::desc("print dense vs sparse MACs of every masked layer, forward and "
+             "training step, to stderr"),
+    cl::cat(policyCategory));
 cl::opt<std::string>
     targetOption("target",
                  cl::desc("host | x86-64-avx512 | aarch64-neon | aarch64-sve "
@@ -234,13 +258,29 @@ std::string defaultOutput(StringRef emit, StringRef stem) {
   return "-";
 }
 
-/// Options that only mean something for a model.
-LogicalResult checkModelOptionsUnused() {
-  for (cl::Option *option : std::initializer_list<cl::Option *>{
-           &dimOption, &batchOption, &negativesOption, &indexTypeOption,
-           &funcNameOption, &vocabOption})
-    if (option->getNumOccurrences())
-      return error("--" + option->ArgStr + " applies to --model only");
+constexpr StringLiteral kModels[] = {"word2vec", "resnet-sparse"};
+
+/// Fails if an option of another model (or of models, for a file) is set.
+LogicalResult checkModelOptions(StringRef model) {
+  struct ModelOption {
+    cl::Option *option;
+    SmallVector<StringRef, 2> models;
+  };
+  ModelOption options[] = {{&dimOption, {"word2vec"}},
+                           {&negativesOption, {"word2vec"}},
+                           {&indexTypeOption, {"word2vec"}},
+                           {&vocabOption, {"word2vec"}},
+                           {&batchOption, {"word2vec", "resnet-sparse"}},
+                           {&funcNameOption, {"word2vec", "resnet-sparse"}},
+                           {&imageSizeOption, {"resnet-sparse"}},
+                           {&layerSparsityOption, {"resnet-sparse"}}};
+  for (const ModelOption &entry : options) {
+    if (!entry.option->getNumOccurrences() ||
+        llvm::is_contained(entry.models, model))
+      continue;
+    return error("--" + entry.option->ArgStr + " applies to --model=" +
+                 llvm::join(entry.models, " or --model=") + " only");
+  }
   return success();
 }
 
@@ -295,10 +335,13 @@ LogicalResult compile(const std::string &invocation) {
   if (!isModel && inputFilename.empty())
     return error("no input: give a .mlir file (- for stdin) or "
                  "--model=word2vec");
-  if (isModel && modelName != "word2vec")
-    return error("unknown model '" + modelName + "'; available: word2vec");
-  if (!isModel && failed(checkModelOptionsUnused()))
+  if (isModel && !llvm::is_contained(kModels, modelName))
+    return error("unknown model '" + modelName + "'; available: " +
+                 llvm::join(ArrayRef<StringLiteral>(kModels), ", "));
+  if (failed(checkModelOptions(modelName)))
     return failure();
+  bool isWord2Vec = modelName == "word2vec";
+  bool isResNet = modelName == "resnet-sparse";
   if (runOption && emit == "graph")
     return error("--run needs the whole pipeline; it cannot be combined "
                  "with --emit=graph");
@@ -309,8 +352,20 @@ LogicalResult compile(const std::string &invocation) {
     if (llvm::Error err = checkRunnableOnHost(*spec))
       return error("--run: " + toString(std::move(err)));
 
+  models::ResNet50Options resnet;
+  if (isResNet) {
+    resnet.batch = batchOption.getNumOccurrences() ? batchOption.getValue() : 1;
+    resnet.imageSize = imageSizeOption;
+    if (layerSparsityOption.getNumOccurrences())
+      resnet.sparsity = {layerSparsityOption};
+    if (!funcNameOption.empty())
+      resnet.functionName = funcNameOption;
+    if (std::string message = models::checkResNet50Options(resnet);
+        !message.empty())
+      return error("resnet-sparse: " + message);
+  }
   models::Word2VecOptions model;
-  if (isModel) {
+  if (isWord2Vec) {
     model.dim = dimOption;
     model.batch = batchOption;
     model.negatives = negativesOption;
@@ -330,8 +385,9 @@ LogicalResult compile(const std::string &invocation) {
   }
   StringRef subject = isModel ? StringRef(modelName) : StringRef(inputFilename);
   std::string stem =
-      isModel
-          ? model.functionName
+      isWord2Vec ? model.functionName
+      : isResNet
+          ? resnet.functionName
           : (inputFilename == "-" ? std::string("out")
                                   : llvm::sys::path::stem(inputFilename).str());
   std::string output = outputFilename.empty() ? defaultOutput(emit, stem)
@@ -347,6 +403,7 @@ LogicalResult compile(const std::string &invocation) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   models::registerWord2VecDialects(registry);
+  models::registerResNet50Dialects(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
@@ -355,8 +412,10 @@ LogicalResult compile(const std::string &invocation) {
   OwningOpRef<ModuleOp> module;
   {
     TimingScope scope = timing.nest(isModel ? "Build model" : "Parse input");
-    if (isModel) {
+    if (isWord2Vec) {
       module = models::buildWord2VecStep(&context, model);
+    } else if (isResNet) {
+      module = models::buildResNet50(&context, resnet);
     } else {
       std::string message;
       std::unique_ptr<llvm::MemoryBuffer> file =
@@ -370,6 +429,12 @@ LogicalResult compile(const std::string &invocation) {
       return failure();
   }
   addCInterfaceAttributes(*module);
+  if (flopsReportOption) {
+    FailureOr<FlopsReport> report = computeFlopsReport(*module);
+    if (failed(report))
+      return failure();
+    printFlopsReport(*report, llvm::errs());
+  }
 
   Outputs outputs;
   if (!headerFilename.empty()) {
@@ -378,7 +443,7 @@ LogicalResult compile(const std::string &invocation) {
     CHeaderOptions options;
     options.fileName = headerFilename;
     options.source = invocation;
-    if (isModel) {
+    if (isWord2Vec) {
       std::string prefix = StringRef(model.functionName).upper();
       options.constants = {{prefix + "_DIM", model.dim},
                            {prefix + "_BATCH", model.batch},
@@ -390,7 +455,7 @@ LogicalResult compile(const std::string &invocation) {
       return failure();
   }
   std::optional<EntrySignature> entry;
-  if (runOption && !isModel) {
+  if (runOption && !isWord2Vec) {
     FailureOr<EntrySignature> found = findEntry(*module);
     if (failed(found))
       return failure();
@@ -496,9 +561,9 @@ LogicalResult compile(const std::string &invocation) {
     run.vocabulary = vocabOption;
     run.optLevel = optLevel;
     LogicalResult result =
-        isModel ? runWord2Vec(*module, *spec, model, precisionOption,
-                              activationsOption == "ktanh", run)
-                : runEntry(*module, *spec, *entry, run);
+        isWord2Vec ? runWord2Vec(*module, *spec, model, precisionOption,
+                                 activationsOption == "ktanh", run)
+                   : runEntry(*module, *spec, *entry, run);
     if (failed(result))
       return failure();
   }
@@ -536,6 +601,8 @@ int main(int argc, char **argv) {
       "  mx-compile --model=word2vec --dim=300 --precision=bf16 "
       "--emit=obj -o step.o --emit-header=step.h\n"
       "  mx-compile kernel.mlir --target=aarch64-neon --emit=shared -o k.so\n"
-      "  mx-compile --model=word2vec --run\n");
+      "  mx-compile --model=word2vec --run\n"
+      "  mx-compile --model=resnet-sparse --layer-sparsity=0.8 --flops-report "
+      "--emit=graph -o /dev/null\n");
   return asMainReturnCode(compile(commandLine(argc, argv)));
 }

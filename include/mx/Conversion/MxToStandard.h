@@ -30,6 +30,13 @@ void populateMxMatmulToLinalgPatterns(RewritePatternSet &patterns);
 /// products, then fma by the block scales in ascending block order).
 void populateMxBlockMatmulToLinalgPatterns(RewritePatternSet &patterns);
 
+/// mx.sparse_matmul to scalar loops, the meaning (SparseMatmulLowering).
+void populateMxSparseMatmulToLinalgPatterns(RewritePatternSet &patterns);
+
+/// The dense, masked reference lowering of the AutoSparse ops
+/// (SparseLowering.cpp); also the generic fallback of mx-lower-to-vector.
+void populateMxSparseToLinalgPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::mx
 
 #endif // MX_CONVERSION_MXTOSTANDARD_H

@@ -38,6 +38,10 @@ void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
 
 /// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic), and
 /// 16-entry byte-table mx.lookup as vpshufb on x86.
+/// mx.sparse_matmul to register-blocked vector loops (SparseMatmulLowering).
+void populateMxSparseMatmulToVectorPatterns(RewritePatternSet &patterns,
+                                            VectorTarget target);
+
 void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
                                      VectorTarget target);
 

@@ -70,6 +70,7 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
     "::mlir::mx::MxDialect",

@@ -89,7 +89,10 @@ struct PolicyOptions {
   std::string precision = "fp32";
   /// exact or ktanh.
   std::string activations = "exact";
-  /// Empty (dense) or a sparsity policy (none is supported yet).
+  /// Empty or dense: masked ops are computed dense (masked). auto: the
+  /// mx.masked_matmul ops with constant weights become sparse kernels
+  /// (mx-sparsify) where their density is below the measured break-even;
+  /// csr: all of them. Non-zeros are bf16 with precision bf16.
   std::string sparsity;
 };
 
@@ -98,7 +101,8 @@ struct PolicyOptions {
 bool isKTanhPolicyAvailable();
 
 /// Adds the policy passes for `options` to the module-level `pm`:
-/// bf16 -> func.func(mx-bf16); mxfp8 / mxfp6 / mxfp4 / mxint8 ->
+/// sparsity auto / csr -> func.func(mx-sparsify) first; bf16 ->
+/// func.func(mx-bf16); mxfp8 / mxfp6 / mxfp4 / mxint8 ->
 /// func.func(mx-quantize) with e4m3 / e2m3 / e2m1 / int8 for both operands,
 /// if this build has that pass; ktanh -> func.func(mx-ktanh). `subject`
 /// names the graph in messages ("word2vec", "file.mlir"). Fails, without

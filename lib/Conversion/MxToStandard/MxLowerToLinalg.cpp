@@ -467,5 +467,7 @@ void mx::populateMxToLinalgPatterns(RewritePatternSet &patterns) {
   populateMxCastToLinalgPatterns(patterns);
   populateMxMatmulToLinalgPatterns(patterns);
   populateMxBlockMatmulToLinalgPatterns(patterns);
+  populateMxSparseMatmulToLinalgPatterns(patterns);
   populateKActivationToLinalgPatterns(patterns);
+  populateMxSparseToLinalgPatterns(patterns);
 }

@@ -23,12 +23,14 @@
 #include "mx/Conversion/KTanhLowering.h"
 #include "mx/Conversion/MxCastLowering.h"
 #include "mx/Conversion/MxElementMath.h"
+#include "mx/Conversion/MxToStandard.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -772,5 +774,9 @@ void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
   populateMxCastToVectorPatterns(patterns, target);
   populateMxMatmulToVectorPatterns(patterns);
   populateMxBlockMatmulToVectorPatterns(patterns, target);
+  populateMxSparseMatmulToVectorPatterns(patterns, target);
   populateKActivationToVectorPatterns(patterns, target);
+  // No vector form of their own: the sparse kernels (mx-sparsify) replace
+  // the ops they speed up before this pass runs.
+  populateMxSparseToLinalgPatterns(patterns);
 }

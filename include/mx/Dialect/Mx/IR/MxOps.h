@@ -15,6 +15,7 @@
 #include "mx/Dialect/Mx/IR/MxTypes.h"
 
 #include "mx/Dialect/Mx/IR/MxActivationEnums.h.inc"
+#include "mx/Dialect/Mx/IR/MxSparseEnums.h.inc"
 
 #define GET_OP_CLASSES
 #include "mx/Dialect/Mx/IR/MxOps.h.inc"

@@ -266,5 +266,7 @@ def Mx_CastOp : Mx_Op<"cast", [Pure]> {
 }
 
 include "mx/Dialect/Mx/IR/MxActivationOps.td"
+include "mx/Dialect/Mx/IR/MxSparseOps.td"
+include "mx/Dialect/Mx/IR/MxSparseKernelOps.td"
 
 #endif // MX_DIALECT_MX_IR_MXOPS_TD

@@ -1,0 +1,343 @@
+//===- SparseBench.cpp - mx.sparse_matmul vs SGEMM and the dense path -----===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// BM_SparseMatmul/<M>x<K>x<N>/sparsity:<percent>/threads:<t> times the
+// mx.sparse_matmul kernels that mx-opt generates at build time
+// (kernels/SparseKernels.mlir.in, host target, OpenMP parallel loops) on
+// random unstructured masks: C (f32) = A (M x K, K-segmented CSR, f32) * B
+// (K x N, f32), in the format mx-sparsify emits. The shapes are ResNet-50
+// convolution GEMMs (weights x im2col, batch 1 and 32). k_tile follows the rule
+// of mx-sparsify (kTileForDensity below). Every measurement alternates one run
+// of ours with one run of each peer, so that load from other processes hits
+// both alike; the times are medians. On one thread every time is the CPU
+// time of the thread (thread_cpu_time = 1; robust against preemption on a
+// shared machine), on two threads wall time (meaningful on an idle machine
+// only). Counters:
+//
+//   GFLOPS      useful flops (2 x non-zeros x N) / our time
+//   x_sgemm     OpenBLAS cblas_sgemm on the dense masked weights / our time
+//               (OPENBLAS_CORETYPE is forced to SkylakeX by MatmulBench.cpp
+//               and printed in the context as sparse_openblas_coretype)
+//   x_dense     the project's dense path (mx.masked_matmul lowered by
+//               mx-to-llvm, kernels/MaskedDenseKernels.mlir.in) / our time;
+//               batch 1 only, it is scalar loops
+//   x_csr       the same kernel on plain CSR (one K segment, the "simple
+//               CSR kernel") / our time
+//   x_upstream  upstream MLIR's sparsifier (kernels/UpstreamSparseKernels.mlir,
+//               plain CSR with i32 indices) / our time; 256x2304x196 only.
+//               upstream_equal is 1 when its result has the same bits as
+//               ours (the same sums in the same order), 0 otherwise
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Reference/SparseMatmul.h"
+
+#include "benchmark/benchmark.h"
+
+#include <algorithm>
+#include <cblas.h>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <time.h>
+#include <vector>
+
+extern "C" {
+void omp_set_num_threads(int);
+void openblas_set_num_threads(int);
+}
+
+namespace {
+
+struct MemRef1D {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+};
+
+struct MemRef2D {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+};
+
+using SpmmFn = void (*)(MemRef1D *, MemRef1D *, MemRef1D *, MemRef2D *,
+                        MemRef2D *);
+using DenseFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *);
+
+} // namespace
+
+// Keep in sync with the shape and k_tile lists in CMakeLists.txt.
+#define MX_SPARSE_TILES(X, M, K, N)                                            \
+  X(M, K, N, 32)                                                               \
+  X(M, K, N, 64) X(M, K, N, 128) X(M, K, N, 256) X(M, K, N, 65536)
+#define MX_SPARSE_SHAPES(X)                                                    \
+  X(256, 2304, 196)                                                            \
+  X(512, 4608, 49)                                                             \
+  X(64, 576, 3136)                                                             \
+  X(1024, 256, 196)                                                            \
+  X(256, 2304, 6272)                                                           \
+  X(1024, 256, 6272)
+#define MX_DENSE_SHAPES(X)                                                     \
+  X(256, 2304, 196)                                                            \
+  X(512, 4608, 49)                                                             \
+  X(64, 576, 3136)                                                             \
+  X(1024, 256, 196)
+
+#define MX_DECLARE_TILE(M, K, N, KT)                                           \
+  extern "C" void _mlir_ciface_spmm_##M##x##K##x##N##_t##KT(                   \
+      MemRef1D *, MemRef1D *, MemRef1D *, MemRef2D *, MemRef2D *);
+#define MX_DECLARE_SHAPE(M, K, N) MX_SPARSE_TILES(MX_DECLARE_TILE, M, K, N)
+MX_SPARSE_SHAPES(MX_DECLARE_SHAPE)
+#define MX_DECLARE_DENSE(M, K, N)                                              \
+  extern "C" void _mlir_ciface_masked_dense_##M##x##K##x##N(                   \
+      MemRef2D *, MemRef2D *, MemRef2D *);
+MX_DENSE_SHAPES(MX_DECLARE_DENSE)
+extern "C" void _mlir_ciface_upstream_spmm_256x2304x196(MemRef2D *, MemRef1D *,
+                                                        MemRef1D *, MemRef1D *,
+                                                        MemRef2D *, MemRef2D *);
+
+namespace {
+
+struct TileKernel {
+  int64_t m, k, n, kTile;
+  SpmmFn fn;
+};
+struct DenseKernel {
+  int64_t m, k, n;
+  DenseFn fn;
+};
+
+#define MX_TILE_ENTRY(M, K, N, KT)                                             \
+  TileKernel{M, K, N, KT, _mlir_ciface_spmm_##M##x##K##x##N##_t##KT},
+#define MX_TILE_SHAPE(M, K, N) MX_SPARSE_TILES(MX_TILE_ENTRY, M, K, N)
+const TileKernel kTileKernels[] = {MX_SPARSE_SHAPES(MX_TILE_SHAPE)};
+#define MX_DENSE_ENTRY(M, K, N)                                                \
+  DenseKernel{M, K, N, _mlir_ciface_masked_dense_##M##x##K##x##N},
+const DenseKernel kDenseKernels[] = {MX_DENSE_SHAPES(MX_DENSE_ENTRY)};
+
+/// The k_tile rule of mx-sparsify: about 12 entries per row segment, a power
+/// of two in [32, 256].
+int64_t kTileForDensity(double density) {
+  int64_t tile = 32;
+  while (tile < 256 && tile * density < 12)
+    tile *= 2;
+  return tile;
+}
+
+SpmmFn findTile(int64_t m, int64_t k, int64_t n, int64_t kTile) {
+  for (const TileKernel &t : kTileKernels)
+    if (t.m == m && t.k == k && t.n == n && t.kTile == kTile)
+      return t.fn;
+  return nullptr;
+}
+
+DenseFn findDense(int64_t m, int64_t k, int64_t n) {
+  for (const DenseKernel &d : kDenseKernels)
+    if (d.m == m && d.k == k && d.n == n)
+      return d.fn;
+  return nullptr;
+}
+
+uint64_t rngState = 0x2545F4914F6CDD1Dull;
+uint32_t nextRandom() {
+  rngState = rngState * 6364136223846793005ull + 1442695040888963407ull;
+  return static_cast<uint32_t>(rngState >> 33);
+}
+
+/// Seconds `fn` takes: on one thread the CPU time of the calling thread
+/// (the development machine is shared, and a kernel of a few milliseconds is
+/// often preempted, which wall time counts and CPU time does not), on more
+/// threads wall time.
+bool useThreadCpuTime = true;
+double now() {
+  if (!useThreadCpuTime)
+    return std::chrono::duration<double>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+double secondsOf(const std::function<void()> &fn) {
+  double start = now();
+  fn();
+  return now() - start;
+}
+
+double median(std::vector<double> times) {
+  std::nth_element(times.begin(), times.begin() + times.size() / 2,
+                   times.end());
+  return times[times.size() / 2];
+}
+
+MemRef1D view1(void *p, int64_t n) { return {p, p, 0, {n}, {1}}; }
+MemRef2D view2(void *p, int64_t r, int64_t c) {
+  return {p, p, 0, {r, c}, {c, 1}};
+}
+
+/// The arrays mx-sparsify would emit (i16 coordinates: every K here is at
+/// most 65536).
+struct Packed {
+  mx::reference::SegmentedCsr csr;
+  std::vector<uint16_t> crd16;
+  MemRef1D pos, crd, val;
+  explicit Packed(mx::reference::SegmentedCsr packed) : csr(std::move(packed)) {
+    int64_t nnz = csr.pos.back();
+    csr.crd.push_back(0); // valid pointers without entries
+    csr.values.push_back(0);
+    crd16.assign(csr.crd.begin(), csr.crd.end());
+    pos = view1(csr.pos.data(), int64_t(csr.pos.size()));
+    crd = view1(crd16.data(), nnz);
+    val = view1(csr.values.data(), nnz);
+  }
+};
+
+/// A zeroed float array on a 64-byte boundary.
+struct AlignedFloats {
+  float *ptr;
+  size_t count;
+  explicit AlignedFloats(size_t count)
+      : ptr(static_cast<float *>(
+            std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64))),
+        count(count) {
+    std::fill(ptr, ptr + count, 0.0f);
+  }
+  ~AlignedFloats() { std::free(ptr); }
+  AlignedFloats(const AlignedFloats &) = delete;
+  AlignedFloats &operator=(const AlignedFloats &) = delete;
+  float *data() { return ptr; }
+  size_t size() const { return count; }
+  float &operator[](size_t i) { return ptr[i]; }
+  float *begin() { return ptr; }
+  float *end() { return ptr + count; }
+};
+
+struct Config {
+  int64_t m, k, n;
+  int percent;
+};
+
+void sparseBench(benchmark::State &state, Config config) {
+  int threads = static_cast<int>(state.range(0));
+  omp_set_num_threads(threads);
+  openblas_set_num_threads(threads);
+  useThreadCpuTime = threads == 1;
+  state.counters["thread_cpu_time"] = useThreadCpuTime;
+  int64_t m = config.m, k = config.k, n = config.n;
+  double sparsity = config.percent / 100.0;
+  // 64-byte aligned, as buffers that MLIR allocates are.
+  AlignedFloats w(m * k), b(k * n), c(m * n), peerC(m * n);
+  std::vector<uint8_t> mask(m * k);
+  for (int64_t i = 0; i < m * k; ++i) {
+    mask[i] = (nextRandom() >> 7) >= sparsity * (1 << 24); // 24 random bits
+    w[i] = mask[i] ? std::ldexp(float(int(nextRandom() % 255) - 127), -6) : 0;
+  }
+  for (float &x : b)
+    x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+  int64_t kTile = kTileForDensity(1 - sparsity);
+  Packed packed(
+      mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k, kTile));
+  Packed plain(
+      mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k, 65536));
+  SpmmFn fn = findTile(m, k, n, kTile), csrFn = findTile(m, k, n, 65536);
+  DenseFn denseFn = findDense(m, k, n);
+  if (!fn || !csrFn) {
+    state.SkipWithError("no kernel for this shape and k_tile");
+    return;
+  }
+  MemRef2D bv = view2(b.data(), k, n), cv = view2(c.data(), m, n);
+  MemRef2D wv = view2(w.data(), m, k), pv = view2(peerC.data(), m, n);
+  auto runOurs = [&] { fn(&packed.pos, &packed.crd, &packed.val, &bv, &cv); };
+  auto runCsr = [&] { csrFn(&plain.pos, &plain.crd, &plain.val, &bv, &pv); };
+  auto runSgemm = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+                w.data(), k, b.data(), n, 0.0f, peerC.data(), n);
+  };
+  auto runDense = [&] { denseFn(&wv, &bv, &pv); };
+  runOurs();
+  runCsr();
+  runSgemm();
+  // Upstream's kernel (C += A B in place) on plain CSR with i32 indices.
+  bool upstream = m == 256 && k == 2304 && n == 196;
+  std::vector<float> upC(m * n);
+  MemRef1D upCrd = view1(plain.csr.crd.data(), plain.csr.pos.back());
+  MemRef2D upCv = view2(upC.data(), m, n);
+  auto runUpstream = [&] {
+    MemRef2D result;
+    _mlir_ciface_upstream_spmm_256x2304x196(&result, &plain.pos, &upCrd,
+                                            &plain.val, &bv, &upCv);
+    if (result.allocated != upC.data())
+      std::free(result.allocated);
+  };
+  if (upstream) {
+    std::fill(c.begin(), c.end(), 0.0f);
+    runOurs();
+    runUpstream();
+    state.counters["upstream_equal"] =
+        std::memcmp(c.data(), upC.data(), c.size() * sizeof(float)) == 0;
+  }
+  std::vector<double> tOurs, tSgemm, tCsr, tDense, tUpstream;
+  for (auto _ : state) {
+    double t = secondsOf(runOurs);
+    state.SetIterationTime(t);
+    tOurs.push_back(t);
+    tSgemm.push_back(secondsOf(runSgemm));
+    tCsr.push_back(secondsOf(runCsr));
+    if (upstream)
+      tUpstream.push_back(secondsOf(runUpstream));
+    // The scalar dense path takes up to a second: a few samples suffice.
+    if (denseFn && tDense.size() < 3)
+      tDense.push_back(secondsOf(runDense));
+  }
+  double ours = median(tOurs);
+  state.counters["k_tile"] = double(kTile);
+  state.counters["GFLOPS"] = 2.0 * packed.csr.pos.back() * n / ours * 1e-9;
+  state.counters["x_sgemm"] = median(tSgemm) / ours;
+  state.counters["x_csr"] = median(tCsr) / ours;
+  if (!tUpstream.empty())
+    state.counters["x_upstream"] = median(tUpstream) / ours;
+  if (!tDense.empty())
+    state.counters["x_dense"] = median(tDense) / ours;
+}
+
+int registerBenchmarks() {
+  const char *core = std::getenv("OPENBLAS_CORETYPE");
+  benchmark::AddCustomContext("sparse_openblas_coretype",
+                              core ? core : "(unset)");
+  static const int64_t shapes[][3] = {{256, 2304, 196},  {512, 4608, 49},
+                                      {64, 576, 3136},   {1024, 256, 196},
+                                      {256, 2304, 6272}, {1024, 256, 6272}};
+  for (const auto &shape : shapes)
+    for (int percent : {50, 80, 90, 95}) {
+      std::string name = "BM_SparseMatmul/" + std::to_string(shape[0]) + "x" +
+                         std::to_string(shape[1]) + "x" +
+                         std::to_string(shape[2]) +
+                         "/sparsity:" + std::to_string(percent);
+      benchmark::RegisterBenchmark(
+          name.c_str(), sparseBench,
+          Config{shape[0], shape[1], shape[2], percent})
+          ->ArgName("threads")
+          ->Arg(1)
+          ->Arg(2)
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  return 0;
+}
+
+[[maybe_unused]] const int registered = registerBenchmarks();
+
+} // namespace
