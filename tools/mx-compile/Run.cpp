@@ -7,6 +7,7 @@
 #include "Run.h"
 
 #include "mx/Reference/Word2VecStep.h"
+#include "mx/Runtime/Word2VecStepABI.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -70,23 +71,8 @@ struct Random {
   int64_t below(int64_t n) { return int64_t((next() >> 16) % uint64_t(n)); }
 };
 
-/// Rank-1 and rank-2 memref descriptors of the C interface.
-struct MemRef1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-struct MemRef2D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-using Word2VecStepFn = void (*)(MemRef2D *, MemRef2D *, MemRef1D *, int32_t,
-                                MemRef1D *, MemRef1D *, int32_t, float);
+using ::mx::rt::w2v::MemRef1D;
+using ::mx::rt::w2v::MemRef2D;
 
 MemRef2D table(std::vector<float> &data, int64_t dim) {
   int64_t rows = int64_t(data.size()) / dim;
@@ -128,7 +114,7 @@ LogicalResult mlir::mx::runWord2Vec(ModuleOp module, const TargetSpec &spec,
   auto symbol = (*engine)->lookup("_mlir_ciface_" + model.functionName);
   if (!symbol)
     return fail("no entry point: " + toString(symbol.takeError()));
-  auto step = reinterpret_cast<Word2VecStepFn>(*symbol);
+  auto step = reinterpret_cast<::mx::rt::w2v::StepFunction>(*symbol);
 
   const int64_t dim = model.dim, batch = model.batch;
   const int64_t outputs = 1 + model.negatives;

@@ -39,6 +39,7 @@
 #ifndef MX_RUNTIME_WORD2VECTRAINER_H
 #define MX_RUNTIME_WORD2VECTRAINER_H
 
+#include "mx/Runtime/Word2VecStepABI.h"
 #include "mx/Runtime/Word2VecVocab.h"
 
 #include <atomic>
@@ -49,27 +50,6 @@
 #include <vector>
 
 namespace mx::rt::w2v {
-
-/// MLIR's memref descriptors (docs/abi.md), ranks 1 and 2.
-struct MemRef1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-struct MemRef2D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-
-/// `_mlir_ciface_word2vec_step` with i32 indices (Word2Vec.h).
-using StepFunction = void (*)(MemRef2D *wih, MemRef2D *woh, MemRef1D *ctx,
-                              int32_t nctx, MemRef1D *out, MemRef1D *meta,
-                              int32_t nout, float alpha);
 
 /// A compiled step and the shape it was compiled for.
 struct CompiledStep {

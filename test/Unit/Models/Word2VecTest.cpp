@@ -20,6 +20,7 @@
 #include "mx/Models/Word2Vec.h"
 #include "mx/InitAll.h"
 #include "mx/Reference/Word2VecStep.h"
+#include "mx/Runtime/Word2VecStepABI.h"
 #include "mx/Target/Compile.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -56,22 +57,9 @@ std::string name(const testing::TestParamInfo<Config> &info) {
          "_i" + std::to_string(c.indexBitwidth);
 }
 
-struct MemRef1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-struct MemRef2D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-using StepFn = void (*)(MemRef2D *, MemRef2D *, MemRef1D *, int32_t, MemRef1D *,
-                        MemRef1D *, int32_t, float);
+using ::mx::rt::w2v::MemRef1D;
+using ::mx::rt::w2v::MemRef2D;
+using StepFn = ::mx::rt::w2v::StepFunction;
 
 /// word2vec.c's generator.
 struct Random {
