@@ -147,17 +147,16 @@ Value isMultipleOf(OpBuilder &b, Location loc, Value value, int64_t bytes) {
 
 /// Adds to `conditions` (built at `b`, before the loop nest) what must hold
 /// at run time for every address `store` writes to be aligned to its size;
-/// false if alignment cannot be established.
+/// false, adding nothing, if alignment cannot be established.
 bool addAlignmentConditions(OpBuilder &b, const Store &store,
                             SmallVectorImpl<Value> &conditions) {
+  // Static checks first, so that a store that cannot stream builds no IR.
   auto type = cast<MemRefType>(store.memref.getType());
   int64_t elementBytes = type.getElementTypeBitWidth() / 8;
   SmallVector<int64_t> strides;
   int64_t offset;
   (void)type.getStridesAndOffset(strides, offset);
-  Location loc = store.op->getLoc();
-  auto metadata =
-      memref::ExtractStridedMetadataOp::create(b, loc, store.memref);
+  SmallVector<std::pair<unsigned, uint64_t>> dynamicTerms;
   for (auto [k, index] : llvm::enumerate(store.indices)) {
     uint64_t factor = knownFactor(index) * elementBytes;
     if (factor % store.bytes == 0)
@@ -165,11 +164,16 @@ bool addAlignmentConditions(OpBuilder &b, const Store &store,
     // The innermost stride is 1: its index alone must be aligned.
     if (k + 1 == store.indices.size())
       return false;
-    if (!ShapedType::isDynamic(strides[k])) {
-      if ((factor * powerOfTwoFactor(strides[k])) % store.bytes != 0)
-        return false;
-      continue;
-    }
+    if (ShapedType::isDynamic(strides[k]))
+      dynamicTerms.emplace_back(k, factor);
+    else if ((factor * powerOfTwoFactor(strides[k])) % store.bytes != 0)
+      return false;
+  }
+
+  Location loc = store.op->getLoc();
+  auto metadata =
+      memref::ExtractStridedMetadataOp::create(b, loc, store.memref);
+  for (auto [k, factor] : dynamicTerms) {
     Value step =
         arith::MulIOp::create(b, loc, metadata.getStrides()[k],
                               arith::ConstantIndexOp::create(b, loc, factor));
