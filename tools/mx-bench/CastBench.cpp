@@ -24,6 +24,8 @@
 
 #include "mx/Runtime/ThreadPool.h"
 
+#include "BenchSupport.h"
+
 #include "benchmark/benchmark.h"
 
 #include <algorithm>
@@ -39,6 +41,11 @@
 #include <vector>
 
 namespace {
+
+using mx::bench::allocateTouched;
+using mx::bench::getPool;
+using mx::bench::median;
+using mx::bench::seconds;
 
 /// A rank-2 memref descriptor as passed to `_mlir_ciface_*` functions.
 struct MemRef2D {
@@ -107,16 +114,6 @@ const Kernels kKernels[] = {
 enum Variant { kHost, kGeneric, kHostStreaming };
 const char *const kVariantSuffix[] = {"", "/generic", "/streaming"};
 
-void *allocateTouched(size_t bytes) {
-  void *memory = std::aligned_alloc(64, bytes);
-  if (!memory) {
-    std::fprintf(stderr, "mx-bench: cannot allocate %zu bytes\n", bytes);
-    std::exit(1);
-  }
-  std::memset(memory, 0, bytes);
-  return memory;
-}
-
 /// Buffers shared by the cast benchmarks, sized for the largest tensor.
 struct Buffers {
   float *input, *output;
@@ -144,18 +141,6 @@ Buffers &getBuffers() {
   return buffers;
 }
 
-mx::rt::ThreadPool &getPool(unsigned threads) {
-  static std::map<unsigned, std::unique_ptr<mx::rt::ThreadPool>> pools;
-  std::unique_ptr<mx::rt::ThreadPool> &pool = pools[threads];
-  if (!pool)
-    pool = std::make_unique<mx::rt::ThreadPool>(threads);
-  return *pool;
-}
-
-double seconds(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
 /// One timing of `body` over all chunks of `bytes` f32 bytes, split over
 /// `threads` threads.
 template <typename Body>
@@ -164,12 +149,6 @@ double timeOnce(size_t bytes, unsigned threads, const Body &body) {
   auto start = std::chrono::steady_clock::now();
   getPool(threads).parallelFor(chunks, body);
   return seconds(std::chrono::steady_clock::now() - start);
-}
-
-double median(std::vector<double> times) {
-  std::nth_element(times.begin(), times.begin() + times.size() / 2,
-                   times.end());
-  return times[times.size() / 2];
 }
 
 /// memcpy of the f32 input to the f32 output, one slice per thread.

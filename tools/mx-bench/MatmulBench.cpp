@@ -27,6 +27,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchSupport.h"
+
 #include "benchmark/benchmark.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -55,6 +57,9 @@ void openblas_set_num_threads(int);
 }
 
 namespace {
+
+using mx::bench::median;
+using mx::bench::seconds;
 
 struct MemRef2D {
   void *allocated;
@@ -142,16 +147,6 @@ uint64_t rngState = 0x9E3779B97F4A7C15ull;
 uint32_t nextRandom() {
   rngState = rngState * 6364136223846793005ull + 1442695040888963407ull;
   return static_cast<uint32_t>(rngState >> 33);
-}
-
-double seconds(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-double median(std::vector<double> times) {
-  std::nth_element(times.begin(), times.begin() + times.size() / 2,
-                   times.end());
-  return times[times.size() / 2];
 }
 
 void setThreads(int threads) {

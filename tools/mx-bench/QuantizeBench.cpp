@@ -17,6 +17,8 @@
 
 #include "mx/Runtime/ThreadPool.h"
 
+#include "BenchSupport.h"
+
 #include "benchmark/benchmark.h"
 
 #include <algorithm>
@@ -31,6 +33,10 @@
 #include <vector>
 
 namespace {
+
+using mx::bench::allocateTouched;
+using mx::bench::getPool;
+using mx::bench::seconds;
 
 /// A rank-2 memref descriptor as passed to `_mlir_ciface_*` functions.
 struct MemRef2D {
@@ -101,16 +107,6 @@ const Kernels kKernels[] = {MX_KERNELS(e4m3, 4096), MX_KERNELS(e5m2, 4096),
                             MX_KERNELS(e2m3, 3072), MX_KERNELS(e3m2, 3072),
                             MX_KERNELS(e2m1, 2048), MX_KERNELS(int8, 4096)};
 
-void *allocateTouched(size_t bytes) {
-  void *memory = std::aligned_alloc(64, bytes);
-  if (!memory) {
-    std::fprintf(stderr, "mx-bench: cannot allocate %zu bytes\n", bytes);
-    std::exit(1);
-  }
-  std::memset(memory, 0, bytes);
-  return memory;
-}
-
 /// Buffers shared by all benchmarks, sized for the largest tensor.
 struct Buffers {
   float *input, *output;
@@ -136,18 +132,6 @@ struct Buffers {
 Buffers &getBuffers() {
   static Buffers buffers;
   return buffers;
-}
-
-mx::rt::ThreadPool &getPool(unsigned threads) {
-  static std::map<unsigned, std::unique_ptr<mx::rt::ThreadPool>> pools;
-  std::unique_ptr<mx::rt::ThreadPool> &pool = pools[threads];
-  if (!pool)
-    pool = std::make_unique<mx::rt::ThreadPool>(threads);
-  return *pool;
-}
-
-double seconds(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double>(d).count();
 }
 
 /// Median time of a parallel memcpy of `bytes` from the input to the output.

@@ -1,0 +1,56 @@
+//===- BenchSupport.h - helpers shared by the mx-bench files ----*- C++ -*-===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MX_BENCH_BENCHSUPPORT_H
+#define MX_BENCH_BENCHSUPPORT_H
+
+#include "mx/Runtime/ThreadPool.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace mx::bench {
+
+/// A zeroed, 64-byte aligned buffer (its pages touched, so that page faults
+/// stay out of the timings); exits with a message if there is no memory.
+inline void *allocateTouched(size_t bytes) {
+  void *memory = std::aligned_alloc(64, bytes);
+  if (!memory) {
+    std::fprintf(stderr, "mx-bench: cannot allocate %zu bytes\n", bytes);
+    std::exit(1);
+  }
+  std::memset(memory, 0, bytes);
+  return memory;
+}
+
+/// One pool per thread count, shared by every benchmark.
+inline mx::rt::ThreadPool &getPool(unsigned threads) {
+  static std::map<unsigned, std::unique_ptr<mx::rt::ThreadPool>> pools;
+  std::unique_ptr<mx::rt::ThreadPool> &pool = pools[threads];
+  if (!pool)
+    pool = std::make_unique<mx::rt::ThreadPool>(threads);
+  return *pool;
+}
+
+inline double seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+inline double median(std::vector<double> times) {
+  std::nth_element(times.begin(), times.begin() + times.size() / 2,
+                   times.end());
+  return times[times.size() / 2];
+}
+
+} // namespace mx::bench
+
+#endif // MX_BENCH_BENCHSUPPORT_H
