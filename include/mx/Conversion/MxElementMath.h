@@ -74,6 +74,25 @@ Value emitEncodeElement(OpBuilder &b, Location loc, Value x,
                         Pow2Factors inverseScale, Format format,
                         bool flushSubnormals);
 
+/// The same code zero-extended to i32 lanes (bits above the format's width
+/// are zero), for vector lowerings that pack codes before narrowing them.
+Value emitEncodeElementBits(OpBuilder &b, Location loc, Value x,
+                            Pow2Factors inverseScale, Format format,
+                            bool flushSubnormals);
+
+/// Largest finite code magnitude of `format` (codes are monotonic in
+/// magnitude, so saturation is an unsigned min on codes).
+int64_t getMaxMagnitudeCode(Format format);
+
+/// The code of |x| (FP formats only), zero-extended to i32 lanes: lowerings
+/// that merge the sign bit later, on packed bytes, start from this. Without
+/// `saturate` the caller applies the min with getMaxMagnitudeCode itself;
+/// the unsaturated code of a finite block is at most 255, since the scale
+/// leaves |x| / 2^se below 2^(emax + 1).
+Value emitEncodeMagnitudeBits(OpBuilder &b, Location loc, Value x,
+                              Pow2Factors inverseScale, Format format,
+                              bool flushSubnormals, bool saturate = true);
+
 /// Codes of a NaN block (amax Inf/NaN) are 0; other codes pass through.
 Value emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes, Value amaxBits);
 

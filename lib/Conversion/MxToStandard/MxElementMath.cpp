@@ -167,9 +167,7 @@ Value mx::emitScaleByte(OpBuilder &b, Location loc, Value amaxBits, Value se) {
   return arith::TruncIOp::create(b, loc, e.i8, byte);
 }
 
-/// Largest finite code magnitude of each format (codes are monotonic in
-/// magnitude, so saturation is an unsigned min on codes).
-static int64_t getMaxCode(Format format) {
+int64_t mx::getMaxMagnitudeCode(Format format) {
   switch (format) {
   case Format::e4m3:
     return 0x7E;
@@ -216,32 +214,39 @@ Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x, Value se,
 Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x,
                             Pow2Factors inverseScale, Format format,
                             bool flushSubnormals) {
+  Value code =
+      emitEncodeElementBits(b, loc, x, inverseScale, format, flushSubnormals);
+  return arith::TruncIOp::create(b, loc,
+                                 withElement(x.getType(), b.getI8Type()), code);
+}
+
+/// y = |x| / 2^se as f32. Exact whenever y is a normal f32; smaller results
+/// lie far below half the smallest element subnormal and encode as zero.
+static Value emitScaledMagnitude(Emitter &e, Value x, Pow2Factors inverseScale,
+                                 bool flushSubnormals) {
+  Value magnitude = e.bitAnd(e.toBits(x), e.c(0x7FFFFFFF));
+  if (flushSubnormals)
+    magnitude = emitFlushSubnormalBits(e.b, e.loc, magnitude);
+  return e.scale(e.toFloat(magnitude), inverseScale);
+}
+
+/// RNE(y * factor) as an integer, with the magic add: for 0 <= v < 2^22 the
+/// f32 sum v + 2^23 rounds (to nearest even) at the units, so its low
+/// mantissa bits are RNE(v). `factor` is a power of two that keeps the
+/// product exact, so one fused multiply-add gives the same sum as a multiply
+/// then an add.
+static Value emitRoundToInt(Emitter &e, Value y, Value factor) {
+  Value sum = math::FmaOp::create(e.b, e.loc, y, factor, e.cf(0x1p23f));
+  return e.sub(e.toBits(sum), e.c(0x4B000000));
+}
+
+Value mx::emitEncodeMagnitudeBits(OpBuilder &b, Location loc, Value x,
+                                  Pow2Factors inverseScale, Format format,
+                                  bool flushSubnormals, bool saturate) {
+  assert(format != Format::int8 && "INT8 codes are two's complement");
   const FormatInfo &info = getFormatInfo(format);
   Emitter e(b, loc, x.getType());
-  Value bits = e.toBits(x);
-  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
-  if (flushSubnormals)
-    magnitude = emitFlushSubnormalBits(b, loc, magnitude);
-  // y = |x| / 2^se. Exact whenever y is a normal f32; smaller results lie far
-  // below half the smallest element subnormal and encode as zero anyway.
-  Value y = e.scale(e.toFloat(magnitude), inverseScale);
-
-  // RNE to an integer with the magic add: for 0 <= v < 2^22 the f32 sum
-  // v + 2^23 rounds (to nearest even) at the units, so its low mantissa bits
-  // are RNE(v). One add and one subtract instead of round + convert.
-  auto roundToInt = [&](Value v) {
-    Value sum = arith::AddFOp::create(b, loc, v, e.cf(0x1p23f));
-    return e.sub(e.toBits(sum), e.c(0x4B000000));
-  };
-
-  if (format == Format::int8) {
-    // k = RNE(64 y) clamped to 127; negative values in two's complement.
-    Value k = e.mins(roundToInt(e.mulf(y, e.cf(64))), e.c(127));
-    Value negative = e.cmp(arith::CmpIPredicate::slt, bits, e.c(0));
-    k = e.select(negative, e.sub(e.c(0), k), k);
-    return arith::TruncIOp::create(b, loc, e.i8, k);
-  }
-
+  Value y = emitScaledMagnitude(e, x, inverseScale, flushSubnormals);
   // With k = max(floor(log2 y), emin), the grid quantum is 2^(k - mbits) and
   // m = RNE(y / 2^(k - mbits)) is the rounded significand as an integer
   // (subnormals included). The code magnitude is ((k - emin) << mbits) + m:
@@ -255,12 +260,28 @@ Value mx::emitEncodeElement(OpBuilder &b, Location loc, Value x,
   Value kField = e.maxs(e.bitAnd(e.toBits(y), e.c(0x7F800000)),
                         e.c(int64_t(info.emin + 127) << 23));
   Value quantumInverse = e.toFloat(e.sub(e.c((254 + mbits) << 23), kField));
-  Value m = roundToInt(e.mulf(y, quantumInverse));
+  Value m = emitRoundToInt(e, y, quantumInverse);
   Value code = e.add(m, e.sub(e.shru(kField, e.c(23 - mbits)),
                               e.c((127 + info.emin) << mbits)));
-  code = e.minu(code, e.c(getMaxCode(format)));
-  Value sign = e.shru(e.bitAnd(bits, e.c(0x80000000)), e.c(32 - info.bits));
-  return arith::TruncIOp::create(b, loc, e.i8, e.bitOr(code, sign));
+  return saturate ? e.minu(code, e.c(getMaxMagnitudeCode(format))) : code;
+}
+
+Value mx::emitEncodeElementBits(OpBuilder &b, Location loc, Value x,
+                                Pow2Factors inverseScale, Format format,
+                                bool flushSubnormals) {
+  Emitter e(b, loc, x.getType());
+  Value bits = e.toBits(x);
+  if (format == Format::int8) {
+    // k = RNE(64 y) clamped to 127; negative values in two's complement.
+    Value y = emitScaledMagnitude(e, x, inverseScale, flushSubnormals);
+    Value k = e.mins(emitRoundToInt(e, y, e.cf(64)), e.c(127));
+    Value negative = e.cmp(arith::CmpIPredicate::slt, bits, e.c(0));
+    return e.bitAnd(e.select(negative, e.sub(e.c(0), k), k), e.c(0xFF));
+  }
+  Value code =
+      emitEncodeMagnitudeBits(b, loc, x, inverseScale, format, flushSubnormals);
+  int64_t signShift = 32 - getFormatInfo(format).bits;
+  return e.bitOr(code, e.shru(e.bitAnd(bits, e.c(0x80000000)), e.c(signShift)));
 }
 
 Value mx::emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes,

@@ -276,6 +276,74 @@ Value packCodes(OpBuilder &b, Location loc, Value codes, Format format) {
                  packing));
 }
 
+/// Whether encodePacked handles `format` (FP6 packs through packCodes).
+bool hasBytePacking(Format format) { return getFormatInfo(format).bits != 6; }
+
+/// Encodes and packs one block of f32 values into its storage bytes, working
+/// on the bytes of the i32 code lanes: narrowing is one two-source byte
+/// permute per block (vpermt2b with AVX-512 VBMI) rather than a truncation
+/// per register, and the sign bits are moved from the inputs' top bytes
+/// after packing, once per byte instead of once per lane. FP4 then merges
+/// each odd code into the high nibble of its even neighbour within a 16-bit
+/// lane. Assumes little-endian lanes, as on every target mxir lowers to.
+Value encodePacked(OpBuilder &b, Location loc, Value values,
+                   Pow2Factors inverseScale, Format format, bool flush) {
+  int64_t count = cast<VectorType>(values.getType()).getNumElements();
+  auto i8s = [&](int64_t n) { return VectorType::get({n}, b.getI8Type()); };
+  auto i16s = VectorType::get({count / 2}, b.getI16Type());
+  auto splat = [&](Type type, int64_t value) {
+    return emitSplat(b, loc, type, value);
+  };
+  // Byte `offset` of every i32 lane of `lanes`.
+  auto laneBytes = [&](Value lanes, int64_t offset) {
+    Value bytes = vector::BitCastOp::create(b, loc, i8s(count * 4), lanes);
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < count; ++i)
+      mask.push_back(4 * i + offset);
+    return shuffle(b, loc, bytes, bytes, mask);
+  };
+  if (format == Format::int8)
+    return laneBytes(
+        emitEncodeElementBits(b, loc, values, inverseScale, format, flush), 0);
+
+  // Saturating the packed bytes takes one min per block, not one per
+  // register, and leaves LLVM no known-zero high bits that would turn the
+  // byte permute back into truncations.
+  Value codes = arith::MinUIOp::create(
+      b, loc,
+      laneBytes(emitEncodeMagnitudeBits(b, loc, values, inverseScale, format,
+                                        flush, /*saturate=*/false),
+                0),
+      splat(i8s(count), getMaxMagnitudeCode(format)));
+  // Top byte of each input: its bit 7 is the sign.
+  Value signs = laneBytes(
+      arith::BitcastOp::create(b, loc,
+                               VectorType::get({count}, b.getI32Type()),
+                               values),
+      3);
+  auto orMasked = [&](Value x, Value y, int64_t mask) {
+    return arith::OrIOp::create(
+        b, loc, x, arith::AndIOp::create(b, loc, y, splat(x.getType(), mask)));
+  };
+  if (getFormatInfo(format).bits == 8)
+    return orMasked(codes, signs, 0x80);
+
+  assert(getFormatInfo(format).bits == 4 && "FP6 packs through packCodes");
+  auto asWords = [&](Value v) {
+    return vector::BitCastOp::create(b, loc, i16s, v);
+  };
+  auto shiftWords = [&](Value v, int64_t by) {
+    return arith::ShRUIOp::create(b, loc, asWords(v), splat(i16s, by));
+  };
+  // Each sign bit from 7 to 3 of its own byte (a 16-bit shift by 4 moves bit
+  // 15 to 11 as well, so both bytes of a word get theirs).
+  Value signBits = vector::BitCastOp::create(b, loc, i8s(count),
+                                             shiftWords(signs, 4));
+  Value words = asWords(orMasked(codes, signBits, 0x08));
+  words = arith::OrIOp::create(b, loc, words, shiftWords(words, 4));
+  return arith::TruncIOp::create(b, loc, i8s(count / 2), words);
+}
+
 /// Inverse of packCodes: storage bytes (i8) to codes (i8).
 Value unpackCodes(OpBuilder &b, Location loc, Value bytes, Format format) {
   Packing packing(format);
@@ -517,20 +585,51 @@ struct QuantizeLowering {
         write(b, l, scaleFromByte(b, l, emitScaleByte(b, l, amax, se)), acc[1],
               {o, k}, true);
     Pow2Factors inverseScale = emitInverseScaleFactors(b, l, se, format);
-    Value elements = acc[0];
-    for (int64_t j = 0; j < kLanes; ++j) {
-      Pow2Factors factors{broadcastLane(b, l, inverseScale.low, j, block),
-                          Value()};
-      if (inverseScale.high)
-        factors.high = broadcastLane(b, l, inverseScale.high, j, block);
-      Value values = read(b, l, input, {o, blockStart(j)}, block, true);
-      Value codes =
-          encode(b, l, values, factors, broadcastLane(b, l, amax, j, block));
-      elements =
-          write(b, l, packCodes(b, l, codes, format), elements,
-                {o, mulIndex(b, l, addIndex(b, l, k, j), packedBlock)}, true);
-    }
-    return {elements, scales};
+    // Blocks holding Inf or NaN are rare: the common path encodes without
+    // masking, and a group with one of them re-encodes with the mask.
+    Value special =
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, amax,
+                              emitSplat(b, l, amax.getType(), 0x7F800000));
+    Value anySpecial =
+        vector::ReductionOp::create(b, l, vector::CombiningKind::OR, special);
+    auto encodeGroup = [&](OpBuilder &b, Location l, bool masked) {
+      Value elements = acc[0];
+      for (int64_t j = 0; j < kLanes; ++j) {
+        Pow2Factors factors{broadcastLane(b, l, inverseScale.low, j, block),
+                            Value()};
+        if (inverseScale.high)
+          factors.high = broadcastLane(b, l, inverseScale.high, j, block);
+        Value values = toF32(
+            b, l, read(b, l, input, {o, blockStart(j)}, block, true));
+        Value bytes =
+            hasBytePacking(format)
+                ? encodePacked(b, l, values, factors, format, flush)
+                : packCodes(b, l,
+                            emitEncodeElement(b, l, values, factors, format,
+                                              flush),
+                            format);
+        if (masked) {
+          Value isSpecial = vector::BroadcastOp::create(
+              b, l, VectorType::get({packedBlock}, b.getI1Type()),
+              vector::ExtractOp::create(b, l, special, j));
+          bytes = arith::SelectOp::create(
+              b, l, isSpecial, emitSplat(b, l, bytes.getType(), 0), bytes);
+        }
+        elements =
+            write(b, l, bytes, elements,
+                  {o, mulIndex(b, l, addIndex(b, l, k, j), packedBlock)}, true);
+      }
+      return elements;
+    };
+    auto ifOp = scf::IfOp::create(
+        b, l, anySpecial,
+        [&](OpBuilder &b, Location l) {
+          scf::YieldOp::create(b, l, encodeGroup(b, l, true));
+        },
+        [&](OpBuilder &b, Location l) {
+          scf::YieldOp::create(b, l, encodeGroup(b, l, false));
+        });
+    return {ifOp.getResult(0), scales};
   }
 
   /// kLanes strided blocks starting at inner index i: block row r of all of

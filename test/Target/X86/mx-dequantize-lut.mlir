@@ -35,11 +35,14 @@ func.func @dequantize_fp6(%e: memref<64x768xi8>, %s: memref<64x32xf8E8M0FNU>, %y
   return
 }
 
-// Quantize: amax, scale, RNE (a magic-number add) and saturation (an
-// unsigned min on codes) are all zmm integer/float ops.
+// Quantize: amax, scale and RNE (a magic-number fused multiply-add) are zmm
+// integer/float ops; the sign bytes are gathered with one byte permute and
+// saturation is an unsigned byte min on the packed codes.
 // CHECK-LABEL: quantize_fp8:
 // CHECK-NOT: call
-// CHECK: vpminud {{.*}}%zmm
+// CHECK-DAG: vfmadd{{.*}}%zmm
+// CHECK-DAG: vpermt2b {{.*}}%zmm
+// CHECK-DAG: vpminub
 // CHECK-NOT: call
 // CHECK: retq
 func.func @quantize_fp8(%x: memref<64x1024xf32>, %e: memref<64x1024xi8>, %s: memref<64x32xf8E8M0FNU>) {
