@@ -15,6 +15,8 @@ packages=(
   libopenblas-dev libdnnl-dev libsleef-dev gnuplot-nox libomp-dev
   # word2vec peers (and the gensim format test).
   python3-gensim fasttext
+  # mx-word2vec's MPI mode and its tests.
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

@@ -65,6 +65,10 @@ for target in config.targets_to_build.split():
 if config.mlir_dylib:
     config.available_features.add("mlir-dylib")
 
+# mx-word2vec was built with its MPI mode and mpirun is there.
+if getattr(config, "mx_have_mpi", False) and shutil.which("mpirun"):
+    config.available_features.add("mpi")
+
 # One feature per host CPU flag the lowerings care about.
 cpu_flag_features = {
     "avx512f": "avx512f",

@@ -334,7 +334,15 @@ void Trainer::runWorker(Worker &worker) {
 }
 
 bool Trainer::train(const std::string &corpus, std::string &error) {
-  double wallStart = now(), cpuStart = processCpuSeconds();
+  if (!load(corpus, error))
+    return false;
+  run();
+  return true;
+}
+
+bool Trainer::load(const std::string &corpus, std::string &error) {
+  double wallStart = now();
+  cpuStart = processCpuSeconds();
   startTime = wallStart;
   int64_t size = fileSize(corpus, error);
   if (size < 0)
@@ -353,7 +361,7 @@ bool Trainer::train(const std::string &corpus, std::string &error) {
         keep[size_t(w)] = float(keepProbability(
             vocab[w].count, vocab.trainWords(), options.sample));
 
-  std::vector<Worker> workers(static_cast<size_t>(threads));
+  workers.assign(static_cast<size_t>(threads), Worker());
   std::vector<std::thread> pool;
   // Negative table and corpus parts in parallel.
   std::thread tableThread([&] {
@@ -384,13 +392,17 @@ bool Trainer::train(const std::string &corpus, std::string &error) {
   for (std::thread &thread : pool)
     thread.join();
   tableThread.join();
-  pool.clear();
   for (Worker &worker : workers)
     if (!worker.error.empty()) {
       error = worker.error;
       return false;
     }
+  return true;
+}
 
+void Trainer::run() {
+  const int64_t threads = options.threads;
+  std::vector<std::thread> pool;
   for (int64_t t = 1; t < threads; ++t)
     pool.emplace_back([&, t] { runWorker(workers[size_t(t)]); });
   runWorker(workers[0]);
@@ -400,20 +412,23 @@ bool Trainer::train(const std::string &corpus, std::string &error) {
     reportProgress(totalWords, true);
 
   stats = TrainerStats();
-  double firstLoss = 0, lastLoss = 0;
-  int64_t firstCount = 0, lastCount = 0;
   for (const Worker &worker : workers) {
     stats.rawWords += worker.rawWords * options.iterations;
     stats.steps += worker.steps;
     stats.pairs += worker.pairs;
-    firstLoss += worker.firstLoss;
-    firstCount += worker.firstCount;
-    lastLoss += worker.lastLoss;
-    lastCount += worker.lastCount;
+    stats.firstLossSum += worker.firstLoss;
+    stats.firstLossPairs += worker.firstCount;
+    stats.lastLossSum += worker.lastLoss;
+    stats.lastLossPairs += worker.lastCount;
   }
-  stats.firstLoss = firstCount ? firstLoss / double(firstCount) : 0;
-  stats.lastLoss = lastCount ? lastLoss / double(lastCount) : 0;
-  stats.seconds = now() - wallStart;
+  stats.firstLoss = stats.firstLossPairs
+                        ? stats.firstLossSum / double(stats.firstLossPairs)
+                        : 0;
+  stats.lastLoss =
+      stats.lastLossPairs ? stats.lastLossSum / double(stats.lastLossPairs) : 0;
+  stats.seconds = now() - startTime;
   stats.cpuSeconds = processCpuSeconds() - cpuStart;
-  return true;
+  // The parts in memory (4 bytes a word) are not needed any more.
+  for (Worker &worker : workers)
+    std::vector<int32_t>().swap(worker.ids);
 }

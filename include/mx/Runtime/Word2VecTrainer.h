@@ -131,6 +131,9 @@ struct TrainerStats {
   /// Mean SGNS loss per pair, sampled on one step in 128, over the first
   /// and the last 5% of training.
   double firstLoss = 0, lastLoss = 0;
+  /// The sums and pair counts behind them (to combine processes).
+  double firstLossSum = 0, lastLossSum = 0;
+  int64_t firstLossPairs = 0, lastLossPairs = 0;
 };
 
 class Trainer {
@@ -156,7 +159,14 @@ public:
   }
 
   /// Trains on `corpus`; false with `error` set if it cannot be read.
+  /// The same as load() then run().
   bool train(const std::string &corpus, std::string &error);
+  /// The first half of train(): reads this process's parts of `corpus`
+  /// into word ids and prepares the samplers (a multi-process run agrees
+  /// that every process could read its parts before training).
+  bool load(const std::string &corpus, std::string &error);
+  /// The second half: trains on the loaded parts.
+  void run();
   const TrainerStats &getStats() const { return stats; }
 
   /// Learning rate after `done` of `total` words.
@@ -167,6 +177,8 @@ private:
   void runWorker(Worker &worker);
   void reportProgress(int64_t done, bool final);
 
+  std::vector<Worker> workers;
+  double cpuStart = 0;
   const Vocabulary &vocab;
   TrainerOptions options;
   CompiledStep step;
