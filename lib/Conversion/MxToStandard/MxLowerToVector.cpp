@@ -276,19 +276,19 @@ Value packCodes(OpBuilder &b, Location loc, Value codes, Format format) {
                  packing));
 }
 
-/// Whether encodePacked handles `format` (FP6 packs through packCodes).
-bool hasBytePacking(Format format) { return getFormatInfo(format).bits != 6; }
-
 /// Encodes and packs one block of f32 values into its storage bytes, working
 /// on the bytes of the i32 code lanes: narrowing is one two-source byte
 /// permute per block (vpermt2b with AVX-512 VBMI) rather than a truncation
 /// per register, and the sign bits are moved from the inputs' top bytes
 /// after packing, once per byte instead of once per lane. FP4 then merges
 /// each odd code into the high nibble of its even neighbour within a 16-bit
-/// lane. Assumes little-endian lanes, as on every target mxir lowers to.
+/// lane. FP6 shifts each code to its place in its group's 24-bit word and
+/// ORs the four lanes of a group. Assumes little-endian lanes, as on every
+/// target mxir lowers to.
 Value encodePacked(OpBuilder &b, Location loc, Value values,
                    Pow2Factors inverseScale, Format format, bool flush) {
   int64_t count = cast<VectorType>(values.getType()).getNumElements();
+  auto i32s = [&](int64_t n) { return VectorType::get({n}, b.getI32Type()); };
   auto i8s = [&](int64_t n) { return VectorType::get({n}, b.getI8Type()); };
   auto i16s = VectorType::get({count / 2}, b.getI16Type());
   auto splat = [&](Type type, int64_t value) {
@@ -305,6 +305,37 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   if (format == Format::int8)
     return laneBytes(
         emitEncodeElementBits(b, loc, values, inverseScale, format, flush), 0);
+  if (getFormatInfo(format).bits == 6) {
+    Value codes =
+        emitEncodeElementBits(b, loc, values, inverseScale, format, flush);
+    SmallVector<int32_t> shifts;
+    for (int64_t i = 0; i < count; ++i)
+      shifts.push_back(6 * (i % 4));
+    codes = arith::ShLIOp::create(
+        b, loc, codes,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(i32s(count), ArrayRef(shifts))));
+    // Lanes 2j and 2j + 1 into lane 2j (a 64-bit shift), then lanes 4g and
+    // 4g + 2 into the group's word.
+    auto pairs = VectorType::get({count / 2}, b.getI64Type());
+    Value words = vector::BitCastOp::create(b, loc, pairs, codes);
+    words = arith::OrIOp::create(
+        b, loc, words, arith::ShRUIOp::create(b, loc, words, splat(pairs, 32)));
+    words = vector::BitCastOp::create(b, loc, i32s(count), words);
+    SmallVector<int64_t> low, high;
+    for (int64_t g = 0; g < count / 4; ++g) {
+      low.push_back(4 * g);
+      high.push_back(4 * g + 2);
+    }
+    words = arith::OrIOp::create(b, loc, shuffle(b, loc, words, words, low),
+                                 shuffle(b, loc, words, words, high));
+    Value bytes = vector::BitCastOp::create(b, loc, i8s(count), words);
+    SmallVector<int64_t> mask;
+    for (int64_t g = 0; g < count / 4; ++g)
+      for (int64_t k = 0; k < 3; ++k)
+        mask.push_back(4 * g + k);
+    return shuffle(b, loc, bytes, bytes, mask);
+  }
 
   // Saturating the packed bytes takes one min per block, not one per
   // register, and leaves LLVM no known-zero high bits that would turn the
@@ -316,11 +347,8 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
                 0),
       splat(i8s(count), getMaxMagnitudeCode(format)));
   // Top byte of each input: its bit 7 is the sign.
-  Value signs = laneBytes(
-      arith::BitcastOp::create(b, loc,
-                               VectorType::get({count}, b.getI32Type()),
-                               values),
-      3);
+  Value signs =
+      laneBytes(arith::BitcastOp::create(b, loc, i32s(count), values), 3);
   auto orMasked = [&](Value x, Value y, int64_t mask) {
     return arith::OrIOp::create(
         b, loc, x, arith::AndIOp::create(b, loc, y, splat(x.getType(), mask)));
@@ -328,7 +356,6 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   if (getFormatInfo(format).bits == 8)
     return orMasked(codes, signs, 0x80);
 
-  assert(getFormatInfo(format).bits == 4 && "FP6 packs through packCodes");
   auto asWords = [&](Value v) {
     return vector::BitCastOp::create(b, loc, i16s, v);
   };
@@ -337,8 +364,8 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   };
   // Each sign bit from 7 to 3 of its own byte (a 16-bit shift by 4 moves bit
   // 15 to 11 as well, so both bytes of a word get theirs).
-  Value signBits = vector::BitCastOp::create(b, loc, i8s(count),
-                                             shiftWords(signs, 4));
+  Value signBits =
+      vector::BitCastOp::create(b, loc, i8s(count), shiftWords(signs, 4));
   Value words = asWords(orMasked(codes, signBits, 0x08));
   words = arith::OrIOp::create(b, loc, words, shiftWords(words, 4));
   return arith::TruncIOp::create(b, loc, i8s(count / 2), words);
@@ -599,15 +626,9 @@ struct QuantizeLowering {
                             Value()};
         if (inverseScale.high)
           factors.high = broadcastLane(b, l, inverseScale.high, j, block);
-        Value values = toF32(
-            b, l, read(b, l, input, {o, blockStart(j)}, block, true));
-        Value bytes =
-            hasBytePacking(format)
-                ? encodePacked(b, l, values, factors, format, flush)
-                : packCodes(b, l,
-                            emitEncodeElement(b, l, values, factors, format,
-                                              flush),
-                            format);
+        Value values =
+            toF32(b, l, read(b, l, input, {o, blockStart(j)}, block, true));
+        Value bytes = encodePacked(b, l, values, factors, format, flush);
         if (masked) {
           Value isSpecial = vector::BroadcastOp::create(
               b, l, VectorType::get({packedBlock}, b.getI1Type()),
