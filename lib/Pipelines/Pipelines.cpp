@@ -107,6 +107,11 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
 
   if (options.streamingStores && target == "x86-64-avx512")
     pm.addNestedPass<func::FuncOp>(createMxStreamingStoresPass());
+  if (options.prefetchDistance > 0) {
+    MxPrefetchPassOptions prefetch;
+    prefetch.distance = options.prefetchDistance;
+    pm.addNestedPass<func::FuncOp>(createMxPrefetchPass(prefetch));
+  }
 
   MxLowerVectorOpsPassOptions vectorOpsOptions;
   vectorOpsOptions.target = target == "reference" ? "generic" : target;

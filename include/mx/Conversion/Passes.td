@@ -204,4 +204,48 @@ def MxStreamingStoresPass : Pass<"mx-streaming-stores"> {
   ];
 }
 
+def MxPrefetchPass : Pass<"mx-prefetch"> {
+  let summary = "software prefetch ahead of vector reads in innermost loops";
+  let description = [{
+    Runs after bufferization. In every innermost `scf.for`, each 1-D vector
+    read (`vector.load`, or `vector.transfer_read` with a minor identity map)
+    of a memref with a unit-stride innermost dimension whose innermost index
+    changes in the loop gets a `memref.prefetch` (read, locality 3, data) of
+    the element `distance` bytes further along that dimension, clamped to
+    the dimension's last element so that the address stays in the buffer.
+
+    A streaming kernel on one core is limited by how many cache misses are
+    in flight, and the out-of-order window holds fewer of them the more
+    instructions it spends per byte: on the 2-core Sapphire Rapids of the
+    project, the f32 -> bf16 cast over 1 GiB reaches 0.78x memcpy with its
+    integer RNE sequence and 0.93x with a prefetch 1 KiB ahead (a prefetch
+    retires without waiting for its line). In cache it only costs a load
+    slot per read, so it is opt-in for data larger than the cache
+    (`mx-to-llvm{prefetch-distance=1024}`); 0 turns it off.
+
+    ```mlir
+    scf.for %j = %c0 to %c4096 step %c16 {
+      %v = vector.load %in[%i, %j] : memref<64x4096xf32>, vector<16xf32>
+      ...
+    }
+    // becomes (distance=1024: 256 f32 elements ahead)
+    scf.for %j = %c0 to %c4096 step %c16 {
+      %a = arith.addi %j, %c256 : index
+      %p = arith.minsi %a, %c4095 : index
+      memref.prefetch %in[%i, %p], read, locality<3>, data : memref<64x4096xf32>
+      %v = vector.load %in[%i, %j] : memref<64x4096xf32>, vector<16xf32>
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"distance", "distance", "unsigned", "1024",
+           "bytes ahead of each read to prefetch (0: none)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // MX_CONVERSION_PASSES_TD

@@ -42,6 +42,12 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
                      "cache that are not read back soon; no effect on other "
                      "targets"),
       llvm::cl::init(false)};
+  Option<unsigned> prefetchDistance{
+      *this, "prefetch-distance",
+      llvm::cl::desc("software prefetch this many bytes ahead of the vector "
+                     "reads of innermost loops (mx-prefetch), for inputs "
+                     "larger than the cache; 0 (the default) adds none"),
+      llvm::cl::init(0)};
   Option<unsigned> stackBufferBytes{
       *this, "stack-buffer-bytes",
       llvm::cl::desc("temporary buffers of at most this many bytes (static "
