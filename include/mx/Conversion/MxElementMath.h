@@ -162,31 +162,56 @@ enum class KActivation { Tanh, Sigmoid, Swish, Gelu };
 /// a target may look entries up in the 16-bit halves of 32-bit lanes).
 using KTanhLookupFn = llvm::function_ref<Value(Value)>;
 
-/// K-TanH of bf16 bit patterns (i16-like), i16-like result.
+/// K-TanH of bf16 bit patterns (i16-like), i16-like result. With
+/// `nanOut` false the result of NaN lanes is unspecified (for callers that
+/// replace them anyway).
 Value emitKTanhBF16Bits(OpBuilder &b, Location loc, Value h,
-                        KTanhLookupFn lookup);
+                        KTanhLookupFn lookup, bool nanOut = true);
 
-/// K-TanH of f32 bit patterns (i32-like) with `mantissa`, i32-like result.
+/// K-TanH of f32 bit patterns (i32-like) with `mantissa`, i32-like result;
+/// `nanOut` as above. With `twiceOfHalf`, `2 * ktanh(x / 2)` for normal x
+/// (below the normal range: x), from `lookup` returning the entries of
+/// index `((b >> 20) - 8) & 31` (a table rotated by 8): the thresholds and
+/// the saturation value double.
+///
+/// With `shiftLookup` the parameters come from two tables of 32-bit
+/// entries instead (for targets that permute 32 x 32 bits well): `lookup`
+/// returns the offset `C'_t = C_t - (E_t << (23 - rt))`, where C_t is the
+/// f32 bits `(Et << 23) + (bt << 16)` (with one more in the exponent for
+/// `twiceOfHalf`) and E_t the biased exponent of the inputs of index t,
+/// and `shiftLookup` returns rt (both of index `(b >> 20) & 31`, or of the
+/// rotated table). The result is the same.
 Value emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
-                       KTanhMantissa mantissa, KTanhLookupFn lookup);
+                       KTanhMantissa mantissa, KTanhLookupFn lookup,
+                       bool nanOut = true, bool twiceOfHalf = false,
+                       KTanhLookupFn shiftLookup = nullptr);
 
 /// `kind` of f32-like `x` (the op descriptions' exact operation sequence,
-/// NaN and -Inf rules included), f32-like result.
+/// NaN and -Inf rules included), f32-like result. Sigmoid and swish look
+/// entries up for 2 ktanh(x / 2) (see emitKTanhF32Bits): `lookup` must use
+/// the table rotated by 8 for them.
 Value emitKActivationF32(OpBuilder &b, Location loc, KActivation kind, Value x,
-                         KTanhMantissa mantissa, KTanhLookupFn lookup);
+                         KTanhMantissa mantissa, KTanhLookupFn lookup,
+                         KTanhLookupFn shiftLookup = nullptr);
 
 /// mx.ksigmoid of bf16 bit patterns (i16-like), i16-like result: the same
 /// bits as emitKActivationF32(Sigmoid, mantissa bf16) on the widened input
-/// rounded with emitKRoundToBF16Bits, computed with the halving and K-TanH
-/// in 16-bit lanes (a bf16 x / 2 is exact or, below the normal range,
-/// irrelevant: the result is 0.5 either way, and the bf16 K-TanH is the
-/// f32 one with the bf16 mantissa) and only `t * 0.5 + 0.5` in f32.
-/// `round` turns the f32 result (never subnormal: 0 or at least 2^-9; NaN
-/// lanes are replaced afterwards) into bf16 bits, nearest even;
-/// emitKRoundToBF16Bits when null.
+/// rounded with emitKRoundToBF16Bits, computed in 16-bit lanes up to
+/// t = ktanh(x / 2) and only `t * 0.5 + 0.5` in f32. x / 2 is never
+/// formed: `lookupHalf(h)` returns the packed entry of index
+/// `((h >> 4) - 8) & 31` (the index of x / 2; a table rotated by 8), and
+/// the region thresholds are doubled. `tail` maps t (bf16 bits, i16-like)
+/// to the bf16 bits of emitKSigmoidTailF32(t) rounded to nearest even (the
+/// f32 value is never subnormal: 0 or at least 2^-9); when null, t is
+/// widened and rounded with emitKRoundToBF16Bits. NaN lanes are replaced
+/// afterwards.
 Value emitKSigmoidBF16Bits(OpBuilder &b, Location loc, Value h,
-                           KTanhLookupFn lookup,
-                           llvm::function_ref<Value(Value)> round = nullptr);
+                           KTanhLookupFn lookupHalf,
+                           llvm::function_ref<Value(Value)> tail = nullptr);
+
+/// `t * 0.5 + 0.5` for f32-like t = ktanh(x / 2) of a bf16 input (exact
+/// product, so fusable).
+Value emitKSigmoidTailF32(OpBuilder &b, Location loc, Value t);
 
 /// f32 bit patterns (i32-like) rounded to bf16 bit patterns (i16-like),
 /// nearest even. Patterns with zero low halves (NaN from a bf16 input

@@ -8,21 +8,29 @@
 //
 // - (reference) one linalg.generic whose scalar body is the element math of
 //   MxElementMath.h; the table is a constant tensor read with tensor.extract;
-// - (vector) a loop over 64-lane vectors of the flattened tensor, with a
-//   masked tail, and the same element math on vectors. Table entries are
-//   looked up with mx.lookup in the form the target permutes best:
-//     x86-64-avx512  the 32 packed 16-bit entries in one zmm register, one
-//                    vpermw per 32 lanes; f32 lanes look up in their high
-//                    16-bit halves (index b >> 4 seen as words), so the same
-//                    single-register table serves f32 and bf16;
+// - (vector) a loop over vectors of the flattened tensor, with a masked
+//   tail, and the same element math on vectors. Table entries are looked up
+//   with mx.lookup in the form the target permutes best:
+//     x86-64-avx512  bf16: the 32 packed 16-bit entries in one zmm register,
+//                    one vpermw per 32 lanes; f32: two tables of 32-bit
+//                    entries (offsets with the input exponent folded in, and
+//                    shifts; two zmm each), one vpermi2ps each per 16 lanes,
+//                    which saves extracting and masking the packed fields
+//                    (measured 1.88x the polynomial tanh instead of 1.48x
+//                    with the single-register table in the 16-bit halves);
 //     aarch64-neon   two byte tables (low and high entry bytes), two tbl2
 //                    per 16 lanes;
 //     generic        a select chain over 32-bit (f32) or 16-bit (bf16)
 //                    entries.
 //
 // bf16 mx.ktanh stays in 16-bit lanes, and so does bf16 mx.ksigmoid up to
-// its final `t * 0.5 + 0.5`. The other derived activations compute in f32
-// lanes and round once to bf16.
+// its final `t * 0.5 + 0.5` (it indexes a table rotated by 8 entries with x
+// for the K-TanH of x / 2, so x is never halved). The other derived
+// activations compute in f32 lanes and round once to bf16. On x86 the f32
+// parts of bf16 activations run on the two bf16 halves of each 32-bit lane
+// (one and or one shift makes each an f32) and round with vcvtneps2bf16.
+// AArch64 loops take 16 (tanh, sigmoid) or 8 (swish, GELU) lanes so that
+// the table registers are not spilled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,8 +51,16 @@
 using namespace mlir;
 using namespace mlir::mx;
 
-/// Elements per loop iteration: 4 zmm of f32, 2 zmm of bf16.
-static constexpr int64_t kLanes = 64;
+/// Elements per loop iteration: 4 zmm of f32, 2 zmm of bf16 on x86. On
+/// AArch64 as many as keep the four table registers and the constants in
+/// the 32 vector registers across the loop (no spill and reload every
+/// iteration): 16 for tanh and sigmoid, 8 for swish and GELU, whose f32
+/// arithmetic needs more temporaries.
+static int64_t getLanes(VectorTarget target, KActivation kind) {
+  if (target != VectorTarget::AArch64Neon)
+    return 64;
+  return kind == KActivation::Tanh || kind == KActivation::Sigmoid ? 16 : 8;
+}
 
 namespace {
 
@@ -54,14 +70,34 @@ template <> KActivation getKind<KSigmoidOp>() { return KActivation::Sigmoid; }
 template <> KActivation getKind<KSwishOp>() { return KActivation::Swish; }
 template <> KActivation getKind<KGeluOp>() { return KActivation::Gelu; }
 
+/// The packed table rotated by `rotation` (entry t is the table's entry
+/// (t - rotation) mod 32: 8 looks up the entry of x / 2 at the index of x).
+std::array<uint16_t, 32> rotatedTable(int rotation) {
+  std::array<uint16_t, 32> packed = getKTanhPackedTable(), rotated;
+  for (int t = 0; t < 32; ++t)
+    rotated[t] = packed[(t - rotation) & 31];
+  return rotated;
+}
+
+/// The index rotation of the bf16 table `kind` looks up: bf16 mx.ksigmoid
+/// indexes with x for the K-TanH of x / 2.
+int bf16Rotation(KActivation kind) {
+  return kind == KActivation::Sigmoid ? 8 : 0;
+}
+
+/// The same for the f32 table (also used by bf16 swish and GELU, which
+/// compute in f32): sigmoid and swish look up 2 ktanh(x / 2) at x's index.
+int f32Rotation(KActivation kind) {
+  return kind == KActivation::Sigmoid || kind == KActivation::Swish ? 8 : 0;
+}
+
 /// The packed table as constants of the element type and shape a lookup
-/// needs (`shift` moves every entry left, `select` picks a byte).
+/// needs (`shift` moves every entry left, `byteIndex` picks a byte).
 Value tableConstant(OpBuilder &b, Location loc, Type element, int64_t shift,
-                    int byteIndex = -1) {
-  std::array<uint16_t, 32> packed = getKTanhPackedTable();
+                    int byteIndex = -1, int rotation = 0) {
   unsigned width = element.getIntOrFloatBitWidth();
   SmallVector<APInt> values;
-  for (uint16_t entry : packed) {
+  for (uint16_t entry : rotatedTable(rotation)) {
     uint64_t value = byteIndex < 0 ? uint64_t(entry) << shift
                                    : (entry >> (8 * byteIndex)) & 0xFF;
     values.push_back(APInt(width, value));
@@ -87,12 +123,25 @@ Value shli(OpBuilder &b, Location loc, Value x, int64_t amount) {
 /// byte tables, zero-extended to `wide` lanes and shifted so that the low
 /// byte lands at bit `shift`.
 Value lookupBytePair(OpBuilder &b, Location loc, Value index, Type wide,
-                     int64_t shift) {
-  auto indexType = cast<VectorType>(index.getType());
+                     int64_t shift, int rotation = 0) {
+  // tbl takes 16 indices: 8 are padded (the upper half is a copy) and the
+  // low half of the result kept.
+  int64_t lanes = cast<VectorType>(index.getType()).getNumElements();
+  Value padded = index;
+  if (lanes < 16) {
+    SmallVector<int64_t> repeat;
+    for (int64_t i = 0; i < 16; ++i)
+      repeat.push_back(i % lanes);
+    padded = vector::ShuffleOp::create(b, loc, index, index, repeat);
+  }
   Value result;
   for (int byteIndex : {0, 1}) {
-    Value table = tableConstant(b, loc, b.getI8Type(), 0, byteIndex);
-    Value bytes = LookupOp::create(b, loc, indexType, table, index);
+    Value table = tableConstant(b, loc, b.getI8Type(), 0, byteIndex, rotation);
+    Value bytes = LookupOp::create(b, loc, cast<VectorType>(padded.getType()),
+                                   table, padded);
+    if (lanes < 16)
+      bytes = vector::ExtractStridedSliceOp::create(b, loc, bytes, {0}, {lanes},
+                                                    {1});
     Value widened = arith::ExtUIOp::create(b, loc, wide, bytes);
     widened = shli(b, loc, widened, shift + 8 * byteIndex);
     result = result ? arith::OrIOp::create(b, loc, result, widened).getResult()
@@ -101,21 +150,62 @@ Value lookupBytePair(OpBuilder &b, Location loc, Value index, Type wide,
   return result;
 }
 
-/// Packed entries for bf16 bit patterns (vector<N x i16>).
-Value lookupBF16(OpBuilder &b, Location loc, Value h, VectorTarget target) {
+/// Packed entries for bf16 bit patterns (vector<N x i16>), from the table
+/// rotated by `rotation`.
+Value lookupBF16(OpBuilder &b, Location loc, Value h, VectorTarget target,
+                 int rotation) {
   auto type = cast<VectorType>(h.getType());
   Value index = shrui(b, loc, h, 4);
   if (target == VectorTarget::AArch64Neon)
     return lookupBytePair(
         b, loc,
         arith::TruncIOp::create(b, loc, type.clone(b.getI8Type()), index), type,
-        0);
-  return LookupOp::create(b, loc, type,
-                          tableConstant(b, loc, b.getI16Type(), 0), index);
+        0, rotation);
+  return LookupOp::create(
+      b, loc, type,
+      tableConstant(b, loc, b.getI16Type(), 0, /*byteIndex=*/-1, rotation),
+      index);
 }
 
-/// Entries in the high halves of f32 bit patterns (vector<N x i32>).
-Value lookupF32(OpBuilder &b, Location loc, Value bits, VectorTarget target) {
+/// x86 f32: the two tables of 32-bit entries of emitKTanhF32Bits's split
+/// form, rotated by `rotation` (8: for 2 ktanh(x / 2), one more in the
+/// exponent): the offsets C'_t (`shifts` false) or rt. Two registers each,
+/// looked up with one vpermi2ps.
+Value splitTableConstant(OpBuilder &b, Location loc, int rotation,
+                         bool shifts) {
+  std::array<uint16_t, 32> packed = getKTanhPackedTable();
+  SmallVector<APInt> values;
+  for (int t = 0; t < 32; ++t) {
+    uint16_t entry = packed[(t - rotation) & 31];
+    uint32_t rt = entry >> 12;
+    // The biased exponent of the table region's inputs of index t: t's top
+    // two bits are its low two, and the region is [0.25, 4), exponents
+    // 125..128 ([0.5, 8) for the rotated table, whose inputs are x rather
+    // than x / 2).
+    uint32_t lowest = rotation ? 126 : 125;
+    uint32_t exponent = lowest + ((uint32_t(t >> 3) - lowest) & 3);
+    uint32_t offset = (uint32_t(0x3E00 + (entry & 0x1FF)) << 16) +
+                      (rotation ? 0x00800000u : 0u) - (exponent << (23 - rt));
+    values.push_back(APInt(32, shifts ? rt : offset));
+  }
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({32}, b.getI32Type()), values));
+}
+
+/// x86 f32: offsets or shifts (splitTableConstant) of f32 bit patterns
+/// (vector<N x i32>), index b >> 20.
+Value lookupSplitF32(OpBuilder &b, Location loc, Value bits, int rotation,
+                     bool shifts) {
+  return LookupOp::create(b, loc, cast<VectorType>(bits.getType()),
+                          splitTableConstant(b, loc, rotation, shifts),
+                          shrui(b, loc, bits, 20));
+}
+
+/// Entries in the high halves of f32 bit patterns (vector<N x i32>), from
+/// the table rotated by `rotation`.
+Value lookupF32(OpBuilder &b, Location loc, Value bits, VectorTarget target,
+                int rotation) {
   auto type = cast<VectorType>(bits.getType());
   switch (target) {
   case VectorTarget::X86Avx512: {
@@ -126,18 +216,21 @@ Value lookupF32(OpBuilder &b, Location loc, Value bits, VectorTarget target) {
     Value index =
         vector::BitCastOp::create(b, loc, words, shrui(b, loc, bits, 4));
     Value entries = LookupOp::create(
-        b, loc, words, tableConstant(b, loc, b.getI16Type(), 0), index);
+        b, loc, words,
+        tableConstant(b, loc, b.getI16Type(), 0, /*byteIndex=*/-1, rotation),
+        index);
     return vector::BitCastOp::create(b, loc, type, entries);
   }
   case VectorTarget::AArch64Neon: {
     Value index = arith::TruncIOp::create(b, loc, type.clone(b.getI8Type()),
                                           shrui(b, loc, bits, 20));
-    return lookupBytePair(b, loc, index, type, 16);
+    return lookupBytePair(b, loc, index, type, 16, rotation);
   }
   case VectorTarget::Generic:
-    return LookupOp::create(b, loc, type,
-                            tableConstant(b, loc, b.getI32Type(), 16),
-                            shrui(b, loc, bits, 20));
+    return LookupOp::create(
+        b, loc, type,
+        tableConstant(b, loc, b.getI32Type(), 16, /*byteIndex=*/-1, rotation),
+        shrui(b, loc, bits, 20));
   }
   llvm_unreachable("unknown vector target");
 }
@@ -152,47 +245,113 @@ Type withElement(Type like, Type element) {
   return element;
 }
 
-/// Rounds vector<N x f32> (N a multiple of 16) to bf16 bits
-/// (vector<N x i16>) with vcvtneps2bf16, 16 lanes at a time.
-Value roundWithVcvtneps2bf16(OpBuilder &b, Location loc, Value y) {
-  auto type = cast<VectorType>(y.getType());
-  auto words = type.clone(b.getI16Type());
+/// x86: `fn` (f32 to f32, on vector<16 x f32>) of the bf16 values `h`
+/// (bits, vector<N x i16>, N a multiple of 32), rounded to bf16 bits with
+/// vcvtneps2bf16. Each 32-bit lane holds two bf16 values, and both are f32
+/// values after one and (odd elements, the high halves) or one shift (even
+/// elements), so no widening shuffles are needed; one two-source word
+/// permute puts the rounded halves back in order. vcvtneps2bf16 rounds to
+/// nearest even as the element math does, but flushes subnormal results to
+/// zero: callers whose results can be subnormal fix those lanes.
+Value mapBF16PairsX86(OpBuilder &b, Location loc, Value h,
+                      llvm::function_ref<Value(Value)> fn) {
+  auto type = cast<VectorType>(h.getType());
+  auto i32x16 = VectorType::get({16}, b.getI32Type());
+  auto f32x16 = VectorType::get({16}, b.getF32Type());
+  auto i16x16 = VectorType::get({16}, b.getI16Type());
   auto bf16x16 = VectorType::get({16}, b.getBF16Type());
-  Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(words));
-  for (int64_t offset = 0; offset < type.getNumElements(); offset += 16) {
-    Value slice =
-        vector::ExtractStridedSliceOp::create(b, loc, y, {offset}, {16}, {1});
-    Value rounded =
-        x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16x16, slice);
-    result = vector::InsertStridedSliceOp::create(
-        b, loc, bitcast(b, loc, VectorType::get({16}, b.getI16Type()), rounded),
-        result, {offset}, {1});
+  SmallVector<int64_t> interleave;
+  for (int64_t i = 0; i < 16; ++i)
+    interleave.append({i, i + 16});
+  auto round = [&](Value y) -> Value {
+    return bitcast(
+        b, loc, i16x16,
+        x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16x16, fn(y)));
+  };
+  Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  for (int64_t offset = 0; offset < type.getNumElements(); offset += 32) {
+    Value chunk =
+        vector::ExtractStridedSliceOp::create(b, loc, h, {offset}, {32}, {1});
+    Value pairs = vector::BitCastOp::create(b, loc, i32x16, chunk);
+    Value even = bitcast(b, loc, f32x16, shli(b, loc, pairs, 16));
+    Value odd =
+        bitcast(b, loc, f32x16,
+                arith::AndIOp::create(b, loc, pairs,
+                                      emitSplat(b, loc, i32x16, 0xFFFF0000)));
+    Value ordered =
+        vector::ShuffleOp::create(b, loc, round(even), round(odd), interleave);
+    result = vector::InsertStridedSliceOp::create(b, loc, ordered, result,
+                                                  {offset}, {1});
   }
   return result;
 }
 
+/// x86 tail of bf16 mx.ksigmoid: the bf16 bits of `t * 0.5 + 0.5` for t
+/// (bf16 bits, vector<N x i16>); the results are never subnormal.
+Value sigmoidTailX86(OpBuilder &b, Location loc, Value t) {
+  return mapBF16PairsX86(
+      b, loc, t, [&](Value y) { return emitKSigmoidTailF32(b, loc, y); });
+}
+
+/// x86 bf16 swish and GELU (bits `h`, vector<N x i16>): the f32 element math
+/// on pairs (mapBF16PairsX86). Their results are subnormal only for inputs
+/// below 2^-125 (magnitude bits < 0x100), where both are x * 0.5 exactly
+/// (the tanh is the identity and 1 + t or t * 0.5 + 0.5 rounds to 1 or
+/// 0.5): those lanes are the bf16 x / 2 rounded to nearest even, the
+/// magnitude bits halved.
+Value swishOrGeluBF16X86(OpBuilder &b, Location loc, KActivation kind, Value h,
+                         KTanhLookupFn lookupF32Fn, KTanhLookupFn shiftF32Fn) {
+  Value y = mapBF16PairsX86(b, loc, h, [&](Value x) {
+    return emitKActivationF32(b, loc, kind, x, KTanhMantissa::bf16, lookupF32Fn,
+                              shiftF32Fn);
+  });
+  auto c = [&](int64_t v) { return emitSplat(b, loc, h.getType(), v); };
+  Value magnitude = arith::AndIOp::create(b, loc, h, c(0x7FFF));
+  Value halved = shrui(b, loc, magnitude, 1);
+  Value odd = arith::AndIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, halved, magnitude), c(1));
+  Value tiny =
+      arith::OrIOp::create(b, loc, arith::AddIOp::create(b, loc, halved, odd),
+                           arith::AndIOp::create(b, loc, h, c(0x8000)));
+  Value isTiny = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                       magnitude, c(0x100));
+  return arith::SelectOp::create(b, loc, isTiny, tiny, y);
+}
+
 /// `kind` of the f32 or bf16 values `x` (scalar or vector), with the table
-/// looked up by `lookupBF16Fn` (bf16 K-TanH) or `lookupF32Fn`.
-Value computeActivation(
-    OpBuilder &b, Location loc, KActivation kind, KTanhMantissa mantissa,
-    Value x, KTanhLookupFn lookupBF16Fn, KTanhLookupFn lookupF32Fn,
-    llvm::function_ref<Value(Value)> roundF32ToBF16 = nullptr) {
+/// looked up by `lookupBF16Fn` (bf16 K-TanH; rotated by bf16Rotation(kind))
+/// or `lookupF32Fn` (rotated by f32Rotation(kind)). `x86`: vectors of a
+/// multiple of 32 lanes on x86-64-avx512, whose bf16 derived activations round
+/// with vcvtneps2bf16.
+Value computeActivation(OpBuilder &b, Location loc, KActivation kind,
+                        KTanhMantissa mantissa, Value x,
+                        KTanhLookupFn lookupBF16Fn, KTanhLookupFn lookupF32Fn,
+                        bool x86 = false, KTanhLookupFn shiftF32Fn = nullptr) {
   Type type = x.getType();
   Type i16 = withElement(type, b.getI16Type());
   Type i32 = withElement(type, b.getI32Type());
   Type f32 = withElement(type, b.getF32Type());
   if (getElementTypeOrSelf(type).isF32())
-    return emitKActivationF32(b, loc, kind, x, mantissa, lookupF32Fn);
+    return emitKActivationF32(b, loc, kind, x, mantissa, lookupF32Fn,
+                              shiftF32Fn);
   Value h = bitcast(b, loc, i16, x);
   if (kind == KActivation::Tanh)
     return bitcast(b, loc, type, emitKTanhBF16Bits(b, loc, h, lookupBF16Fn));
-  if (kind == KActivation::Sigmoid)
+  if (kind == KActivation::Sigmoid) {
+    auto x86Tail = [&](Value t) { return sigmoidTailX86(b, loc, t); };
     return bitcast(
         b, loc, type,
-        emitKSigmoidBF16Bits(b, loc, h, lookupBF16Fn, roundF32ToBF16));
+        emitKSigmoidBF16Bits(b, loc, h, lookupBF16Fn,
+                             x86 ? llvm::function_ref<Value(Value)>(x86Tail)
+                                 : nullptr));
+  }
+  if (x86)
+    return bitcast(
+        b, loc, type,
+        swishOrGeluBF16X86(b, loc, kind, h, lookupF32Fn, shiftF32Fn));
   Value wide = shli(b, loc, arith::ExtUIOp::create(b, loc, i32, h), 16);
   Value y = emitKActivationF32(b, loc, kind, bitcast(b, loc, f32, wide),
-                               KTanhMantissa::bf16, lookupF32Fn);
+                               KTanhMantissa::bf16, lookupF32Fn, shiftF32Fn);
   return bitcast(b, loc, type,
                  emitKRoundToBF16Bits(b, loc, bitcast(b, loc, i32, y)));
 }
@@ -217,9 +376,11 @@ template <typename Op> struct KActivationToLinalg : OpRewritePattern<Op> {
         (kind == KActivation::Tanh || kind == KActivation::Sigmoid);
     Value table16, table32;
     if (bf16Table)
-      table16 = makeTable(rewriter, loc, rewriter.getI16Type(), 0);
+      table16 = makeTable(rewriter, loc, rewriter.getI16Type(), 0,
+                          bf16Rotation(kind));
     else
-      table32 = makeTable(rewriter, loc, rewriter.getI32Type(), 16);
+      table32 = makeTable(rewriter, loc, rewriter.getI32Type(), 16,
+                          f32Rotation(kind));
     auto extract = [&](OpBuilder &b, Location l, Value table, Value index) {
       Value i = arith::IndexCastUIOp::create(b, l, b.getIndexType(), index);
       return tensor::ExtractOp::create(b, l, table, ValueRange{i}).getResult();
@@ -259,10 +420,9 @@ template <typename Op> struct KActivationToLinalg : OpRewritePattern<Op> {
   }
 
   static Value makeTable(OpBuilder &b, Location loc, Type element,
-                         int64_t shift) {
-    std::array<uint16_t, 32> packed = getKTanhPackedTable();
+                         int64_t shift, int rotation) {
     SmallVector<APInt> values;
-    for (uint16_t entry : packed)
+    for (uint16_t entry : rotatedTable(rotation))
       values.push_back(
           APInt(element.getIntOrFloatBitWidth(), uint64_t(entry) << shift));
     auto type = RankedTensorType::get({32}, element);
@@ -304,6 +464,7 @@ template <typename Op> struct KActivationToVector : OpRewritePattern<Op> {
           input, reassociation);
     auto flatType = cast<RankedTensorType>(flat.getType());
     int64_t staticSize = flatType.getDimSize(0);
+    int64_t lanes = getLanes(target, kind);
     Value size = ShapedType::isDynamic(staticSize)
                      ? tensor::DimOp::create(rewriter, loc, flat, 0).getResult()
                      : arith::ConstantIndexOp::create(rewriter, loc, staticSize)
@@ -315,41 +476,44 @@ template <typename Op> struct KActivationToVector : OpRewritePattern<Op> {
         ShapedType::isDynamic(staticSize)
             ? arith::SubIOp::create(
                   rewriter, loc, size,
-                  arith::RemUIOp::create(rewriter, loc, size, index(kLanes)))
+                  arith::RemUIOp::create(rewriter, loc, size, index(lanes)))
                   .getResult()
-            : index(staticSize - staticSize % kLanes);
+            : index(staticSize - staticSize % lanes);
     Value dest = tensor::EmptyOp::create(
         rewriter, loc, tensor::getMixedSizes(rewriter, loc, flat), element);
 
-    auto vectorType = VectorType::get({kLanes}, element);
+    auto vectorType = VectorType::get({lanes}, element);
     auto step = [&](OpBuilder &b, Location l, Value i, Value into,
                     bool inBounds) -> Value {
       Value pad = arith::ConstantOp::create(b, l, b.getZeroAttr(element));
       Value x = vector::TransferReadOp::create(
           b, l, vectorType, flat, ValueRange{i}, pad, ArrayRef<bool>{inBounds});
-      // x86: vcvtneps2bf16 rounds to nearest even, as the element math
-      // does, and only flushes subnormals, which these results never are.
-      auto vcvtneps2bf16 = [&](Value y) -> Value {
-        return roundWithVcvtneps2bf16(b, l, y);
-      };
       Value y = computeActivation(
           b, l, kind, mantissa, x,
-          [&](Value h) { return lookupBF16(b, l, h, target); },
-          [&](Value bits) { return lookupF32(b, l, bits, target); },
-          target == VectorTarget::X86Avx512
-              ? llvm::function_ref<Value(Value)>(vcvtneps2bf16)
-              : nullptr);
+          [&](Value h) {
+            return lookupBF16(b, l, h, target, bf16Rotation(kind));
+          },
+          [&](Value bits) {
+            if (target == VectorTarget::X86Avx512)
+              return lookupSplitF32(b, l, bits, f32Rotation(kind), false);
+            return lookupF32(b, l, bits, target, f32Rotation(kind));
+          },
+          target == VectorTarget::X86Avx512,
+          target == VectorTarget::X86Avx512 ? KTanhLookupFn([&](Value bits) {
+            return lookupSplitF32(b, l, bits, f32Rotation(kind), true);
+          })
+                                            : nullptr);
       return vector::TransferWriteOp::create(b, l, y, into, ValueRange{i},
                                              ArrayRef<bool>{inBounds})
           .getResult();
     };
     auto loop = scf::ForOp::create(
-        rewriter, loc, index(0), full, index(kLanes), ValueRange{dest},
+        rewriter, loc, index(0), full, index(lanes), ValueRange{dest},
         [&](OpBuilder &b, Location l, Value i, ValueRange args) {
           scf::YieldOp::create(b, l, step(b, l, i, args[0], true));
         });
     Value result = loop.getResult(0);
-    if (ShapedType::isDynamic(staticSize) || staticSize % kLanes != 0)
+    if (ShapedType::isDynamic(staticSize) || staticSize % lanes != 0)
       result = step(rewriter, loc, full, result, false);
 
     if (type.getRank() > 1)

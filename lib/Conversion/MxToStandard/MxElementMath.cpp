@@ -473,70 +473,126 @@ struct BitEmitter {
 
   /// The K-TanH regions around the table magnitude `lut`, for a format
   /// whose bits are `bits`: identity below `low`, 1 above `high`, quiet NaN
-  /// above `inf`; the sign of `bits` is put back last (one or).
+  /// above `inf` (unless `nanOut` is false: then NaN lanes are unspecified);
+  /// the sign of `bits` is put back last (one or).
   Value regions(Value bits, Value lut, int64_t signMask, int64_t low,
-                int64_t high, int64_t one, int64_t inf, int64_t quiet) {
+                int64_t high, int64_t one, int64_t inf, int64_t quiet,
+                bool nanOut) {
     Value magnitude = andi(bits, ~signMask);
     Value y =
         select(cmp(arith::CmpIPredicate::ult, magnitude, low), magnitude, lut);
     y = select(cmp(arith::CmpIPredicate::ugt, magnitude, high), c(one), y);
-    y = select(cmp(arith::CmpIPredicate::ugt, magnitude, inf),
-               ori(magnitude, quiet), y);
+    if (nanOut)
+      y = select(cmp(arith::CmpIPredicate::ugt, magnitude, inf),
+                 ori(magnitude, quiet), y);
     return ori(y, andi(bits, signMask));
+  }
+
+  /// The bf16 table magnitude of `h` (i16-like) from its packed `entry`.
+  Value bf16Table(Value h, Value entry) {
+    Value shifted = shru(andi(h, 0x7F), shru(entry, 12));
+    return ori(andi(add(entry, shifted), 0x1FF), 0x3E00);
   }
 };
 } // namespace
 
 Value mx::emitKTanhBF16Bits(OpBuilder &b, Location loc, Value h,
-                            KTanhLookupFn lookup) {
+                            KTanhLookupFn lookup, bool nanOut) {
   BitEmitter e{b, loc, h.getType()};
-  Value entry = lookup(h);
-  Value shifted = e.shru(e.andi(h, 0x7F), e.shru(entry, 12));
-  Value lut = e.ori(e.andi(e.add(entry, shifted), 0x1FF), 0x3E00);
-  return e.regions(h, lut, 0x8000, 0x3E80, 0x4070, 0x3F80, 0x7F80, 0x0040);
+  Value lut = e.bf16Table(h, lookup(h));
+  return e.regions(h, lut, 0x8000, 0x3E80, 0x4070, 0x3F80, 0x7F80, 0x0040,
+                   nanOut);
 }
 
 Value mx::emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
-                           KTanhMantissa mantissa, KTanhLookupFn lookup) {
+                           KTanhMantissa mantissa, KTanhLookupFn lookup,
+                           bool nanOut, bool twiceOfHalf,
+                           KTanhLookupFn shiftLookup) {
   BitEmitter e{b, loc, bits.getType()};
+  if (shiftLookup) {
+    // Split tables: C_t + (M >> rt) is C'_t + (|b| >> rt), because the
+    // exponent E of |b| = E << 23 | M moves to E << (23 - rt) with nothing
+    // crossing into the mantissa part, and C'_t subtracts it. The bf16
+    // mantissa variant drops what falls below bit 16 (E << (23 - rt) has
+    // no bits there).
+    Value shifted = e.shru(e.andi(bits, 0x7FFFFFFF), shiftLookup(bits));
+    if (mantissa == KTanhMantissa::bf16)
+      shifted = e.andi(shifted, 0xFFFF0000);
+    Value lut = e.add(lookup(bits), shifted);
+    if (twiceOfHalf)
+      return e.regions(bits, lut, 0x80000000, 0x3F000000, 0x40F00000,
+                       0x40000000, 0x7F800000, 0x00400000, nanOut);
+    return e.regions(bits, lut, 0x80000000, 0x3E800000, 0x40700000, 0x3F800000,
+                     0x7F800000, 0x00400000, nanOut);
+  }
   // The entry sits in the high half: rt in bits 28..30, the offset of
   // Et * 128 + bt from 0x3E00 in bits 16..24.
   Value entry = lookup(bits);
-  // The magnitude is 0x3E000000 | (offset << 16) plus the shifted mantissa;
-  // the sum stays below 2^25, so the or and the add commute.
+  // The magnitude is 0x3E000000 + (offset << 16) plus the shifted mantissa
+  // (the sum stays below 2^25, so the first + is an or); 2 ktanh(x / 2)
+  // has one more in the exponent.
+  int64_t base = twiceOfHalf ? 0x3E800000 : 0x3E000000;
   Value shift = e.shru(entry, 28);
   Value lut;
   if (mantissa == KTanhMantissa::full) {
     Value shifted = e.shru(e.andi(bits, 0x7FFFFF), shift);
-    lut = e.add(e.ori(e.andi(entry, 0x01FF0000), 0x3E000000), shifted);
+    lut = e.add(e.add(e.andi(entry, 0x01FF0000), e.c(base)), shifted);
   } else {
     // Only Mi = M[22:16] counts; the bits it drops below bit 16 go too.
     Value shifted = e.andi(e.shru(e.andi(bits, 0x7F0000), shift), 0x7F0000);
-    lut = e.ori(e.andi(e.add(entry, shifted), 0x01FF0000), 0x3E000000);
+    lut = e.add(e.andi(e.add(entry, shifted), 0x01FF0000), e.c(base));
   }
+  if (twiceOfHalf)
+    return e.regions(bits, lut, 0x80000000, 0x3F000000, 0x40F00000, 0x40000000,
+                     0x7F800000, 0x00400000, nanOut);
   return e.regions(bits, lut, 0x80000000, 0x3E800000, 0x40700000, 0x3F800000,
-                   0x7F800000, 0x00400000);
+                   0x7F800000, 0x00400000, nanOut);
 }
 
 Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
                              Value x, KTanhMantissa mantissa,
-                             KTanhLookupFn lookup) {
+                             KTanhLookupFn lookup, KTanhLookupFn shiftLookup) {
   Emitter e(b, loc, x.getType());
   Value bits = e.toBits(x);
   if (kind == KActivation::Tanh)
-    return e.toFloat(emitKTanhF32Bits(b, loc, bits, mantissa, lookup));
+    return e.toFloat(emitKTanhF32Bits(b, loc, bits, mantissa, lookup,
+                                      /*nanOut=*/true, /*twiceOfHalf=*/false,
+                                      shiftLookup));
+  // NaN lanes are replaced at the end, so the inner K-TanH skips its own.
   auto tanhOf = [&](Value z) {
-    return e.toFloat(emitKTanhF32Bits(b, loc, e.toBits(z), mantissa, lookup));
+    return e.toFloat(emitKTanhF32Bits(b, loc, e.toBits(z), mantissa, lookup,
+                                      /*nanOut=*/false, /*twiceOfHalf=*/false,
+                                      shiftLookup));
   };
   auto addf = [&](Value l, Value r) -> Value {
     return arith::AddFOp::create(b, loc, l, r);
   };
+  // Swish and GELU of -Inf would be -Inf * 0 = NaN; the limit is -0, which
+  // is what -FLT_MAX gives (its tanh is -1 as well). An unsigned min maps
+  // -Inf (and negative NaNs, replaced below) to -FLT_MAX and keeps the rest.
+  if (kind != KActivation::Sigmoid)
+    x = e.toFloat(
+        arith::MinUIOp::create(b, loc, bits, e.c(0xFF7FFFFF)).getResult());
   Value y;
   switch (kind) {
   case KActivation::Sigmoid:
   case KActivation::Swish: {
-    Value t = tanhOf(e.mulf(x, e.cf(0.5f)));
-    y = addf(e.mulf(t, e.cf(0.5f)), e.cf(0.5f));
+    // t = ktanh(x * 0.5), and t * 0.5 + 0.5 is u * 0.25 + 0.5 with
+    // u = 2 t: x itself in the identity region (|x| < 0.5; x * 0.5 is exact
+    // there or so small that the result is 0.5 either way), +-2 above 7.5,
+    // and in between the table value of x / 2 with one more in the
+    // exponent, looked up at x's own index in the table rotated by 8 (the
+    // caller's lookup). No x * 0.5 is needed. u * 0.25 is exact unless
+    // |u| < 2^-124, where the result is 0.5 either way, so a fused
+    // multiply-add gives the same bits: `contract` lets targets that have
+    // one use it.
+    Value u = e.toFloat(emitKTanhF32Bits(b, loc, e.toBits(x), mantissa, lookup,
+                                         /*nanOut=*/false,
+                                         /*twiceOfHalf=*/true, shiftLookup));
+    auto contract = arith::FastMathFlags::contract;
+    y = arith::AddFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, u, e.cf(0.25f), contract),
+        e.cf(0.5f), contract);
     if (kind == KActivation::Swish)
       y = e.mulf(x, y);
     break;
@@ -552,46 +608,55 @@ Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
     llvm_unreachable("handled above");
   }
   Value result = e.toBits(y);
-  if (kind != KActivation::Sigmoid) {
-    // -Inf * 0 would be NaN; the limit is -0.
-    Value negInf = e.cmp(arith::CmpIPredicate::eq, bits, e.c(0xFF800000));
-    result = e.select(negInf, e.c(0x80000000), result);
-  }
-  Value magnitude = e.bitAnd(bits, e.c(0x7FFFFFFF));
-  Value isNaN = e.cmp(arith::CmpIPredicate::ugt, magnitude, e.c(0x7F800000));
+  Value input = e.toFloat(bits);
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, input, input);
   result = e.select(isNaN, e.bitOr(bits, e.c(0x00400000)), result);
   return e.toFloat(result);
 }
 
 Value mx::emitKSigmoidBF16Bits(OpBuilder &b, Location loc, Value h,
-                               KTanhLookupFn lookup,
-                               llvm::function_ref<Value(Value)> round) {
+                               KTanhLookupFn lookupHalf,
+                               llvm::function_ref<Value(Value)> tail) {
   BitEmitter e16{b, loc, h.getType()};
-  // x / 2 as an exponent decrement where that is exact; below the normal
-  // range x itself (the result rounds to 0.5 for both), and Inf/NaN stay.
-  Value exponent = e16.andi(h, 0x7F80);
-  Value halvable = arith::AndIOp::create(
-      b, loc, e16.cmp(arith::CmpIPredicate::ugt, exponent, 0x80),
-      e16.cmp(arith::CmpIPredicate::ult, exponent, 0x7F80));
-  Value half =
-      e16.select(halvable, arith::SubIOp::create(b, loc, h, e16.c(0x80)), h);
-  Value t = emitKTanhBF16Bits(b, loc, half, lookup);
+  // K-TanH of x / 2 without computing x / 2: halving keeps the mantissa and
+  // takes one from the exponent, so the index is t - 8 (lookupHalf's
+  // rotated table) and the thresholds double (0.5, 7.5). In the identity
+  // region x / 2 is the magnitude minus 0x80, saturated at 0: below the
+  // normal range any tiny value does, since t * 0.5 + 0.5 rounds to 0.5.
+  // Inf takes the saturation region, as Inf / 2 would.
+  Value magnitude = e16.andi(h, 0x7FFF);
+  Value lut = e16.bf16Table(h, lookupHalf(h));
+  Value halfMagnitude = arith::SubIOp::create(
+      b, loc, arith::MaxUIOp::create(b, loc, magnitude, e16.c(0x80)),
+      e16.c(0x80));
+  Value t = e16.select(e16.cmp(arith::CmpIPredicate::ult, magnitude, 0x3F00),
+                       halfMagnitude, lut);
+  t = e16.select(e16.cmp(arith::CmpIPredicate::ugt, magnitude, 0x40F0),
+                 e16.c(0x3F80), t);
+  t = e16.ori(t, e16.andi(h, 0x8000));
 
-  Emitter e(b, loc, h.getType());
-  auto widen = [&](Value bits16) {
-    return e.shl(arith::ExtUIOp::create(b, loc, e.i32, bits16), e.c(16));
-  };
+  Value rounded;
+  if (tail) {
+    rounded = tail(t);
+  } else {
+    Emitter e(b, loc, h.getType());
+    Value wide = e.shl(arith::ExtUIOp::create(b, loc, e.i32, t), e.c(16));
+    rounded = emitKRoundToBF16Bits(
+        b, loc, e.toBits(emitKSigmoidTailF32(b, loc, e.toFloat(wide))));
+  }
+  // NaN: the quiet input NaN, whatever the float ops did to its payload.
+  Value isNaN = e16.cmp(arith::CmpIPredicate::ugt, magnitude, 0x7F80);
+  return e16.select(isNaN, e16.ori(h, 0x0040), rounded);
+}
+
+Value mx::emitKSigmoidTailF32(OpBuilder &b, Location loc, Value t) {
   // t * 0.5 is exact (t is a bf16 value), so a fused multiply-add gives
   // the same bits: `contract` lets targets that have one use it.
   auto contract = arith::FastMathFlags::contract;
-  Value y = arith::AddFOp::create(
-      b, loc,
-      arith::MulFOp::create(b, loc, e.toFloat(widen(t)), e.cf(0.5f), contract),
-      e.cf(0.5f), contract);
-  Value rounded = round ? round(y) : emitKRoundToBF16Bits(b, loc, e.toBits(y));
-  // NaN: the quiet input NaN, whatever the float ops did to its payload.
-  Value isNaN = e16.cmp(arith::CmpIPredicate::ugt, e16.andi(h, 0x7FFF), 0x7F80);
-  return e16.select(isNaN, e16.ori(h, 0x0040), rounded);
+  Value half = emitSplatF32(b, loc, t.getType(), 0.5f);
+  return arith::AddFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, t, half, contract), half, contract);
 }
 
 Value mx::emitKRoundToBF16Bits(OpBuilder &b, Location loc, Value bits) {

@@ -88,7 +88,11 @@ struct LookupToX86 : OpRewritePattern<LookupOp> {
       for (int64_t offset : {0, 16})
         halves.push_back(vector::ExtractStridedSliceOp::create(
             rewriter, loc, tableF32, {offset}, {16}, {1}));
-    Value indices = maskedIndices(rewriter, loc, op, rewriter.getI32Type());
+    // vpermps and vpermi2ps read index bits [3:0] / [4:0] only: that is the
+    // modulo, so 32-bit indices need no mask.
+    Value indices = op.getIndices();
+    if (!cast<VectorType>(indices.getType()).getElementType().isInteger(32))
+      indices = maskedIndices(rewriter, loc, op, rewriter.getI32Type());
     Value result = perSixteenLanes(
         rewriter, loc, indices, resultType.clone(rewriter.getF32Type()),
         [&](Value chunk) -> Value {

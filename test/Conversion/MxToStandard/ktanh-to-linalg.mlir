@@ -71,3 +71,19 @@ func.func @ksigmoid_0d(%x: tensor<f32>) -> tensor<f32> {
   %0 = mx.ksigmoid %x : tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// bf16 sigmoid reads the table rotated by 8 entries at x's own index (the
+// entry of x / 2) and compares against doubled thresholds (0.5, 7.5).
+// CHECK-LABEL: func @ksigmoid_bf16
+// CHECK: %[[TABLE:.*]] = arith.constant dense<[321, 4424, 4425, 4425, 8536, 8537, 8537, 16750, 8567, 16762, {{.*}}, 4356]> : tensor<32xi16>
+// CHECK: linalg.generic
+// CHECK: tensor.extract %[[TABLE]]
+// CHECK: arith.cmpi ult, %{{.*}}, %c16128_i16 : i16
+// CHECK: arith.cmpi ugt, %{{.*}}, %c16624_i16 : i16
+// CHECK: arith.mulf %{{.*}}, %cst{{.*}} fastmath<contract> : f32
+func.func @ksigmoid_bf16(%x: tensor<64xbf16>) -> tensor<64xbf16> {
+  %0 = mx.ksigmoid %x : tensor<64xbf16>
+  return %0 : tensor<64xbf16>
+}

@@ -74,6 +74,25 @@ def MxKTanhPass : Pass<"mx-ktanh", "::mlir::func::FuncOp"> {
     | `x * sigmoid(x)` (either form above, or `mx.ksigmoid`), `x / (1 + exp(-x))` | `mx.kswish` |
     | `0.5 * x * (1 + tanh(c * (x + k * x^3)))`, `c = sqrt(2/pi)`, `k = 0.044715` (to 1e-6 relative), `x^3` as `x * x * x` or `math.powf(x, 3)`, `tanh` as `math.tanh` or `mx.ktanh` | `mx.kgelu` |
 
+    The same patterns on the f32/bf16 scalars of an elementwise
+    `linalg.generic` body (all loops parallel, a result with the identity
+    map; constants also as rounded to their own type, e.g. bf16) become
+    K-TanH ops on tensors: the activation of an identity-mapped input takes
+    that input, of any other body value v a new generic computing v (the
+    body ops v depends on); the generic then reads the K-TanH result (and v)
+    as new inputs, and one left only forwarding an input is replaced by it.
+
+    ```mlir
+    %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+        ins(%x : tensor<64xf32>) outs(%init : tensor<64xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %t = math.tanh %a : f32
+      linalg.yield %t : f32
+    } -> tensor<64xf32>
+    // becomes
+    %r = mx.ktanh %x : tensor<64xf32>
+    ```
+
     `ops` restricts the rewrite to some of `tanh`, `sigmoid`, `swish`,
     `gelu` (default: all), `dtypes` to `f32` and/or `bf16` (default: both);
     `mantissa` (`full`, the default, or `bf16`) is the mantissa variant
