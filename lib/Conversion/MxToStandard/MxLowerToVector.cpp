@@ -464,12 +464,47 @@ Value decodeAArch64(OpBuilder &b, Location loc, Value codes, Format format) {
   return applySign(b, loc, magnitude, codes, info.bits);
 }
 
+/// FP8 through f16, whose hardware widening (vcvtph2ps, fcvtl) is exact and
+/// handles subnormals: E5M2 is the top byte of an f16; E4M3 has the same
+/// layout one exponent bit narrower, so its bits shifted into an f16 are its
+/// value times 2^-8, and its NaN codes (S.1111.111) land on a finite f16 and
+/// are put back by a compare.
+Value decodeFP8ViaF16(OpBuilder &b, Location loc, Value codes, Format format) {
+  auto type = cast<VectorType>(codes.getType());
+  auto i16s = type.clone(b.getI16Type());
+  auto f32s = type.clone(b.getF32Type());
+  auto splat16 = [&](int64_t v) { return emitSplat(b, loc, i16s, v); };
+  Value bits = arith::ShLIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i16s, codes), splat16(8));
+  if (format == Format::e4m3)
+    bits = arith::OrIOp::create(
+        b, loc, arith::AndIOp::create(b, loc, bits, splat16(0x8000)),
+        arith::AndIOp::create(
+            b, loc, arith::ShRUIOp::create(b, loc, bits, splat16(1)),
+            splat16(0x3F80)));
+  Value half =
+      arith::BitcastOp::create(b, loc, type.clone(b.getF16Type()), bits);
+  Value value = arith::ExtFOp::create(b, loc, f32s, half);
+  if (format == Format::e5m2)
+    return value;
+  value = arith::MulFOp::create(b, loc, value, emitSplatF32(b, loc, f32s, 256));
+  Value isNaN = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::AndIOp::create(b, loc, codes, emitSplat(b, loc, type, 0x7F)),
+      emitSplat(b, loc, type, 0x7F));
+  return arith::SelectOp::create(b, loc, isNaN,
+                                 emitSplatF32(b, loc, f32s, NAN), value);
+}
+
 /// Element values (f32) of a vector of codes, by the target's best method:
-/// a register-table lookup where the table fits one permute, the integer
-/// formula otherwise.
+/// a register-table lookup where the table fits one permute, FP8 through
+/// f16, the integer formula otherwise (and on the generic target).
 Value decodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
                   VectorTarget target) {
   int64_t n = cast<VectorType>(codes.getType()).getNumElements();
+  if (target != VectorTarget::Generic &&
+      (format == Format::e4m3 || format == Format::e5m2))
+    return decodeFP8ViaF16(b, loc, codes, format);
   if (n % kLanes == 0) {
     if (target == VectorTarget::X86Avx512 &&
         (format == Format::e2m1 || format == Format::e2m3 ||

@@ -1,6 +1,6 @@
 // The AVX-512 dequantize of MXFP4 and MXFP6 decodes codes with one register
-// permute per 16 lanes, and the whole hot loop stays in zmm registers: no
-// calls, no scalar conversion loop.
+// permute per 16 lanes, MXFP8 through f16 (vcvtph2ps), and the whole hot
+// loop stays in zmm registers: no calls, no scalar conversion loop.
 // REQUIRES: x86-registered-target
 // RUN: mx-opt %s --mx-to-llvm=target=x86-64-avx512 | mlir-translate --mlir-to-llvmir \
 // RUN:   | llc -O3 -mtriple=x86_64-linux-gnu -mcpu=sapphirerapids | FileCheck %s
@@ -31,6 +31,21 @@ func.func @dequantize_fp6(%e: memref<64x768xi8>, %s: memref<64x32xf8E8M0FNU>, %y
   %st = bufferization.to_tensor %s restrict : memref<64x32xf8E8M0FNU> to tensor<64x32xf8E8M0FNU>
   %q = mx.assemble %et, %st : tensor<64x768xi8>, tensor<64x32xf8E8M0FNU> -> !mx.tensor<64x1024, e3m2, axis = 1>
   %r = mx.dequantize %q : !mx.tensor<64x1024, e3m2, axis = 1> -> tensor<64x1024xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y : (tensor<64x1024xf32>, memref<64x1024xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: dequantize_fp8:
+// CHECK-NOT: call
+// CHECK: vcvtph2ps{{x?}} {{.*}}%zmm
+// CHECK: vmulps {{.*}}%zmm
+// CHECK-NOT: call
+// CHECK: retq
+func.func @dequantize_fp8(%e: memref<64x1024xi8>, %s: memref<64x32xf8E8M0FNU>, %y: memref<64x1024xf32>) {
+  %et = bufferization.to_tensor %e restrict : memref<64x1024xi8> to tensor<64x1024xi8>
+  %st = bufferization.to_tensor %s restrict : memref<64x32xf8E8M0FNU> to tensor<64x32xf8E8M0FNU>
+  %q = mx.assemble %et, %st : tensor<64x1024xi8>, tensor<64x32xf8E8M0FNU> -> !mx.tensor<64x1024, e4m3, axis = 1>
+  %r = mx.dequantize %q : !mx.tensor<64x1024, e4m3, axis = 1> -> tensor<64x1024xf32>
   bufferization.materialize_in_destination %r in restrict writable %y : (tensor<64x1024xf32>, memref<64x1024xf32>) -> ()
   return
 }
