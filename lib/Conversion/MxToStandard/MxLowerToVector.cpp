@@ -290,16 +290,20 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   int64_t count = cast<VectorType>(values.getType()).getNumElements();
   auto i32s = [&](int64_t n) { return VectorType::get({n}, b.getI32Type()); };
   auto i8s = [&](int64_t n) { return VectorType::get({n}, b.getI8Type()); };
-  auto i16s = VectorType::get({count / 2}, b.getI16Type());
   auto splat = [&](Type type, int64_t value) {
     return emitSplat(b, loc, type, value);
   };
+  // FP4 takes the bytes of the even lanes first, then the odd ones: that
+  // puts pairs in two halves, and it is not a truncation pattern, which
+  // LLVM would lower as two narrowing moves and an insert.
+  bool evenThenOdd = getFormatInfo(format).bits == 4;
   // Byte `offset` of every i32 lane of `lanes`.
   auto laneBytes = [&](Value lanes, int64_t offset) {
     Value bytes = vector::BitCastOp::create(b, loc, i8s(count * 4), lanes);
     SmallVector<int64_t> mask;
     for (int64_t i = 0; i < count; ++i)
-      mask.push_back(4 * i + offset);
+      mask.push_back(evenThenOdd ? 4 * (2 * i % count + 2 * i / count) + offset
+                                 : 4 * i + offset);
     return shuffle(b, loc, bytes, bytes, mask);
   };
   if (format == Format::int8)
@@ -356,19 +360,27 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   if (getFormatInfo(format).bits == 8)
     return orMasked(codes, signs, 0x80);
 
-  auto asWords = [&](Value v) {
-    return vector::BitCastOp::create(b, loc, i16s, v);
+  // 16-bit shifts of byte vectors: with 4-bit fields nothing crosses into
+  // the neighbouring byte that the masks or the or below keep.
+  auto shiftBytes = [&](Value v, int64_t by, bool left) -> Value {
+    int64_t n = cast<VectorType>(v.getType()).getNumElements();
+    auto words = VectorType::get({n / 2}, b.getI16Type());
+    Value w = vector::BitCastOp::create(b, loc, words, v);
+    Value amount = splat(words, by);
+    w = left ? arith::ShLIOp::create(b, loc, w, amount).getResult()
+             : arith::ShRUIOp::create(b, loc, w, amount).getResult();
+    return vector::BitCastOp::create(b, loc, i8s(n), w);
   };
-  auto shiftWords = [&](Value v, int64_t by) {
-    return arith::ShRUIOp::create(b, loc, asWords(v), splat(i16s, by));
+  // Each sign bit from 7 to 3 of its own byte.
+  Value withSigns = orMasked(codes, shiftBytes(signs, 4, /*left=*/false), 0x08);
+  auto half = [&](int64_t first) {
+    return shuffle(
+        b, loc, withSigns, withSigns,
+        llvm::to_vector(llvm::seq<int64_t>(first, first + count / 2)));
   };
-  // Each sign bit from 7 to 3 of its own byte (a 16-bit shift by 4 moves bit
-  // 15 to 11 as well, so both bytes of a word get theirs).
-  Value signBits =
-      vector::BitCastOp::create(b, loc, i8s(count), shiftWords(signs, 4));
-  Value words = asWords(orMasked(codes, signBits, 0x08));
-  words = arith::OrIOp::create(b, loc, words, shiftWords(words, 4));
-  return arith::TruncIOp::create(b, loc, i8s(count / 2), words);
+  // Byte i: even code i in the low nibble, odd code i in the high one.
+  return arith::OrIOp::create(b, loc, half(0),
+                              shiftBytes(half(count / 2), 4, /*left=*/true));
 }
 
 /// Inverse of packCodes: storage bytes (i8) to codes (i8).
@@ -479,9 +491,9 @@ Value decodeFP8ViaF16(OpBuilder &b, Location loc, Value codes, Format format) {
   if (format == Format::e4m3)
     bits = arith::OrIOp::create(
         b, loc, arith::AndIOp::create(b, loc, bits, splat16(0x8000)),
-        arith::AndIOp::create(
-            b, loc, arith::ShRUIOp::create(b, loc, bits, splat16(1)),
-            splat16(0x3F80)));
+        arith::AndIOp::create(b, loc,
+                              arith::ShRUIOp::create(b, loc, bits, splat16(1)),
+                              splat16(0x3F80)));
   Value half =
       arith::BitcastOp::create(b, loc, type.clone(b.getF16Type()), bits);
   Value value = arith::ExtFOp::create(b, loc, f32s, half);
@@ -492,8 +504,8 @@ Value decodeFP8ViaF16(OpBuilder &b, Location loc, Value codes, Format format) {
       b, loc, arith::CmpIPredicate::eq,
       arith::AndIOp::create(b, loc, codes, emitSplat(b, loc, type, 0x7F)),
       emitSplat(b, loc, type, 0x7F));
-  return arith::SelectOp::create(b, loc, isNaN,
-                                 emitSplatF32(b, loc, f32s, NAN), value);
+  return arith::SelectOp::create(b, loc, isNaN, emitSplatF32(b, loc, f32s, NAN),
+                                 value);
 }
 
 /// Element values (f32) of a vector of codes, by the target's best method:
