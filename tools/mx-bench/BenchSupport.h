@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,34 @@
 #include <vector>
 
 namespace mx::bench {
+
+/// Rank-1 and rank-2 memref descriptors as passed to `_mlir_ciface_*`
+/// functions.
+struct MemRef1D {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+};
+
+struct MemRef2D {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+};
+
+/// `n` contiguous elements at `base`.
+inline MemRef1D view1D(void *base, int64_t n) {
+  return {base, base, 0, {n}, {1}};
+}
+
+/// A row-major `rows` x `cols` matrix at `base`.
+inline MemRef2D view2D(void *base, int64_t rows, int64_t cols) {
+  return {base, base, 0, {rows, cols}, {cols, 1}};
+}
 
 /// A zeroed, 64-byte aligned buffer (its pages touched, so that page faults
 /// stay out of the timings); exits with a message if there is no memory.

@@ -47,18 +47,8 @@ using mx::bench::getPool;
 using mx::bench::median;
 using mx::bench::seconds;
 
-/// A rank-2 memref descriptor as passed to `_mlir_ciface_*` functions.
-struct MemRef2D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-
-MemRef2D view(void *base, int64_t rows, int64_t cols) {
-  return {base, base, 0, {rows, cols}, {cols, 1}};
-}
+using mx::bench::MemRef2D;
+using mx::bench::view2D;
 
 using CastFn = void (*)(MemRef2D *, MemRef2D *);
 using SeededCastFn = void (*)(MemRef2D *, MemRef2D *, int32_t);
@@ -177,9 +167,9 @@ void cppChunks(Kind kind, int64_t begin, int64_t end) {
 
 void castChunk(const Kernels &kernels, Kind kind, int64_t c) {
   Buffers &buffers = getBuffers();
-  MemRef2D f32In = view(buffers.input + c * kChunkElements, kRows, kCols);
-  MemRef2D f32Out = view(buffers.output + c * kChunkElements, kRows, kCols);
-  MemRef2D half = view(buffers.half + c * kChunkElements, kRows, kCols);
+  MemRef2D f32In = view2D(buffers.input + c * kChunkElements, kRows, kCols);
+  MemRef2D f32Out = view2D(buffers.output + c * kChunkElements, kRows, kCols);
+  MemRef2D half = view2D(buffers.half + c * kChunkElements, kRows, kCols);
   switch (kind) {
   case Kind::Rne:
     return kernels.rne(&f32In, &half);

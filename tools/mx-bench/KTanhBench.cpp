@@ -1,4 +1,4 @@
-//===- KTanhBench.cpp - K-TanH activation throughput -----------------------===//
+//===- KTanhBench.cpp - K-TanH activation throughput ----------------------===//
 //
 // Part of mxir.
 //
@@ -28,6 +28,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchSupport.h"
 #include "KTanhPeer.h"
 
 #include "benchmark/benchmark.h"
@@ -44,19 +45,15 @@
 
 namespace {
 
-struct MemRef1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[1];
-  int64_t strides[1];
-};
+using mx::bench::MemRef1D;
+using mx::bench::view1D;
 
 using KernelFn = void (*)(MemRef1D *, MemRef1D *);
 
 } // namespace
 
-#define MX_KTANH_KERNEL(NAME) extern "C" void _mlir_ciface_##NAME(MemRef1D *, MemRef1D *);
+#define MX_KTANH_KERNEL(NAME)                                                  \
+  extern "C" void _mlir_ciface_##NAME(MemRef1D *, MemRef1D *);
 MX_KTANH_KERNEL(k_tanh_f32)
 MX_KTANH_KERNEL(k_tanh_f32_bf16m)
 MX_KTANH_KERNEL(k_tanh_bf16)
@@ -130,7 +127,8 @@ KernelFn kernel(Function fn, bool bf16, Impl impl) {
   case Function::Tanh:
     if (impl == Impl::KTanhBF16Mantissa)
       return _mlir_ciface_k_tanh_f32_bf16m;
-    return poly ? (bf16 ? _mlir_ciface_poly_tanh_bf16 : _mlir_ciface_poly_tanh_f32)
+    return poly ? (bf16 ? _mlir_ciface_poly_tanh_bf16
+                        : _mlir_ciface_poly_tanh_f32)
                 : (bf16 ? _mlir_ciface_k_tanh_bf16 : _mlir_ciface_k_tanh_f32);
   case Function::Sigmoid:
     return poly ? (bf16 ? _mlir_ciface_poly_sigmoid_bf16
@@ -165,8 +163,8 @@ void run(const Case &c) {
       mx::bench::glibcF32(c.fn, b.inF32, b.outF32, n);
     return;
   default: {
-    MemRef1D x{in, in, 0, {static_cast<int64_t>(n)}, {1}};
-    MemRef1D y{out, out, 0, {static_cast<int64_t>(n)}, {1}};
+    MemRef1D x = view1D(in, static_cast<int64_t>(n));
+    MemRef1D y = view1D(out, static_cast<int64_t>(n));
     kernel(c.fn, c.bf16, c.impl)(&x, &y);
   }
   }
@@ -177,7 +175,8 @@ void run(const Case &c) {
 double threadSeconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 /// Median over 5 samples of the CPU time of one pass of `c`; each sample

@@ -61,17 +61,8 @@ namespace {
 using mx::bench::median;
 using mx::bench::seconds;
 
-struct MemRef2D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-
-MemRef2D view(void *base, int64_t rows, int64_t cols) {
-  return {base, base, 0, {rows, cols}, {cols, 1}};
-}
+using mx::bench::MemRef2D;
+using mx::bench::view2D;
 
 using MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
                           MemRef2D *);
@@ -247,11 +238,11 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
   int64_t m = kernel->m, k = kernel->k, n = kernel->n;
   MxOperands x(*kernel);
   int64_t blocks = k / 32;
-  MemRef2D ae = view(x.ae.data(), m, k * elementBits(kernel->fa) / 8);
-  MemRef2D as = view(x.as.data(), m, blocks);
-  MemRef2D be = view(x.be.data(), k * elementBits(kernel->fb) / 8, n);
-  MemRef2D bs = view(x.bs.data(), blocks, n);
-  MemRef2D c = view(x.c.data(), m, n);
+  MemRef2D ae = view2D(x.ae.data(), m, k * elementBits(kernel->fa) / 8);
+  MemRef2D as = view2D(x.as.data(), m, blocks);
+  MemRef2D be = view2D(x.be.data(), k * elementBits(kernel->fb) / 8, n);
+  MemRef2D bs = view2D(x.bs.data(), blocks, n);
+  MemRef2D c = view2D(x.c.data(), m, n);
   settle();
   kernel->fn(&ae, &as, &be, &bs, &c); // warm-up
   auto start = std::chrono::steady_clock::now();

@@ -38,18 +38,8 @@ using mx::bench::allocateTouched;
 using mx::bench::getPool;
 using mx::bench::seconds;
 
-/// A rank-2 memref descriptor as passed to `_mlir_ciface_*` functions.
-struct MemRef2D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-
-MemRef2D view(void *base, int64_t rows, int64_t cols) {
-  return {base, base, 0, {rows, cols}, {cols, 1}};
-}
+using mx::bench::MemRef2D;
+using mx::bench::view2D;
 
 using QuantizeFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *);
 using DequantizeFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *);
@@ -181,10 +171,10 @@ void quantizeBench(benchmark::State &state, const Kernels *kernels,
   Buffers &buffers = getBuffers();
   int64_t packedChunk = kRows * kernels->packedCols;
   runChunks(state, bytes, threads, [&](int64_t c) {
-    MemRef2D x = view(buffers.input + c * kChunkFloats, kRows, kCols);
+    MemRef2D x = view2D(buffers.input + c * kChunkFloats, kRows, kCols);
     MemRef2D e =
-        view(buffers.elements + c * packedChunk, kRows, kernels->packedCols);
-    MemRef2D s = view(buffers.scales + c * kRows * kBlocks, kRows, kBlocks);
+        view2D(buffers.elements + c * packedChunk, kRows, kernels->packedCols);
+    MemRef2D s = view2D(buffers.scales + c * kRows * kBlocks, kRows, kBlocks);
     kernels->quantize[target](&x, &e, &s);
   });
 }
@@ -196,11 +186,11 @@ void dequantizeBench(benchmark::State &state, const Kernels *kernels,
   Buffers &buffers = getBuffers();
   int64_t packedChunk = kRows * kernels->packedCols;
   auto chunk = [&](int64_t c, bool quantize) {
-    MemRef2D x = view(buffers.input + c * kChunkFloats, kRows, kCols);
+    MemRef2D x = view2D(buffers.input + c * kChunkFloats, kRows, kCols);
     MemRef2D e =
-        view(buffers.elements + c * packedChunk, kRows, kernels->packedCols);
-    MemRef2D s = view(buffers.scales + c * kRows * kBlocks, kRows, kBlocks);
-    MemRef2D y = view(buffers.output + c * kChunkFloats, kRows, kCols);
+        view2D(buffers.elements + c * packedChunk, kRows, kernels->packedCols);
+    MemRef2D s = view2D(buffers.scales + c * kRows * kBlocks, kRows, kBlocks);
+    MemRef2D y = view2D(buffers.output + c * kChunkFloats, kRows, kCols);
     if (quantize)
       kernels->quantize[kHost](&x, &e, &s);
     else

@@ -35,6 +35,8 @@
 
 #include "mx/Reference/SparseMatmul.h"
 
+#include "BenchSupport.h"
+
 #include "benchmark/benchmark.h"
 
 #include <algorithm>
@@ -56,21 +58,12 @@ void openblas_set_num_threads(int);
 
 namespace {
 
-struct MemRef1D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[1];
-  int64_t strides[1];
-};
-
-struct MemRef2D {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
+using mx::bench::median;
+using mx::bench::MemRef1D;
+using mx::bench::MemRef2D;
+using mx::bench::seconds;
+using mx::bench::view1D;
+using mx::bench::view2D;
 
 using SpmmFn = void (*)(MemRef1D *, MemRef1D *, MemRef1D *, MemRef2D *,
                         MemRef2D *);
@@ -163,9 +156,7 @@ uint32_t nextRandom() {
 bool useThreadCpuTime = true;
 double now() {
   if (!useThreadCpuTime)
-    return std::chrono::duration<double>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+    return seconds(std::chrono::steady_clock::now().time_since_epoch());
   timespec t;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
@@ -175,17 +166,6 @@ double secondsOf(const std::function<void()> &fn) {
   double start = now();
   fn();
   return now() - start;
-}
-
-double median(std::vector<double> times) {
-  std::nth_element(times.begin(), times.begin() + times.size() / 2,
-                   times.end());
-  return times[times.size() / 2];
-}
-
-MemRef1D view1(void *p, int64_t n) { return {p, p, 0, {n}, {1}}; }
-MemRef2D view2(void *p, int64_t r, int64_t c) {
-  return {p, p, 0, {r, c}, {c, 1}};
 }
 
 /// The arrays mx-sparsify would emit (i16 coordinates: every K here is at
@@ -199,9 +179,9 @@ struct Packed {
     csr.crd.push_back(0); // valid pointers without entries
     csr.values.push_back(0);
     crd16.assign(csr.crd.begin(), csr.crd.end());
-    pos = view1(csr.pos.data(), int64_t(csr.pos.size()));
-    crd = view1(crd16.data(), nnz);
-    val = view1(csr.values.data(), nnz);
+    pos = view1D(csr.pos.data(), int64_t(csr.pos.size()));
+    crd = view1D(crd16.data(), nnz);
+    val = view1D(csr.values.data(), nnz);
   }
 };
 
@@ -258,8 +238,8 @@ void sparseBench(benchmark::State &state, Config config) {
     state.SkipWithError("no kernel for this shape and k_tile");
     return;
   }
-  MemRef2D bv = view2(b.data(), k, n), cv = view2(c.data(), m, n);
-  MemRef2D wv = view2(w.data(), m, k), pv = view2(peerC.data(), m, n);
+  MemRef2D bv = view2D(b.data(), k, n), cv = view2D(c.data(), m, n);
+  MemRef2D wv = view2D(w.data(), m, k), pv = view2D(peerC.data(), m, n);
   auto runOurs = [&] { fn(&packed.pos, &packed.crd, &packed.val, &bv, &cv); };
   auto runCsr = [&] { csrFn(&plain.pos, &plain.crd, &plain.val, &bv, &pv); };
   auto runSgemm = [&] {
@@ -273,8 +253,8 @@ void sparseBench(benchmark::State &state, Config config) {
   // Upstream's kernel (C += A B in place) on plain CSR with i32 indices.
   bool upstream = m == 256 && k == 2304 && n == 196;
   std::vector<float> upC(m * n);
-  MemRef1D upCrd = view1(plain.csr.crd.data(), plain.csr.pos.back());
-  MemRef2D upCv = view2(upC.data(), m, n);
+  MemRef1D upCrd = view1D(plain.csr.crd.data(), plain.csr.pos.back());
+  MemRef2D upCv = view2D(upC.data(), m, n);
   auto runUpstream = [&] {
     MemRef2D result;
     _mlir_ciface_upstream_spmm_256x2304x196(&result, &plain.pos, &upCrd,

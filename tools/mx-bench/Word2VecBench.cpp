@@ -35,6 +35,7 @@
 #include "w2v_d300_bf16.h"
 #include "w2v_d300_fp32.h"
 
+#include "BenchSupport.h"
 #include "Word2VecPeer.h"
 
 #include "mx/InitAll.h"
@@ -73,6 +74,9 @@
 #endif
 
 namespace {
+
+using mx::bench::median;
+using mx::bench::seconds;
 
 constexpr int64_t kRows = 30000;
 constexpr int64_t kBatches = 1024;
@@ -140,10 +144,6 @@ Data &getData(int64_t dim) {
   return dim == 100 ? d100 : d300;
 }
 
-double seconds(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
 /// CPU time of this thread: unlike wall time, not inflated when the shared
 /// machine deschedules us.
 double threadSeconds() {
@@ -172,10 +172,8 @@ medianUpdateTimes(const std::vector<std::function<void(int64_t)>> &updates) {
     }
   }
   std::vector<double> medians;
-  for (std::vector<double> &v : samples) {
-    std::nth_element(v.begin(), v.begin() + 2, v.end());
-    medians.push_back(v[2]);
-  }
+  for (const std::vector<double> &v : samples)
+    medians.push_back(median(v));
   return medians;
 }
 

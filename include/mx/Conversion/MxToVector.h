@@ -32,16 +32,16 @@ void populateMxToVectorPatterns(RewritePatternSet &patterns,
 void populateMxMatmulToVectorPatterns(RewritePatternSet &patterns);
 
 /// mx.matmul on !mx.tensor operands: parallel packing of A and B and a
-/// register-blocked micro-kernel of mx.dot_i8 / mx.dot_bf16.
+/// register-blocked micro-kernel of mx.dot_i8 (integer pairs) or f32 fmas.
 void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
                                            VectorTarget target);
 
-/// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic), and
-/// 16-entry byte-table mx.lookup as vpshufb on x86.
 /// mx.sparse_matmul to register-blocked vector loops (SparseMatmulLowering).
 void populateMxSparseMatmulToVectorPatterns(RewritePatternSet &patterns,
                                             VectorTarget target);
 
+/// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic), and
+/// 16-entry byte-table mx.lookup as vpshufb on x86.
 void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
                                      VectorTarget target);
 

@@ -30,9 +30,6 @@
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
 //
-// Also here: the target lowerings of mx.dot_i8 and of mx.lookup on 16-entry
-// byte tables for x86 (vpshufb).
-//
 //===----------------------------------------------------------------------===//
 
 #include "mx/Conversion/MxElementMath.h"
@@ -443,125 +440,6 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
               linalg::YieldOp::create(b, l, sum);
             })
             .getResult(0);
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-//===----------------------------------------------------------------------===//
-// mx.dot_i8 and byte-table lookups on the targets
-//===----------------------------------------------------------------------===//
-
-/// x86 AVX512-VNNI: vpdpbusd on 16 lanes.
-struct DotI8ToX86 : OpRewritePattern<DotI8Op> {
-  DotI8ToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
-  LogicalResult matchAndRewrite(DotI8Op op,
-                                PatternRewriter &rewriter) const override {
-    if (op.getAcc().getType().getNumElements() != 16)
-      return rewriter.notifyMatchFailure(op, "not one 512-bit register");
-    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, op.getType(),
-        rewriter.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-        ValueRange{op.getAcc(), op.getA(), op.getB()});
-    return success();
-  }
-};
-
-/// AArch64 FEAT_I8MM: usdot per 128-bit register.
-struct DotI8ToAArch64 : OpRewritePattern<DotI8Op> {
-  DotI8ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
-  LogicalResult matchAndRewrite(DotI8Op op,
-                                PatternRewriter &rewriter) const override {
-    int64_t lanes = op.getAcc().getType().getNumElements();
-    if (lanes % 4 != 0)
-      return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
-    Location loc = op.getLoc();
-    auto i32x4 = VectorType::get({4}, rewriter.getI32Type());
-    Value result = op.getAcc();
-    for (int64_t offset = 0; offset < lanes; offset += 4) {
-      Value acc = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
-                                                        {offset}, {4}, {1});
-      Value a = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getA(),
-                                                      {4 * offset}, {16}, {1});
-      Value b = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getB(),
-                                                      {4 * offset}, {16}, {1});
-      acc = LLVM::CallIntrinsicOp::create(
-                rewriter, loc, i32x4,
-                rewriter.getStringAttr("llvm.aarch64.neon.usdot.v4i32.v16i8"),
-                ValueRange{acc, a, b})
-                .getResult(0);
-      result = vector::InsertStridedSliceOp::create(rewriter, loc, acc, result,
-                                                    {offset}, {1});
-    }
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-/// Any target: extend, multiply, and add the four products of each lane.
-struct DotI8ToArith : OpRewritePattern<DotI8Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DotI8Op op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    VectorType accType = op.getAcc().getType();
-    int64_t lanes = accType.getNumElements();
-    Value result = op.getAcc();
-    for (int64_t j = 0; j < 4; ++j) {
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < lanes; ++i)
-        mask.push_back(4 * i + j);
-      Value a =
-          vector::ShuffleOp::create(rewriter, loc, op.getA(), op.getA(), mask);
-      Value b =
-          vector::ShuffleOp::create(rewriter, loc, op.getB(), op.getB(), mask);
-      a = arith::ExtUIOp::create(rewriter, loc, accType, a);
-      b = arith::ExtSIOp::create(rewriter, loc, accType, b);
-      result = arith::AddIOp::create(
-          rewriter, loc, result, arith::MulIOp::create(rewriter, loc, a, b));
-    }
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-/// x86 AVX-512 BW: a 16-entry byte table is one vpshufb per 64 lanes (the
-/// table repeated in every 128-bit lane, indices masked to 4 bits).
-struct ByteLookupToX86 : OpRewritePattern<LookupOp> {
-  ByteLookupToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
-  LogicalResult matchAndRewrite(LookupOp op,
-                                PatternRewriter &rewriter) const override {
-    VectorType table = op.getTable().getType();
-    VectorType resultType = op.getResult().getType();
-    auto indexType = cast<VectorType>(op.getIndices().getType());
-    int64_t lanes = resultType.getNumElements();
-    if (!table.getElementType().isInteger(8) || table.getNumElements() != 16 ||
-        !indexType.getElementType().isInteger(8) ||
-        (lanes != 16 && lanes != 32 && lanes != 64))
-      return rewriter.notifyMatchFailure(op, "not a 16-entry byte table");
-    Location loc = op.getLoc();
-    auto i8x64 = VectorType::get({64}, rewriter.getI8Type());
-    SmallVector<int64_t> repeat, widen;
-    for (int64_t i = 0; i < 64; ++i) {
-      repeat.push_back(i % 16);
-      widen.push_back(i % lanes);
-    }
-    Value tables = vector::ShuffleOp::create(rewriter, loc, op.getTable(),
-                                             op.getTable(), repeat);
-    Value indices =
-        arith::AndIOp::create(rewriter, loc, op.getIndices(),
-                              emitSplat(rewriter, loc, indexType, 15));
-    if (lanes != 64)
-      indices =
-          vector::ShuffleOp::create(rewriter, loc, indices, indices, widen);
-    Value result = LLVM::CallIntrinsicOp::create(
-                       rewriter, loc, i8x64,
-                       rewriter.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
-                       ValueRange{tables, indices})
-                       .getResult(0);
-    if (lanes != 64)
-      result = vector::ExtractStridedSliceOp::create(rewriter, loc, result, {0},
-                                                     {lanes}, {1});
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -1605,14 +1483,4 @@ void mx::populateMxBlockMatmulToLinalgPatterns(RewritePatternSet &patterns) {
 void mx::populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
                                                VectorTarget target) {
   patterns.add<MxMatmulToVector>(patterns.getContext(), target);
-}
-
-void mx::populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
-                                         VectorTarget target) {
-  MLIRContext *ctx = patterns.getContext();
-  if (target == VectorTarget::X86Avx512)
-    patterns.add<DotI8ToX86, ByteLookupToX86>(ctx);
-  if (target == VectorTarget::AArch64Neon)
-    patterns.add<DotI8ToAArch64>(ctx);
-  patterns.add<DotI8ToArith>(ctx);
 }

@@ -268,35 +268,58 @@ int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
   return (*(attr.getValues<int64_t>().begin() + i));
 }
 
+ArrayRef<int64_t> shapeOf(Value tensor) {
+  return cast<RankedTensorType>(tensor.getType()).getShape();
+}
+
+/// What both 2-D convolution layouts need: operands, static shapes, strides
+/// and dilations.
+struct Conv2D {
+  Location loc;
+  Value input, filter, output;
+  ArrayRef<int64_t> in, fl, out;
+  int64_t sh, sw, dh, dw;
+
+  template <typename ConvOp>
+  explicit Conv2D(ConvOp op)
+      : loc(op.getLoc()), input(op.getInputs()[0]), filter(op.getInputs()[1]),
+        output(op.getOutputs()[0]), in(shapeOf(input)), fl(shapeOf(filter)),
+        out(shapeOf(output)), sh(attrAt(op.getStrides(), 0)),
+        sw(attrAt(op.getStrides(), 1)), dh(attrAt(op.getDilations(), 0)),
+        dw(attrAt(op.getDilations(), 1)) {}
+
+  /// The input row and column that output pixel (y, x) reads through filter
+  /// tap (ky, kx).
+  std::pair<Value, Value> source(OpBuilder &b, Location l, Value y, Value x,
+                                 Value ky, Value kx) const {
+    // Braced initialization: the row is built first.
+    return {mulAdd(b, l, y, sh, ky, dh), mulAdd(b, l, x, sw, kx, dw)};
+  }
+};
+
 /// conv_2d_nhwc_hwcf: patches [N*OH*OW, KH*KW*C] (padded to whole blocks)
 /// times the filter as [KH*KW*C, F], reshaped to the NHWC output.
 Value rewriteConvNhwc(OpBuilder &b, Quantizer &q, linalg::Conv2DNhwcHwcfOp op) {
-  Location loc = op.getLoc();
-  Value input = op.getInputs()[0], filter = op.getInputs()[1];
-  Value output = op.getOutputs()[0];
-  auto in = cast<RankedTensorType>(input.getType()).getShape();
-  auto fl = cast<RankedTensorType>(filter.getType()).getShape();
-  auto out = cast<RankedTensorType>(output.getType()).getShape();
+  Conv2D conv(op);
+  Location loc = conv.loc;
+  ArrayRef<int64_t> in = conv.in, fl = conv.fl, out = conv.out;
   int64_t n = in[0], c = in[3], kh = fl[0], kw = fl[1], f = fl[3];
   int64_t oh = out[1], ow = out[2];
-  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
   int64_t m = n * oh * ow, k = kh * kw * c, kp = roundUp(k, q.block);
-  Value patches = gather(b, loc, m, kp, m, k,
-                         [&](OpBuilder &b, Location l, Value r, Value col) {
-                           auto [img, pix] = divMod(b, l, r, oh * ow);
-                           auto [y, x] = divMod(b, l, pix, ow);
-                           auto [ky, rest] = divMod(b, l, col, kw * c);
-                           auto [kx, ch] = divMod(b, l, rest, c);
-                           Value hy = mulAdd(b, l, y, sh, ky, dh);
-                           Value wx = mulAdd(b, l, x, sw, kx, dw);
-                           return tensor::ExtractOp::create(
-                                      b, l, input, ValueRange{img, hy, wx, ch})
-                               .getResult();
-                         });
+  Value patches = gather(
+      b, loc, m, kp, m, k, [&](OpBuilder &b, Location l, Value r, Value col) {
+        auto [img, pix] = divMod(b, l, r, oh * ow);
+        auto [y, x] = divMod(b, l, pix, ow);
+        auto [ky, rest] = divMod(b, l, col, kw * c);
+        auto [kx, ch] = divMod(b, l, rest, c);
+        auto [hy, wx] = conv.source(b, l, y, x, ky, kx);
+        return tensor::ExtractOp::create(b, l, conv.input,
+                                         ValueRange{img, hy, wx, ch})
+            .getResult();
+      });
   Value pq = q.quantize(b, loc, patches, m, kp, m, kp, q.activations, 1);
-  Value wq = q.quantize(b, loc, filter, k, f, kp, f, q.weights, 0);
-  Value acc = reshape(b, loc, output, {m, f});
+  Value wq = q.quantize(b, loc, conv.filter, k, f, kp, f, q.weights, 0);
+  Value acc = reshape(b, loc, conv.output, {m, f});
   Value product = MatmulOp::create(b, loc, acc.getType(), pq, wq, acc);
   return reshape(b, loc, product, out);
 }
@@ -304,21 +327,16 @@ Value rewriteConvNhwc(OpBuilder &b, Quantizer &q, linalg::Conv2DNhwcHwcfOp op) {
 /// conv_2d_nchw_fchw, per image: the filter as [F, C*KH*KW] times patches
 /// [C*KH*KW, OH*OW] (K padded to whole blocks).
 Value rewriteConvNchw(OpBuilder &b, Quantizer &q, linalg::Conv2DNchwFchwOp op) {
-  Location loc = op.getLoc();
-  Value input = op.getInputs()[0], filter = op.getInputs()[1];
-  Value output = op.getOutputs()[0];
-  auto in = cast<RankedTensorType>(input.getType()).getShape();
-  auto fl = cast<RankedTensorType>(filter.getType()).getShape();
-  auto out = cast<RankedTensorType>(output.getType()).getShape();
+  Conv2D conv(op);
+  Location loc = conv.loc;
+  ArrayRef<int64_t> in = conv.in, fl = conv.fl, out = conv.out;
   int64_t n = in[0], c = in[1], f = fl[0], kh = fl[2], kw = fl[3];
   int64_t oh = out[2], ow = out[3];
-  int64_t sh = attrAt(op.getStrides(), 0), sw = attrAt(op.getStrides(), 1);
-  int64_t dh = attrAt(op.getDilations(), 0), dw = attrAt(op.getDilations(), 1);
   int64_t k = c * kh * kw, kp = roundUp(k, q.block), p = oh * ow;
   // The weights once, outside the loop over images.
-  Value wq = q.quantize(b, loc, filter, f, k, f, kp, q.weights, 1);
+  Value wq = q.quantize(b, loc, conv.filter, f, k, f, kp, q.weights, 1);
   return forEach(
-      b, loc, n, output,
+      b, loc, n, conv.output,
       [&](OpBuilder &b, Location l, Value img, Value carried) {
         Value patches =
             gather(b, l, kp, p, k, p,
@@ -326,10 +344,9 @@ Value rewriteConvNchw(OpBuilder &b, Quantizer &q, linalg::Conv2DNchwFchwOp op) {
                      auto [ch, rest] = divMod(b, l, row, kh * kw);
                      auto [ky, kx] = divMod(b, l, rest, kw);
                      auto [y, x] = divMod(b, l, col, ow);
-                     Value hy = mulAdd(b, l, y, sh, ky, dh);
-                     Value wx = mulAdd(b, l, x, sw, kx, dw);
+                     auto [hy, wx] = conv.source(b, l, y, x, ky, kx);
                      return tensor::ExtractOp::create(
-                                b, l, input, ValueRange{img, ch, hy, wx})
+                                b, l, conv.input, ValueRange{img, ch, hy, wx})
                          .getResult();
                    });
         Value pq = q.quantize(b, l, patches, kp, p, kp, p, q.activations, 0);
