@@ -118,6 +118,33 @@ FailureOr<FlopsReport> mx::computeFlopsReport(Operation *root) {
       layer.weights = layer.m * layer.k;
       if (failed(setDensity(op, mm.getWeight(), mm.getThreshold(), layer)))
         return WalkResult::interrupt();
+    } else if (auto sparse = dyn_cast<SparseMatmulOp>(op)) {
+      // A layer mx-sparsify already turned into CSR (it carries mx.layer
+      // and mx.sparsity over); otherwise the stored non-zeros give d.
+      auto acc = cast<RankedTensorType>(sparse.getAcc().getType());
+      auto b = cast<RankedTensorType>(sparse.getB().getType());
+      auto values = cast<RankedTensorType>(sparse.getValues().getType());
+      if (!acc.hasStaticShape() || !b.hasStaticShape()) {
+        op->emitError("mx-flops-report needs static shapes");
+        return WalkResult::interrupt();
+      }
+      layer.kind = "matmul";
+      layer.m = acc.getDimSize(0);
+      layer.k = b.getDimSize(0);
+      layer.n = acc.getDimSize(1);
+      layer.weights = layer.m * layer.k;
+      if (op->hasAttr("mx.sparsity")) {
+        if (failed(setDensity(op, Value(), Value(), layer)))
+          return WalkResult::interrupt();
+      } else if (values.hasStaticShape()) {
+        layer.density =
+            layer.weights ? double(values.getDimSize(0)) / double(layer.weights)
+                          : 0.0;
+        layer.densitySource = "csr";
+      } else {
+        layer.density = 1.0;
+        layer.densitySource = "unknown";
+      }
     } else {
       return WalkResult::advance();
     }

@@ -188,9 +188,15 @@ struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
                       << (bf16Values ? "bf16" : "f32") << " values";
     LLVM_DEBUG(llvm::dbgs() << "mx-sparsify: " << m << "x" << k << " density "
                             << density << " k_tile " << kTile << "\n");
-    rewriter.replaceOpWithNewOp<SparseMatmulOp>(
+    // The layer name and its measured sparsity travel with the kernel, so
+    // that mx-flops-report still accounts for the layer after the rewrite.
+    Attribute layer = op->getAttr("mx.layer");
+    auto sparse = rewriter.replaceOpWithNewOp<SparseMatmulOp>(
         op, yType, posValue, crdValue, valValue, op.getInput(), acc,
         rewriter.getI64IntegerAttr(kTile));
+    if (layer)
+      sparse->setAttr("mx.layer", layer);
+    sparse->setAttr("mx.sparsity", rewriter.getF64FloatAttr(1.0 - density));
     return success();
   }
 
