@@ -86,9 +86,10 @@ int64_t getMaxMagnitudeCode(Format format);
 
 /// The code of |x| (FP formats only), zero-extended to i32 lanes: lowerings
 /// that merge the sign bit later, on packed bytes, start from this. Without
-/// `saturate` the caller applies the min with getMaxMagnitudeCode itself;
-/// the unsaturated code of a finite block is at most 255, since the scale
-/// leaves |x| / 2^se below 2^(emax + 1).
+/// `saturate` only the low byte of each lane is the code, not yet saturated
+/// (the caller takes that byte and applies the min with getMaxMagnitudeCode
+/// itself); the unsaturated code of a finite block is at most 255, since the
+/// scale leaves |x| / 2^se below 2^(emax + 1).
 Value emitEncodeMagnitudeBits(OpBuilder &b, Location loc, Value x,
                               Pow2Factors inverseScale, Format format,
                               bool flushSubnormals, bool saturate = true);

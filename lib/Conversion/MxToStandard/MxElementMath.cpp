@@ -260,10 +260,18 @@ Value mx::emitEncodeMagnitudeBits(OpBuilder &b, Location loc, Value x,
   Value kField = e.maxs(e.bitAnd(e.toBits(y), e.c(0x7F800000)),
                         e.c(int64_t(info.emin + 127) << 23));
   Value quantumInverse = e.toFloat(e.sub(e.c((254 + mbits) << 23), kField));
-  Value m = emitRoundToInt(e, y, quantumInverse);
-  Value code = e.add(m, e.sub(e.shru(kField, e.c(23 - mbits)),
-                              e.c((127 + info.emin) << mbits)));
-  return saturate ? e.minu(code, e.c(getMaxMagnitudeCode(format))) : code;
+  // The magic add of emitRoundToInt with the offset (k - emin) << mbits
+  // added to the magic constant itself, so that the one FMA yields
+  // 0x4B000000 + code. The offset is an integer multiple of 2^mbits (even:
+  // every FP format has mbits >= 1), so ties round the same way.
+  Value offset = e.add(e.shru(kField, e.c(23 - mbits)),
+                       e.c(0x4B000000 - ((127 + info.emin) << mbits)));
+  Value biased = e.toBits(
+      math::FmaOp::create(b, loc, y, quantumInverse, e.toFloat(offset)));
+  if (!saturate)
+    return biased;
+  return e.minu(e.sub(biased, e.c(0x4B000000)),
+                e.c(getMaxMagnitudeCode(format)));
 }
 
 Value mx::emitEncodeElementBits(OpBuilder &b, Location loc, Value x,

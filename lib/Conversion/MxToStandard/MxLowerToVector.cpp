@@ -666,28 +666,37 @@ struct QuantizeLowering {
                               emitSplat(b, l, amax.getType(), 0x7F800000));
     Value anySpecial =
         vector::ReductionOp::create(b, l, vector::CombiningKind::OR, special);
+    // The blocks are encoded in a loop, not unrolled: a 16-block body is
+    // ~600 instructions, too long for the decoded-instruction cache, and
+    // the legacy decoders then bound the kernel rather than the vector ALUs.
     auto encodeGroup = [&](OpBuilder &b, Location l, bool masked) {
-      Value elements = acc[0];
-      for (int64_t j = 0; j < kLanes; ++j) {
-        Pow2Factors factors{broadcastLane(b, l, inverseScale.low, j, block),
-                            Value()};
+      auto body = [&](OpBuilder &b, Location l, Value j, ValueRange dest) {
+        auto lane = [&](Value vector) {
+          return vector::BroadcastOp::create(
+              b, l, VectorType::get({block}, b.getF32Type()),
+              vector::ExtractOp::create(b, l, vector, OpFoldResult(j)));
+        };
+        Pow2Factors factors{lane(inverseScale.low), Value()};
         if (inverseScale.high)
-          factors.high = broadcastLane(b, l, inverseScale.high, j, block);
-        Value values =
-            toF32(b, l, read(b, l, input, {o, blockStart(j)}, block, true));
+          factors.high = lane(inverseScale.high);
+        Value blockIndex = arith::AddIOp::create(b, l, k, j);
+        Value values = toF32(
+            b, l,
+            read(b, l, input, {o, mulIndex(b, l, blockIndex, block)}, block,
+                 true));
         Value bytes = encodePacked(b, l, values, factors, format, flush);
         if (masked) {
           Value isSpecial = vector::BroadcastOp::create(
               b, l, VectorType::get({packedBlock}, b.getI1Type()),
-              vector::ExtractOp::create(b, l, special, j));
+              vector::ExtractOp::create(b, l, special, OpFoldResult(j)));
           bytes = arith::SelectOp::create(
               b, l, isSpecial, emitSplat(b, l, bytes.getType(), 0), bytes);
         }
-        elements =
-            write(b, l, bytes, elements,
-                  {o, mulIndex(b, l, addIndex(b, l, k, j), packedBlock)}, true);
-      }
-      return elements;
+        return SmallVector<Value>{
+            write(b, l, bytes, dest[0],
+                  {o, mulIndex(b, l, blockIndex, packedBlock)}, true)};
+      };
+      return loop(b, l, kLanes, 1, acc[0], body)[0];
     };
     auto ifOp = scf::IfOp::create(
         b, l, anySpecial,
