@@ -566,12 +566,6 @@ Value transposeMaxUI(OpBuilder &b, Location l, SmallVector<Value> vectors) {
   return vectors.front();
 }
 
-/// Lane `lane` of `vector` broadcast to `lanes` lanes.
-Value broadcastLane(OpBuilder &b, Location l, Value vector, int64_t lane,
-                    int64_t lanes) {
-  return shuffle(b, l, vector, vector, SmallVector<int64_t>(lanes, lane));
-}
-
 //===----------------------------------------------------------------------===//
 // mx.quantize
 //===----------------------------------------------------------------------===//
