@@ -195,6 +195,41 @@ struct DotBF16ToX86 : OpRewritePattern<DotBF16Op> {
   }
 };
 
+/// AArch64: `result = acc` updated per 128-bit register of `acc` (4 lanes)
+/// by the `intrinsics` in order, each called as (acc4, a, b) on the matching
+/// 128-bit slices of `a` and `b`; replaces `op` with the result.
+LogicalResult accumulatePer128Bits(PatternRewriter &rewriter, Operation *op,
+                                   Value acc, Value a, Value b,
+                                   ArrayRef<StringRef> intrinsics) {
+  auto accType = cast<VectorType>(acc.getType());
+  int64_t lanes = accType.getNumElements();
+  if (lanes % 4 != 0)
+    return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
+  // Elements of a and b per accumulator lane (2 bf16 or 4 i8).
+  int64_t ratio = cast<VectorType>(a.getType()).getNumElements() / lanes;
+  Location loc = op->getLoc();
+  auto quad = VectorType::get({4}, accType.getElementType());
+  Value result = acc;
+  for (int64_t offset = 0; offset < lanes; offset += 4) {
+    auto slice = [&](Value v, int64_t first, int64_t size) -> Value {
+      return vector::ExtractStridedSliceOp::create(rewriter, loc, v, {first},
+                                                   {size}, {1});
+    };
+    Value part = slice(result, offset, 4);
+    Value aPart = slice(a, ratio * offset, 4 * ratio);
+    Value bPart = slice(b, ratio * offset, 4 * ratio);
+    for (StringRef name : intrinsics)
+      part = LLVM::CallIntrinsicOp::create(rewriter, loc, quad,
+                                           rewriter.getStringAttr(name),
+                                           ValueRange{part, aPart, bPart})
+                 .getResult(0);
+    result = vector::InsertStridedSliceOp::create(rewriter, loc, part, result,
+                                                  {offset}, {1});
+  }
+  rewriter.replaceOp(op, result);
+  return success();
+}
+
 /// AArch64 BF16: bfmlalt (odd elements) then bfmlalb (even elements) per
 /// 128-bit register; both are fused and IEEE-rounded, so with exact products
 /// they equal the op's two rounded additions.
@@ -203,31 +238,9 @@ struct DotBF16ToAArch64 : OpRewritePattern<DotBF16Op> {
 
   LogicalResult matchAndRewrite(DotBF16Op op,
                                 PatternRewriter &rewriter) const override {
-    VectorType accType = op.getAcc().getType();
-    int64_t lanes = accType.getNumElements();
-    if (lanes % 4 != 0)
-      return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
-    Location loc = op.getLoc();
-    auto f32x4 = VectorType::get({4}, rewriter.getF32Type());
-    Value result = op.getAcc();
-    for (int64_t offset = 0; offset < lanes; offset += 4) {
-      Value acc = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
-                                                        {offset}, {4}, {1});
-      Value a = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getA(),
-                                                      {2 * offset}, {8}, {1});
-      Value b = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getB(),
-                                                      {2 * offset}, {8}, {1});
-      for (StringRef name :
-           {"llvm.aarch64.neon.bfmlalt", "llvm.aarch64.neon.bfmlalb"})
-        acc = LLVM::CallIntrinsicOp::create(rewriter, loc, f32x4,
-                                            rewriter.getStringAttr(name),
-                                            ValueRange{acc, a, b})
-                  .getResult(0);
-      result = vector::InsertStridedSliceOp::create(rewriter, loc, acc, result,
-                                                    {offset}, {1});
-    }
-    rewriter.replaceOp(op, result);
-    return success();
+    return accumulatePer128Bits(
+        rewriter, op, op.getAcc(), op.getA(), op.getB(),
+        {"llvm.aarch64.neon.bfmlalt", "llvm.aarch64.neon.bfmlalb"});
   }
 };
 
@@ -283,29 +296,8 @@ struct DotI8ToAArch64 : OpRewritePattern<DotI8Op> {
   DotI8ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(DotI8Op op,
                                 PatternRewriter &rewriter) const override {
-    int64_t lanes = op.getAcc().getType().getNumElements();
-    if (lanes % 4 != 0)
-      return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
-    Location loc = op.getLoc();
-    auto i32x4 = VectorType::get({4}, rewriter.getI32Type());
-    Value result = op.getAcc();
-    for (int64_t offset = 0; offset < lanes; offset += 4) {
-      Value acc = vector::ExtractStridedSliceOp::create(rewriter, loc, result,
-                                                        {offset}, {4}, {1});
-      Value a = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getA(),
-                                                      {4 * offset}, {16}, {1});
-      Value b = vector::ExtractStridedSliceOp::create(rewriter, loc, op.getB(),
-                                                      {4 * offset}, {16}, {1});
-      acc = LLVM::CallIntrinsicOp::create(
-                rewriter, loc, i32x4,
-                rewriter.getStringAttr("llvm.aarch64.neon.usdot.v4i32.v16i8"),
-                ValueRange{acc, a, b})
-                .getResult(0);
-      result = vector::InsertStridedSliceOp::create(rewriter, loc, acc, result,
-                                                    {offset}, {1});
-    }
-    rewriter.replaceOp(op, result);
-    return success();
+    return accumulatePer128Bits(rewriter, op, op.getAcc(), op.getA(), op.getB(),
+                                {"llvm.aarch64.neon.usdot.v4i32.v16i8"});
   }
 };
 
