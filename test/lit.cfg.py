@@ -124,6 +124,15 @@ config.substitutions.append(("%aarch64_cc", aarch64_cc))
 config.substitutions.append(
     ("%aarch64_cxx", aarch64_cc.replace(clang, clang + "++", 1) + " -std=c++17"))
 config.substitutions.append(("%qemu_aarch64", qemu_cmd))
+# SVE code (--target=aarch64-sve) at a fixed vector length: the same binary
+# must give the same results at every length.
+config.substitutions.append(
+    ("%aarch64_sve_cc", aarch64_cc.replace("+bf16+i8mm", "+bf16+i8mm+sve", 1)))
+for bits in (128, 512, 2048):
+    config.substitutions.append(
+        ("%%qemu_sve%d" % bits,
+         "%s -cpu max,sve-default-vector-length=%d -L %s"
+         % (qemu, bits // 8, aarch64_sysroot) if qemu else ""))
 
 # libomp (OpenMP runtime) for kernels lowered with mx-to-llvm{parallel=openmp}:
 # the feature is there when a program links against libomp.so.5 and runs.
@@ -145,3 +154,35 @@ def libomp_works():
 
 if libomp_works():
     config.available_features.add("libomp")
+
+
+# Intel AMX (x86-64-amx kernels): the CPU reports AMX-TILE and AMX-BF16 and
+# Linux grants this process the tile state
+# (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) succeeds).
+def amx_works():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                          if line.startswith("flags")), [])
+    except OSError:
+        return False
+    if "amx_tile" not in flags or "amx_bf16" not in flags:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.c")
+        exe = os.path.join(tmp, "probe")
+        with open(src, "w") as f:
+            f.write("#include <sys/syscall.h>\n#include <unistd.h>\n"
+                    "int main(void) { return syscall(SYS_arch_prctl, 0x1023, "
+                    "18) == 0 ? 0 : 1; }\n")
+        try:
+            subprocess.run([clang, src, "-o", exe], check=True,
+                           capture_output=True, timeout=120)
+            return subprocess.run([exe], capture_output=True,
+                                  timeout=60).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            return False
+
+
+if amx_works():
+    config.available_features.add("amx")

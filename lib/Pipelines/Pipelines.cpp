@@ -57,7 +57,8 @@ std::optional<std::string> mx::resolveTarget(StringRef target) {
   if (target == "host")
     return getHostTarget();
   if (target == "reference" || target == "generic" ||
-      target == "x86-64-avx512" || target == "aarch64-neon")
+      target == "x86-64-avx512" || target == "aarch64-neon" ||
+      target == "aarch64-sve")
     return target.str();
   return std::nullopt;
 }

@@ -105,6 +105,16 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
     spec.features = "+v8.6a,+neon,+fp-armv8,+bf16,+i8mm";
     return spec;
   }
+  if (name == "aarch64-sve") {
+    // aarch64-neon plus SVE (Neoverse V1 / Graviton3 and later; no SVE2):
+    // mx.cast and the linalg parts (LLVM's loop vectorizer) become
+    // vector-length-agnostic code, the other mx ops their NEON kernels.
+    spec.lowering = "aarch64-sve";
+    spec.triple = "aarch64-unknown-linux-gnu";
+    spec.cpu = "generic";
+    spec.features = "+v8.6a,+neon,+fp-armv8,+bf16,+i8mm,+sve";
+    return spec;
+  }
   if (name == "generic") {
     spec.lowering = "generic";
     llvm::Triple triple(llvm::sys::getProcessTriple());
@@ -112,9 +122,6 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
     spec.cpu = triple.isX86() ? "x86-64" : "generic";
     return spec;
   }
-  if (name == "aarch64-sve")
-    return makeError("target 'aarch64-sve' is not supported yet (the SVE "
-                     "lowering does not exist); use aarch64-neon");
   return makeError("unknown target '" + name + "'; expected one of " +
                    llvm::join(getTargetNames(), ", "));
 }

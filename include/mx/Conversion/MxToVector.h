@@ -17,11 +17,21 @@ class RewritePatternSet;
 
 namespace mlir::mx {
 
-/// Which instruction patterns the vector lowerings may use.
-enum class VectorTarget { Generic, X86Avx512, AArch64Neon };
+/// Which instruction patterns the vector lowerings may use. `AArch64Sve`
+/// is `AArch64Neon` plus vector-length-agnostic (scalable) code where a
+/// lowering has it (mx.cast); the other lowerings use their NEON form on it
+/// (`getFixedWidthTarget`).
+enum class VectorTarget { Generic, X86Avx512, AArch64Neon, AArch64Sve };
 
-/// Parses `generic`, `x86-64-avx512` or `aarch64-neon`.
+/// Parses `generic`, `x86-64-avx512`, `aarch64-neon` or `aarch64-sve`.
 std::optional<VectorTarget> parseVectorTarget(llvm::StringRef name);
+
+/// The target whose fixed-width (128/512-bit) patterns a lowering without a
+/// scalable form uses: NEON for SVE, the target itself otherwise.
+inline VectorTarget getFixedWidthTarget(VectorTarget target) {
+  return target == VectorTarget::AArch64Sve ? VectorTarget::AArch64Neon
+                                            : target;
+}
 
 /// Adds the patterns of `mx-lower-to-vector`: mx.quantize and mx.dequantize
 /// become scf loops over blocks with vector bodies.

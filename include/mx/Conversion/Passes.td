@@ -53,8 +53,11 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
     tail; rne + denormals(flush) uses `vcvtneps2bf16`
     (`x86vector.avx512.cvt.packed.f32_to_bf16`, AVX512_BF16) on
     `x86-64-avx512`, rne uses `bfcvtn` (`llvm.fptrunc`, FEAT_BF16) on
-    `aarch64-neon`, everything else integer code. Results are bit identical
-    across targets and with `mx-lower-to-linalg`.
+    `aarch64-neon`, everything else integer code. `aarch64-sve` lowers
+    `mx.cast` to vector-length-agnostic loops (`vector<[4]xf32>`, one
+    predicated tail; rne uses SVE `bfcvt`) and every other op as
+    `aarch64-neon`. Results are bit identical across targets and with
+    `mx-lower-to-linalg`.
 
     ```mlir
     %q = mx.quantize %x : tensor<4x64xf32> -> !mx.tensor<4x64, e4m3, axis = 1>
@@ -66,7 +69,7 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "generic | x86-64-avx512 | aarch64-neon">,
+           "generic | x86-64-avx512 | aarch64-neon | aarch64-sve">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -94,7 +97,8 @@ def MxLowerVectorOpsPass : Pass<"mx-lower-vector-ops"> {
       `mx.dot_bf16` becomes `x86vector.avx512.dot` (`vdpbf16ps`).
     - `aarch64-neon`: `mx.lookup` on byte tables of up to 64 entries becomes
       `llvm.aarch64.neon.tbl1`..`tbl4` per 16 lanes; `mx.dot_bf16` becomes
-      `bfmlalt` + `bfmlalb` per 128-bit register.
+      `bfmlalt` + `bfmlalb` per 128-bit register. `aarch64-sve` uses the
+      same (these ops are fixed-width).
     - otherwise (`generic`, or shapes the patterns above do not cover):
       lookups become a chain of compare/selects, one per table entry, and
       bf16 dots become extends, multiplies and adds.
@@ -108,7 +112,7 @@ def MxLowerVectorOpsPass : Pass<"mx-lower-vector-ops"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "generic | x86-64-avx512 | aarch64-neon">,
+           "generic | x86-64-avx512 | aarch64-neon | aarch64-sve">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -22,9 +22,10 @@ namespace mlir::mx {
 struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
   Option<std::string> target{
       *this, "target",
-      llvm::cl::desc("lowering target: host (detected), x86-64-avx512, "
-                     "aarch64-neon, generic, or reference (the linalg "
-                     "lowering that defines the meaning)"),
+      llvm::cl::desc(
+          "lowering target: host (detected), x86-64-avx512, "
+          "aarch64-neon, aarch64-sve, generic, or reference (the linalg "
+          "lowering that defines the meaning)"),
       llvm::cl::init("host")};
   enum class Parallel { None, OpenMP };
   Option<Parallel> parallel{

@@ -28,6 +28,10 @@
 //       would be expanded by arith-expand). For flush, an integer DAZ comes
 //       first: a normal f32 never rounds to a bf16 subnormal.
 //   Every other combination (and every widening) uses the integer math.
+//   aarch64-sve: the same element math on vector<[4] x f32> (one 128-bit
+//     granule per vscale): a loop of whole vectors and one predicated vector
+//     for the tail, so the code runs unchanged at every SVE vector length;
+//     rne is SVE bfcvt (llvm.fptrunc, same FPCR semantics as bfcvtn).
 //
 //===----------------------------------------------------------------------===//
 
@@ -151,8 +155,31 @@ struct CastToVector : OpRewritePattern<CastOp> {
   CastToVector(MLIRContext *ctx, VectorTarget target)
       : OpRewritePattern(ctx), target(target) {}
 
-  /// Converts one vector<kLanes> of input elements whose first element has
-  /// row-major linear index `first` (index type; stochastic rounding only).
+  bool isScalable() const { return target == VectorTarget::AArch64Sve; }
+
+  /// The vector of `element`s one conversion works on: 16 lanes, or on SVE
+  /// one 128-bit granule of f32 lanes per vscale.
+  VectorType getPieceType(Type element) const {
+    if (isScalable())
+      return VectorType::get({4}, element, /*scalableDims=*/{true});
+    return VectorType::get({kLanes}, element);
+  }
+
+  /// Lane numbers 0, 1, ... of `type` (i32 lanes).
+  static Value emitLaneIndices(OpBuilder &b, Location loc, VectorType type) {
+    if (type.isScalable())
+      return arith::IndexCastOp::create(
+          b, loc, type,
+          vector::StepOp::create(b, loc, type.clone(b.getIndexType())));
+    SmallVector<int32_t> iota =
+        llvm::to_vector(llvm::seq<int32_t>(0, type.getNumElements()));
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(iota)));
+  }
+
+  /// Converts one piece (`getPieceType`) of input elements whose first
+  /// element has row-major linear index `first` (index type; stochastic
+  /// rounding only).
   Value convert(OpBuilder &b, Location loc, CastOp op, Value values,
                 Value first) const {
     auto type = cast<VectorType>(values.getType());
@@ -164,7 +191,8 @@ struct CastToVector : OpRewritePattern<CastOp> {
     if (rounding == RoundingMode::rne) {
       if (target == VectorTarget::X86Avx512 && denormals == DenormalMode::flush)
         return x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16, values);
-      if (target == VectorTarget::AArch64Neon) {
+      if (target == VectorTarget::AArch64Neon ||
+          target == VectorTarget::AArch64Sve) {
         if (denormals == DenormalMode::flush)
           values = emitFlushF32Subnormals(b, loc, values);
         return LLVM::FPTruncOp::create(b, loc, bf16, values);
@@ -174,10 +202,7 @@ struct CastToVector : OpRewritePattern<CastOp> {
     if (rounding == RoundingMode::stochastic) {
       auto i32 = type.clone(b.getI32Type());
       Value base = arith::IndexCastOp::create(b, loc, b.getI32Type(), first);
-      SmallVector<int32_t> iota =
-          llvm::to_vector(llvm::seq<int32_t>(0, type.getNumElements()));
-      Value lanes = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(i32, ArrayRef<int32_t>(iota)));
+      Value lanes = emitLaneIndices(b, loc, i32);
       Value index = arith::AddIOp::create(
           b, loc, vector::BroadcastOp::create(b, loc, i32, base), lanes);
       Value seed = vector::BroadcastOp::create(b, loc, i32, op.getSeed());
@@ -186,8 +211,8 @@ struct CastToVector : OpRewritePattern<CastOp> {
     return emitTruncF32ToBF16(b, loc, values, rounding, denormals, random);
   }
 
-  /// Converts `pieces` x kLanes elements at `indices` (the last one runs
-  /// along the innermost dimension) into `dest`; `rowBase` is the linear
+  /// Converts `pieces` pieces (`getPieceType`) at `indices` (the last one
+  /// runs along the innermost dimension) into `dest`; `rowBase` is the linear
   /// index of the row's first element. `inBounds` is false for the masked
   /// tail. Each kLanes piece is converted on its own; two narrowed pieces
   /// are stored as one 64-byte vector, which x86 can store non-temporally
@@ -205,9 +230,9 @@ struct CastToVector : OpRewritePattern<CastOp> {
         at.back() = arith::AddIOp::create(
             b, loc, at.back(),
             arith::ConstantIndexOp::create(b, loc, piece * kLanes));
-      Value values = vector::TransferReadOp::create(
-          b, loc, VectorType::get({kLanes}, inElement), input, at, pad,
-          ArrayRef<bool>{inBounds});
+      Value values =
+          vector::TransferReadOp::create(b, loc, getPieceType(inElement), input,
+                                         at, pad, ArrayRef<bool>{inBounds});
       Value first;
       if (rowBase)
         first = arith::AddIOp::create(b, loc, rowBase, at.back());
@@ -223,10 +248,54 @@ struct CastToVector : OpRewritePattern<CastOp> {
         .getResult();
   }
 
+  /// One row along the innermost dimension on SVE: whole vectors of
+  /// 4 x vscale lanes, then at most one predicated vector for the tail.
+  Value rowScalable(OpBuilder &b, Location loc, CastOp op, Value input,
+                    Value dest, ValueRange outer, Value rowBase) const {
+    int64_t last = cast<RankedTensorType>(input.getType()).getRank() - 1;
+    Value n = dimSize(b, loc, input, last);
+    Value lanes =
+        arith::MulIOp::create(b, loc, vector::VectorScaleOp::create(b, loc),
+                              arith::ConstantIndexOp::create(b, loc, 4));
+    Value mainEnd = arith::SubIOp::create(
+        b, loc, n, arith::RemUIOp::create(b, loc, n, lanes));
+    auto indicesAt = [&](Value j) {
+      SmallVector<Value> indices(outer);
+      indices.push_back(j);
+      return indices;
+    };
+    Value result =
+        scf::ForOp::create(
+            b, loc, arith::ConstantIndexOp::create(b, loc, 0), mainEnd, lanes,
+            ValueRange{dest},
+            [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
+              scf::YieldOp::create(b, l,
+                                   step(b, l, op, input, acc[0], indicesAt(j),
+                                        rowBase, /*inBounds=*/true));
+            })
+            .getResult(0);
+    Value hasTail =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, mainEnd, n);
+    return scf::IfOp::create(
+               b, loc, hasTail,
+               [&](OpBuilder &b, Location l) {
+                 scf::YieldOp::create(b, l,
+                                      step(b, l, op, input, result,
+                                           indicesAt(mainEnd), rowBase,
+                                           /*inBounds=*/false));
+               },
+               [&](OpBuilder &b, Location l) {
+                 scf::YieldOp::create(b, l, result);
+               })
+        .getResult(0);
+  }
+
   /// One row along the innermost dimension (`outer` indexes the others):
   /// kUnroll vectors per iteration, then single masked vectors.
   Value row(OpBuilder &b, Location loc, CastOp op, Value input, Value dest,
             ValueRange outer, Value rowBase) const {
+    if (isScalable())
+      return rowScalable(b, loc, op, input, dest, outer, rowBase);
     auto type = cast<RankedTensorType>(input.getType());
     int64_t last = type.getRank() - 1;
     constexpr int64_t block = kLanes * kUnroll;

@@ -58,6 +58,7 @@ std::optional<VectorTarget> mx::parseVectorTarget(StringRef name) {
       .Case("generic", VectorTarget::Generic)
       .Case("x86-64-avx512", VectorTarget::X86Avx512)
       .Case("aarch64-neon", VectorTarget::AArch64Neon)
+      .Case("aarch64-sve", VectorTarget::AArch64Sve)
       .Default(std::nullopt);
 }
 
@@ -925,7 +926,7 @@ struct MxLowerToVectorPass
     if (!parsed) {
       emitError(getOperation()->getLoc(), "unsupported target '")
           << target << "' for mx-lower-to-vector; expected generic, "
-          << "x86-64-avx512 or aarch64-neon";
+          << "x86-64-avx512, aarch64-neon or aarch64-sve";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
@@ -939,9 +940,11 @@ struct MxLowerToVectorPass
 
 void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
                                     VectorTarget target) {
+  // Only mx.cast has a scalable (SVE) form so far.
+  populateMxCastToVectorPatterns(patterns, target);
+  target = getFixedWidthTarget(target);
   patterns.add<QuantizeToVector>(patterns.getContext());
   patterns.add<DequantizeToVector>(patterns.getContext(), target);
-  populateMxCastToVectorPatterns(patterns, target);
   populateMxMatmulToVectorPatterns(patterns);
   populateMxBlockMatmulToVectorPatterns(patterns, target);
   populateMxSparseMatmulToVectorPatterns(patterns, target);

@@ -379,11 +379,12 @@ struct MxLowerVectorOpsPass
     if (!parsed) {
       emitError(getOperation()->getLoc(), "unsupported target '")
           << target << "' for mx-lower-vector-ops; expected generic, "
-          << "x86-64-avx512 or aarch64-neon";
+          << "x86-64-avx512, aarch64-neon or aarch64-sve";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateMxVectorOpsLoweringPatterns(patterns, *parsed);
+    // The ops this pass lowers are fixed-width; SVE targets use NEON.
+    populateMxVectorOpsLoweringPatterns(patterns, getFixedWidthTarget(*parsed));
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
