@@ -221,6 +221,7 @@ Value lookupF32(OpBuilder &b, Location loc, Value bits, VectorTarget target,
         index);
     return vector::BitCastOp::create(b, loc, type, entries);
   }
+  case VectorTarget::AArch64Sve: // The NEON form (getFixedWidthTarget).
   case VectorTarget::AArch64Neon: {
     Value index = arith::TruncIOp::create(b, loc, type.clone(b.getI8Type()),
                                           shrui(b, loc, bits, 20));
