@@ -167,6 +167,7 @@ KernelShape kernelShape(VectorTarget target) {
     // 8 zmm per row: enough independent adds to hide the latency; 2 rows
     // (8 chains) for tiles of 4 vectors or fewer.
     return {16, 8, 4};
+  case VectorTarget::AArch64Sve: // The NEON form (getFixedWidthTarget).
   case VectorTarget::AArch64Neon:
     return {4, 8, 4};
   case VectorTarget::Generic:
