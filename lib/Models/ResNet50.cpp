@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Models/ResNet50.h"
+#include "ModelSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -288,13 +289,7 @@ std::string models::checkResNet50Options(const ResNet50Options &options) {
   for (double s : options.sparsity)
     if (!(s >= 0 && s <= 1))
       return "sparsities must be in [0, 1], got " + std::to_string(s);
-  const std::string &name = options.functionName;
-  bool identifier =
-      !name.empty() && !llvm::isDigit(name[0]) &&
-      llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
-  if (!identifier)
-    return "the function name must be a C identifier, got '" + name + "'";
-  return "";
+  return checkFunctionName(options.functionName);
 }
 
 OwningOpRef<ModuleOp> models::buildResNet50(MLIRContext *context,

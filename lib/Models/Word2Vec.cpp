@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Models/Word2Vec.h"
+#include "ModelSupport.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -295,13 +296,7 @@ std::string models::checkWord2VecOptions(const Word2VecOptions &options) {
   if (options.indexBitwidth != 32 && options.indexBitwidth != 64)
     return "the index bitwidth must be 32 or 64, got " +
            std::to_string(options.indexBitwidth);
-  const std::string &name = options.functionName;
-  bool identifier =
-      !name.empty() && !llvm::isDigit(name[0]) &&
-      llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
-  if (!identifier)
-    return "the function name must be a C identifier, got '" + name + "'";
-  return "";
+  return checkFunctionName(options.functionName);
 }
 
 OwningOpRef<ModuleOp>
