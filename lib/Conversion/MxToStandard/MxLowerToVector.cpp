@@ -384,9 +384,38 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
                               shiftBytes(half(count / 2), 4, /*left=*/true));
 }
 
+/// FP6 codes (i8) of contiguous packed bytes: code i is bits [6i, 6i + 6)
+/// of the little-endian byte string. One byte shuffle gives each 32-bit lane
+/// the two bytes that hold its code, a per-lane shift and a mask extract it
+/// (vpermb + vpsrlvd on AVX-512, tbl + ushl on NEON): no byte planes.
+Value unpackFP6Codes(OpBuilder &b, Location loc, Value bytes) {
+  auto type = cast<VectorType>(bytes.getType());
+  int64_t numBytes = type.getNumElements();
+  int64_t numCodes = numBytes * 8 / 6;
+  // Shuffle lanes >= numBytes read the zero vector.
+  SmallVector<int64_t> mask;
+  SmallVector<int32_t> shifts;
+  for (int64_t i = 0; i < numCodes; ++i) {
+    int64_t byte = 6 * i / 8;
+    mask.append({byte, std::min(byte + 1, numBytes), numBytes, numBytes});
+    shifts.push_back(6 * i % 8);
+  }
+  Value gathered = shuffle(b, loc, bytes, emitSplat(b, loc, type, 0), mask);
+  auto words = VectorType::get({numCodes}, b.getI32Type());
+  Value codes = vector::BitCastOp::create(b, loc, words, gathered);
+  codes = arith::ShRUIOp::create(
+      b, loc, codes,
+      arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(words, ArrayRef<int32_t>(shifts))));
+  codes = arith::AndIOp::create(b, loc, codes, emitSplat(b, loc, words, 63));
+  return arith::TruncIOp::create(b, loc, words.clone(b.getI8Type()), codes);
+}
+
 /// Inverse of packCodes: storage bytes (i8) to codes (i8).
 Value unpackCodes(OpBuilder &b, Location loc, Value bytes, Format format) {
   Packing packing(format);
+  if (packing.codes == 4)
+    return unpackFP6Codes(b, loc, bytes);
   return interleavePlanes(
       b, loc,
       unpackPlanes(b, loc, deinterleavePlanes(b, loc, bytes, packing.bytes),

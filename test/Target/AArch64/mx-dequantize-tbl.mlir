@@ -4,7 +4,7 @@
 // RUN:   | llc -O3 -mtriple=aarch64-linux-gnu -mattr=+neon,+bf16,+i8mm | FileCheck %s
 
 // CHECK-LABEL: dequantize_fp4:
-// CHECK-NOT: bl
+// CHECK-NOT: {{^[[:space:]]+bl[[:space:]]}}
 // CHECK: tbl v{{[0-9]+}}.16b, { v{{[0-9]+}}.16b }
 // CHECK: ret
 func.func @dequantize_fp4(%e: memref<64x512xi8>, %s: memref<64x32xf8E8M0FNU>, %y: memref<64x1024xf32>) {
@@ -17,7 +17,7 @@ func.func @dequantize_fp4(%e: memref<64x512xi8>, %s: memref<64x32xf8E8M0FNU>, %y
 }
 
 // CHECK-LABEL: dequantize_fp6:
-// CHECK-NOT: bl
+// CHECK-NOT: {{^[[:space:]]+bl[[:space:]]}}
 // CHECK: tbl v{{[0-9]+}}.16b, { v{{[0-9]+}}.16b, v{{[0-9]+}}.16b }
 // CHECK: ret
 func.func @dequantize_fp6(%e: memref<64x768xi8>, %s: memref<64x32xf8E8M0FNU>, %y: memref<64x1024xf32>) {

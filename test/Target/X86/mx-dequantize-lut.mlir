@@ -21,8 +21,12 @@ func.func @dequantize_fp4(%e: memref<64x512xi8>, %s: memref<64x32xf8E8M0FNU>, %y
   return
 }
 
+// FP6 codes: one byte permute gives each lane the two bytes of its code,
+// a variable shift and a mask extract it.
 // CHECK-LABEL: dequantize_fp6:
 // CHECK-NOT: call
+// CHECK: vpermt2b {{.*}}%zmm
+// CHECK: vpsrlvd {{.*}}%zmm
 // CHECK: vpermi2ps {{.*}}%zmm
 // CHECK-NOT: call
 // CHECK: retq
