@@ -283,8 +283,8 @@ Value packCodes(OpBuilder &b, Location loc, Value codes, Format format) {
 /// per register, and the sign bits are moved from the inputs' top bytes
 /// after packing, once per byte instead of once per lane. FP4 then merges
 /// each odd code into the high nibble of its even neighbour within a 16-bit
-/// lane. FP6 shifts each code to its place in its group's 24-bit word and
-/// ORs the four lanes of a group. Assumes little-endian lanes, as on every
+/// lane. FP6 merges the four code bytes of each 32-bit word into its low 24
+/// bits. Assumes little-endian lanes, as on every
 /// target mxir lowers to.
 Value encodePacked(OpBuilder &b, Location loc, Value values,
                    Pow2Factors inverseScale, Format format, bool flush) {
@@ -310,38 +310,6 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   if (format == Format::int8)
     return laneBytes(
         emitEncodeElementBits(b, loc, values, inverseScale, format, flush), 0);
-  if (getFormatInfo(format).bits == 6) {
-    Value codes =
-        emitEncodeElementBits(b, loc, values, inverseScale, format, flush);
-    SmallVector<int32_t> shifts;
-    for (int64_t i = 0; i < count; ++i)
-      shifts.push_back(6 * (i % 4));
-    codes = arith::ShLIOp::create(
-        b, loc, codes,
-        arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(i32s(count), ArrayRef(shifts))));
-    // Lanes 2j and 2j + 1 into lane 2j (a 64-bit shift), then lanes 4g and
-    // 4g + 2 into the group's word.
-    auto pairs = VectorType::get({count / 2}, b.getI64Type());
-    Value words = vector::BitCastOp::create(b, loc, pairs, codes);
-    words = arith::OrIOp::create(
-        b, loc, words, arith::ShRUIOp::create(b, loc, words, splat(pairs, 32)));
-    words = vector::BitCastOp::create(b, loc, i32s(count), words);
-    SmallVector<int64_t> low, high;
-    for (int64_t g = 0; g < count / 4; ++g) {
-      low.push_back(4 * g);
-      high.push_back(4 * g + 2);
-    }
-    words = arith::OrIOp::create(b, loc, shuffle(b, loc, words, words, low),
-                                 shuffle(b, loc, words, words, high));
-    Value bytes = vector::BitCastOp::create(b, loc, i8s(count), words);
-    SmallVector<int64_t> mask;
-    for (int64_t g = 0; g < count / 4; ++g)
-      for (int64_t k = 0; k < 3; ++k)
-        mask.push_back(4 * g + k);
-    return shuffle(b, loc, bytes, bytes, mask);
-  }
-
   // Saturating the packed bytes takes one min per block, not one per
   // register, and leaves LLVM no known-zero high bits that would turn the
   // byte permute back into truncations.
@@ -361,8 +329,8 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
   if (getFormatInfo(format).bits == 8)
     return orMasked(codes, signs, 0x80);
 
-  // 16-bit shifts of byte vectors: with 4-bit fields nothing crosses into
-  // the neighbouring byte that the masks or the or below keep.
+  // 16-bit shifts of byte vectors: with 4- and 6-bit fields nothing crosses
+  // into the neighbouring byte that the masks or the ors below keep.
   auto shiftBytes = [&](Value v, int64_t by, bool left) -> Value {
     int64_t n = cast<VectorType>(v.getType()).getNumElements();
     auto words = VectorType::get({n / 2}, b.getI16Type());
@@ -372,6 +340,29 @@ Value encodePacked(OpBuilder &b, Location loc, Value values,
              : arith::ShRUIOp::create(b, loc, w, amount).getResult();
     return vector::BitCastOp::create(b, loc, i8s(n), w);
   };
+  if (getFormatInfo(format).bits == 6) {
+    // Each sign bit from 7 to 5 of its own byte; then the four code bytes
+    // of an i32 lane (a packing group) become the lane's low 24 bits,
+    // c0 | c1 << 6 | c2 << 12 | c3 << 18, in two merge steps on a quarter
+    // as many lanes, and a byte shuffle drops every lane's top byte.
+    Value withSigns =
+        orMasked(codes, shiftBytes(signs, 2, /*left=*/false), 0x20);
+    auto groups = i32s(count / 4);
+    auto merge = [&](Value v, int64_t keep, int64_t shift) -> Value {
+      Value low = arith::AndIOp::create(b, loc, v, splat(groups, keep));
+      Value high = arith::AndIOp::create(b, loc, v, splat(groups, ~keep));
+      return arith::OrIOp::create(
+          b, loc, low,
+          arith::ShRUIOp::create(b, loc, high, splat(groups, shift)));
+    };
+    Value words = vector::BitCastOp::create(b, loc, groups, withSigns);
+    words = merge(merge(words, 0x00FF00FF, 2), 0x0000FFFF, 4);
+    Value bytes = vector::BitCastOp::create(b, loc, i8s(count), words);
+    SmallVector<int64_t> mask;
+    for (int64_t g = 0; g < count / 4; ++g)
+      mask.append({4 * g, 4 * g + 1, 4 * g + 2});
+    return shuffle(b, loc, bytes, bytes, mask);
+  }
   // Each sign bit from 7 to 3 of its own byte.
   Value withSigns = orMasked(codes, shiftBytes(signs, 4, /*left=*/false), 0x08);
   auto half = [&](int64_t first) {
