@@ -98,21 +98,16 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
                     kX86Tuning;
     return spec;
   }
-  if (name == "aarch64-neon") {
-    spec.lowering = "aarch64-neon";
+  if (name == "aarch64-neon" || name == "aarch64-sve") {
+    spec.lowering = name.str();
     spec.triple = "aarch64-unknown-linux-gnu";
     spec.cpu = "generic";
     spec.features = "+v8.6a,+neon,+fp-armv8,+bf16,+i8mm";
-    return spec;
-  }
-  if (name == "aarch64-sve") {
-    // aarch64-neon plus SVE (Neoverse V1 / Graviton3 and later; no SVE2):
-    // mx.cast and the linalg parts (LLVM's loop vectorizer) become
-    // vector-length-agnostic code, the other mx ops their NEON kernels.
-    spec.lowering = "aarch64-sve";
-    spec.triple = "aarch64-unknown-linux-gnu";
-    spec.cpu = "generic";
-    spec.features = "+v8.6a,+neon,+fp-armv8,+bf16,+i8mm,+sve";
+    // Plus SVE (Neoverse V1 / Graviton3 and later; not SVE2): mx.cast and
+    // the linalg parts (LLVM's loop vectorizer) become vector-length-agnostic
+    // code, the other mx ops keep their NEON kernels.
+    if (name == "aarch64-sve")
+      spec.features += ",+sve";
     return spec;
   }
   if (name == "generic") {

@@ -82,6 +82,13 @@ Value dimSize(OpBuilder &b, Location loc, Value tensor, int64_t d) {
   return arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
 }
 
+/// `outer` followed by `last`: the indices of an element of a row.
+SmallVector<Value> appendIndex(ValueRange outer, Value last) {
+  SmallVector<Value> indices(outer);
+  indices.push_back(last);
+  return indices;
+}
+
 //===----------------------------------------------------------------------===//
 // Reference lowering
 //===----------------------------------------------------------------------===//
@@ -259,11 +266,7 @@ struct CastToVector : OpRewritePattern<CastOp> {
                               arith::ConstantIndexOp::create(b, loc, 4));
     Value mainEnd = arith::SubIOp::create(
         b, loc, n, arith::RemUIOp::create(b, loc, n, lanes));
-    auto indicesAt = [&](Value j) {
-      SmallVector<Value> indices(outer);
-      indices.push_back(j);
-      return indices;
-    };
+    auto indicesAt = [&](Value j) { return appendIndex(outer, j); };
     Value result =
         scf::ForOp::create(
             b, loc, arith::ConstantIndexOp::create(b, loc, 0), mainEnd, lanes,
@@ -313,11 +316,7 @@ struct CastToVector : OpRewritePattern<CastOp> {
           arith::RemUIOp::create(
               b, loc, n, arith::ConstantIndexOp::create(b, loc, block)));
     }
-    auto indicesAt = [&](Value j) {
-      SmallVector<Value> indices(outer);
-      indices.push_back(j);
-      return indices;
-    };
+    auto indicesAt = [&](Value j) { return appendIndex(outer, j); };
     Value result =
         scf::ForOp::create(
             b, loc, zero, mainEnd,
