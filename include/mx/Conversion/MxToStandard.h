@@ -12,7 +12,13 @@
 #ifndef MX_CONVERSION_MXTOSTANDARD_H
 #define MX_CONVERSION_MXTOSTANDARD_H
 
+#include "mlir/IR/Value.h"
+
+#include <cstdint>
+
 namespace mlir {
+class Location;
+class OpBuilder;
 class RewritePatternSet;
 } // namespace mlir
 
@@ -36,6 +42,14 @@ void populateMxSparseMatmulToLinalgPatterns(RewritePatternSet &patterns);
 /// The dense, masked reference lowering of the AutoSparse ops
 /// (SparseLowering.cpp); also the generic fallback of mx-lower-to-vector.
 void populateMxSparseToLinalgPatterns(RewritePatternSet &patterns);
+
+enum class SparseMaskMode : uint32_t;
+
+/// w~ = mx.sparse_mask(weight, threshold, mode) as an elementwise
+/// linalg.generic on tensors (SparseLowering.cpp; the threshold is an f32 or
+/// a tensor<f32>). Shared with the vector lowering of mx.masked_matmul.
+Value createMaskedWeights(OpBuilder &b, Location loc, Value weight,
+                          Value threshold, SparseMaskMode mode);
 
 } // namespace mlir::mx
 

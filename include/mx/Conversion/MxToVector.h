@@ -50,6 +50,12 @@ void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
 void populateMxSparseMatmulToVectorPatterns(RewritePatternSet &patterns,
                                             VectorTarget target);
 
+/// mx.masked_matmul with static shapes to register-blocked vector loops in
+/// the reference's summation order (MaskedMatmulLowering; benefit 2, before
+/// the reference patterns of populateMxSparseToLinalgPatterns).
+void populateMxMaskedMatmulToVectorPatterns(RewritePatternSet &patterns,
+                                            VectorTarget target);
+
 /// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic), and
 /// 16-entry byte-table mx.lookup as vpshufb on x86.
 void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,

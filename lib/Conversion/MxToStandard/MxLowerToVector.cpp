@@ -968,8 +968,10 @@ void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
   populateMxMatmulToVectorPatterns(patterns);
   populateMxBlockMatmulToVectorPatterns(patterns, target);
   populateMxSparseMatmulToVectorPatterns(patterns, target);
+  populateMxMaskedMatmulToVectorPatterns(patterns, target);
   populateKActivationToVectorPatterns(patterns, target);
-  // No vector form of their own: the sparse kernels (mx-sparsify) replace
-  // the ops they speed up before this pass runs.
+  // The other AutoSparse ops (and mx.masked_matmul with dynamic shapes)
+  // have no vector form of their own: the sparse kernels (mx-sparsify)
+  // replace the ops they speed up before this pass runs.
   populateMxSparseToLinalgPatterns(patterns);
 }

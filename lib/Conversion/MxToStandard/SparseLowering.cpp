@@ -125,16 +125,6 @@ Value createElementwise(
                        });
 }
 
-/// The masked weights w~ = sparse_mask(weight, threshold, mode) as a tensor.
-Value createMaskedWeights(OpBuilder &b, Location loc, Value weight,
-                          Value threshold, SparseMaskMode mode) {
-  Value tau = emitTau(b, loc, getScalar(b, loc, threshold));
-  return createElementwise(
-      b, loc, weight, [&](OpBuilder &b, Location loc, ValueRange args) {
-        return emitMaskedWeight(b, loc, args[0], tau, mode);
-      });
-}
-
 /// Body `acc + lhs * rhs` (two roundings, in this order).
 void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
   Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
@@ -479,6 +469,15 @@ struct MaskedConv2DGradInputLowering
 };
 
 } // namespace
+
+Value mx::createMaskedWeights(OpBuilder &b, Location loc, Value weight,
+                              Value threshold, SparseMaskMode mode) {
+  Value tau = emitTau(b, loc, getScalar(b, loc, threshold));
+  return createElementwise(
+      b, loc, weight, [&](OpBuilder &b, Location loc, ValueRange args) {
+        return emitMaskedWeight(b, loc, args[0], tau, mode);
+      });
+}
 
 void mx::populateMxSparseToLinalgPatterns(RewritePatternSet &patterns) {
   patterns

@@ -11,17 +11,23 @@
 // - reference (mx-lower-to-linalg): scalar scf.for loops over m, n, the
 //   segments and the entries, one tensor.insert per output;
 //
-// - vector (mx-lower-to-vector): an scf.forall over row blocks (OpenMP
-//   threads with parallel=openmp); in each, for every N tile of V vectors of
-//   W lanes, every K segment and every group of R rows, the R x V output
-//   vectors stay in registers while the entries of the rows' segments are
-//   walked: per entry one broadcast of the value, V loads of the row of b
-//   and V multiply + add. The segment loop sits outside the row loop, so
-//   the k_tile x (V W) block of b that a segment touches stays in L1 for
-//   all rows of the block. R rows run their common number of entries in
-//   lock step (independent dependency chains for narrow tiles), then each
-//   row its rest; each output still sees its entries in storage order.
-//   The last N tile has fewer vectors, its last vector masked.
+// - vector (mx-lower-to-vector): N is cut into tiles of V vectors of W
+//   lanes (widths differing by at most one vector; the last vector of the
+//   last tile masked when W does not divide N). An scf.forall splits the
+//   work in two (OpenMP threads with parallel=openmp): by tiles when there
+//   are two or more, so that each core reads its half of b once, else by
+//   rows. In a chunk, for every tile, every K segment and every group of R
+//   rows, the R x V output vectors stay in registers while the entries of
+//   the rows' segments are walked: per entry one broadcast of the value, V
+//   loads of the row of b (memory operands of the multiplies) and V
+//   multiply + add. The segment loop sits outside the row loop, so that
+//   the k_tile x (V W) block of b that a segment touches stays in cache for
+//   all rows of the chunk; V bounds its size (SparsePlan). Narrow
+//   tiles run R > 1 rows in lock step (independent sums), masking the sums
+//   of rows past their end. On x86, b (when larger than 128 KiB) is
+//   prefetched a segment ahead, and a tile ahead when larger than L2; when
+//   b is larger than L2 and M < 128, segments go outside tiles instead.
+//   Each output still sees its entries in storage order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,10 +36,14 @@
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::mx;
@@ -154,53 +164,118 @@ struct SparseMatmulToLoops : OpRewritePattern<SparseMatmulOp> {
 // Vector lowering
 //===----------------------------------------------------------------------===//
 
-/// Register blocking of one target.
-struct KernelShape {
-  int64_t lanes;     // W: f32 lanes per vector
-  int64_t maxVecs;   // V: vectors per N tile (accumulators per row)
-  int64_t pairBelow; // tiles of at most this many vectors take 2 rows
+/// What the kernel assumes of a target.
+struct TargetModel {
+  int64_t lanes;   // f32 lanes per vector
+  int64_t minVecs; // fewest vectors per N tile (the scalar work per entry
+  int64_t maxVecs; // is shared by fewer), and most
+  int64_t chains;  // tiles of fewer vectors run rows in lock step
+  int64_t maxAccs; // most accumulator vectors in registers
+  // The largest k_tile x tile block of b that a segment walks: blockBytes
+  // when at least sharedRows rows use it, else narrowBlockBytes (few rows
+  // use each line only a few times: narrower tiles stream better).
+  int64_t blockBytes, narrowBlockBytes, sharedRows;
+  // Software prefetch of b when it has more than prefetchAbove bytes (0:
+  // never); above l2Bytes also a whole tile ahead.
+  int64_t prefetchAbove, l2Bytes;
 };
 
-KernelShape kernelShape(VectorTarget target) {
-  switch (target) {
-  case VectorTarget::X86Avx512:
-    // 8 zmm per row: enough independent adds to hide the latency; 2 rows
-    // (8 chains) for tiles of 4 vectors or fewer.
-    return {16, 8, 4};
-  case VectorTarget::AArch64Sve: // The NEON form (getFixedWidthTarget).
-  case VectorTarget::AArch64Neon:
-    return {4, 8, 4};
-  case VectorTarget::Generic:
-    return {8, 4, 0};
-  }
-  llvm_unreachable("unknown target");
+TargetModel targetModel(VectorTarget target) {
+  // AVX-512: 32 zmm; 48 KiB L1 and 2 MiB L2 per core (the Sapphire Rapids
+  // of mx-bench). A row of tiles of 3+ vectors has enough independent sums:
+  // lock step measured slower there (the rows' different lengths). With
+  // 128+ rows, blocks up to 128 KiB (8 vectors at every k_tile up to 256;
+  // L2 serves what L1 does not hold): 4-vector tiles at k_tile 128 and 256
+  // measured 5-18% slower on 256 x 2304 and 512 x 4608 (batch 1 and 32),
+  // the same on 1024 x 256.
+  if (target == VectorTarget::X86Avx512)
+    return {16, 4, 8, 3, 16, 128 * 1024, 16 * 1024, 128, 128 * 1024, 1 << 20};
+  // Generic: 8-lane vectors may be two registers each (SSE).
+  if (target == VectorTarget::Generic)
+    return {8, 2, 4, 2, 4, 64 * 1024, 16 * 1024, 128, 0, 0};
+  // AArch64 NEON (SVE uses it too): 32 q registers.
+  return {4, 4, 8, 4, 16, 64 * 1024, 16 * 1024, 128, 0, 0};
 }
+
+/// The loop structure of one op on one target: how N is cut into tiles of
+/// register vectors, how many rows run in lock step, what the parallel
+/// iterations split and what is prefetched.
+struct SparsePlan {
+  int64_t lanes;
+  int64_t rows;     // R: rows per group (1: no lock step)
+  int64_t vectors;  // N in vectors (the last one maybe partial)
+  int64_t tiles;    // T
+  int64_t baseVecs; // tiles [0, extra) have baseVecs + 1 vectors, the
+  int64_t extra;    // others baseVecs
+  bool lastMasked;  // the last vector of the last tile is partial
+  bool splitN;      // parallel chunks are column ranges, else row ranges
+  int64_t chunks;
+  // Software prefetch of b: the next segment's block (into L1), and for b
+  // larger than L2 also the next tile's block (into L2), each spread over
+  // the row groups of the current segment; with either, the next tile's
+  // rows of acc during the first segment.
+  bool prefetchSegment, prefetchTile;
+  bool segmentsOuter; // loop nest (segment, tile, ...), else (tile, segment)
+
+  SparsePlan(const SparseOperands &s, int64_t kTile, VectorTarget target) {
+    TargetModel model = targetModel(target);
+    lanes = model.lanes;
+    vectors = (s.n + lanes - 1) / lanes;
+    lastMasked = s.n % lanes != 0;
+    int64_t kt = std::min(kTile, s.k);
+    int64_t block =
+        s.m >= model.sharedRows ? model.blockBytes : model.narrowBlockBytes;
+    int64_t vecs = std::clamp<int64_t>(block / (kt * lanes * 4), model.minVecs,
+                                       model.maxVecs);
+    vecs = std::clamp<int64_t>(vectors, 1, vecs);
+    // Tiles of equal width (+-1 vector), so that none is much narrower.
+    tiles = (vectors + vecs - 1) / vecs;
+    baseVecs = vectors / tiles;
+    extra = vectors % tiles;
+    rows = std::clamp<int64_t>((model.chains + baseVecs - 1) / baseVecs, 1,
+                               std::max<int64_t>(model.maxAccs / vecs, 1));
+    // Two parallel chunks (the cores of the target machines): column
+    // ranges when there are tiles to share, so that each core reads half of
+    // b once, else row ranges.
+    splitN = tiles >= 2;
+    chunks = splitN || (s.m % 2 == 0 && s.m >= 64) ? 2 : 1;
+    int64_t bBytes = s.k * s.n * 4;
+    prefetchSegment = model.prefetchAbove && bBytes > model.prefetchAbove;
+    prefetchTile = prefetchSegment && bBytes > model.l2Bytes;
+    // b streamed from memory and used by few rows: segments outside tiles,
+    // so that each segment's rows of b are read across all columns (long
+    // runs that the hardware prefetcher follows) and acc, smaller than b,
+    // is what comes back every segment. Prefetch then runs a tile ahead.
+    segmentsOuter =
+        model.l2Bytes && bBytes > model.l2Bytes && s.m < model.sharedRows;
+    if (segmentsOuter) {
+      prefetchTile = prefetchSegment;
+      prefetchSegment = false;
+    }
+  }
+};
 
 struct VectorSparseMatmul {
   SparseOperands s;
-  KernelShape shape;
-  int64_t rowBlocks, blockRows;
+  SparsePlan plan;
+  int64_t kTile;
+  // The buffers of b and acc for memref.prefetch (null: no prefetch).
+  Value bBuf, cBuf;
 
   VectorSparseMatmul(SparseMatmulOp op, VectorTarget target)
-      : s(op), shape(kernelShape(target)) {
-    // Row blocks are the parallel iterations (two, one per core of the
-    // target machines). Fewer, larger blocks reuse each b block across more
-    // rows: on one thread 2 x 128 rows beat 4 x 64 by about 10% and
-    // 16-row blocks lose 25% (ResNet-50 shapes, mx-bench); a block keeps at
-    // least 32 rows.
-    rowBlocks = s.m % 2 == 0 && s.m >= 64 ? 2 : 1;
-    blockRows = s.m / rowBlocks;
-  }
+      : s(op), plan(s, static_cast<int64_t>(op.getKTile()), target),
+        kTile(static_cast<int64_t>(op.getKTile())) {}
 
   VectorType vecType(OpBuilder &b) const {
-    return VectorType::get({shape.lanes}, b.getF32Type());
+    return VectorType::get({plan.lanes}, b.getF32Type());
   }
 
-  /// Reads (`write`: stores) vector `v` of the N tile at column n0 of row
-  /// `row`; `masked` for the partial last vector of the last tile.
-  Value read(OpBuilder &b, Location loc, Value src, Value row, Value n0,
+  /// Reads (`write`: stores) vector `v` at column col0 of row `row`;
+  /// `masked` for the partial last vector.
+  Value read(OpBuilder &b, Location loc, Value src, Value row, Value col0,
              int64_t v, bool masked) const {
-    Value col = arith::AddIOp::create(b, loc, n0, cst(b, loc, v * shape.lanes));
+    Value col =
+        arith::AddIOp::create(b, loc, col0, cst(b, loc, v * plan.lanes));
     Value pad = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     return vector::TransferReadOp::create(b, loc, vecType(b), src,
                                           ValueRange{row, col}, pad,
@@ -208,17 +283,20 @@ struct VectorSparseMatmul {
   }
 
   Value write(OpBuilder &b, Location loc, Value vec, Value dest, Value row,
-              Value n0, int64_t v, bool masked) const {
-    Value col = arith::AddIOp::create(b, loc, n0, cst(b, loc, v * shape.lanes));
+              Value col0, int64_t v, bool masked) const {
+    Value col =
+        arith::AddIOp::create(b, loc, col0, cst(b, loc, v * plan.lanes));
     return vector::TransferWriteOp::create(
                b, loc, vec, dest, ValueRange{row, col}, ArrayRef<bool>{!masked})
         .getResult();
   }
 
-  /// One entry p into the V accumulators of a row (N tile at n0).
+  /// One entry p into the V accumulators of a row (b columns from n0).
+  /// With `valid`, the sums only replace the accumulators where it holds
+  /// (an entry past the row's end in a masked lock step).
   SmallVector<Value> accumulate(OpBuilder &b, Location loc, Value p, Value n0,
                                 int64_t vecs, int64_t maskedVec,
-                                ValueRange accs) const {
+                                ValueRange accs, Value valid = {}) const {
     Value k = s.column(b, loc, p);
     Value a =
         vector::BroadcastOp::create(b, loc, vecType(b), s.value(b, loc, p));
@@ -226,121 +304,331 @@ struct VectorSparseMatmul {
     for (int64_t v = 0; v < vecs; ++v) {
       Value x = read(b, loc, s.b, k, n0, v, v == maskedVec);
       Value prod = arith::MulFOp::create(b, loc, a, x);
-      out.push_back(arith::AddFOp::create(b, loc, accs[v], prod));
+      Value sum = arith::AddFOp::create(b, loc, accs[v], prod);
+      if (valid)
+        sum = arith::SelectOp::create(b, loc, valid, sum, accs[v]);
+      out.push_back(sum);
     }
     return out;
   }
 
-  /// R rows starting at local row `r0` of the block tile `tile` (rows
-  /// m0 + r0 ...), segment t, N tile at n0 with `vecs` vectors.
-  Value rowGroup(OpBuilder &b, Location loc, Value tile, Value m0, Value r0,
-                 Value t, Value n0, int64_t rows, int64_t vecs,
-                 int64_t maskedVec) const {
-    SmallVector<Value> p0, p1, localRows;
-    SmallVector<Value> accs;
+  /// Where a tile's rows and columns are: rows `rowBase + local` of the
+  /// op, columns n0 of b and n0 - colBase of `tile` (the chunk's slice).
+  struct TileAt {
+    Value rowBase, colBase, n0;
+    int64_t vecs, maskedVec;
+  };
+
+  /// R rows from local row r0 of the chunk, segment t. R > 1 rows run in
+  /// lock step (R x V independent sums) over the entries they all have,
+  /// then on to the longest row with masked sums: a row past its end reads
+  /// a valid entry (the group's last) and keeps its accumulators (a select,
+  /// not an added zero, so that the bits stay those of the row's own sum).
+  Value rowGroup(OpBuilder &b, Location loc, Value tile, const TileAt &at,
+                 Value r0, Value t, int64_t rows) const {
+    int64_t vecs = at.vecs, maskedVec = at.maskedVec;
+    Value c0 = arith::SubIOp::create(b, loc, at.n0, at.colBase);
+    SmallVector<Value> p0, p1, localRows, accs;
     for (int64_t r = 0; r < rows; ++r) {
       Value local = arith::AddIOp::create(b, loc, r0, cst(b, loc, r));
-      Value row = arith::AddIOp::create(b, loc, m0, local);
+      Value row = arith::AddIOp::create(b, loc, at.rowBase, local);
       localRows.push_back(local);
       p0.push_back(s.position(b, loc, t, row, 0));
       p1.push_back(s.position(b, loc, t, row, 1));
       for (int64_t v = 0; v < vecs; ++v)
-        accs.push_back(read(b, loc, tile, local, n0, v, v == maskedVec));
+        accs.push_back(read(b, loc, tile, local, c0, v, v == maskedVec));
     }
     Value one = cst(b, loc, 1);
-    SmallVector<Value> starts = p0;
-    if (rows > 1) {
-      // Lock step over the entries all rows have.
-      Value common = arith::SubIOp::create(b, loc, p1[0], p0[0]);
-      for (int64_t r = 1; r < rows; ++r)
-        common = arith::MinSIOp::create(
-            b, loc, common, arith::SubIOp::create(b, loc, p1[r], p0[r]));
-      accs = forLoop(b, loc, cst(b, loc, 0), common, one, accs,
-                     [&](OpBuilder &b, Location loc, Value j, ValueRange args) {
-                       SmallVector<Value> next;
-                       for (int64_t r = 0; r < rows; ++r) {
-                         Value p = arith::AddIOp::create(b, loc, p0[r], j);
-                         llvm::append_range(
-                             next, accumulate(b, loc, p, n0, vecs, maskedVec,
-                                              args.slice(r * vecs, vecs)));
-                       }
-                       return next;
-                     });
-      for (int64_t r = 0; r < rows; ++r)
-        starts[r] = arith::AddIOp::create(b, loc, p0[r], common);
-    }
-    // The rest of each row (everything for a single row).
-    for (int64_t r = 0; r < rows; ++r) {
-      SmallVector<Value> rowAccs(accs.begin() + r * vecs,
-                                 accs.begin() + (r + 1) * vecs);
-      rowAccs =
-          forLoop(b, loc, starts[r], p1[r], one, rowAccs,
+    if (rows == 1) {
+      accs =
+          forLoop(b, loc, p0[0], p1[0], one, accs,
                   [&](OpBuilder &b, Location loc, Value p, ValueRange args) {
-                    return accumulate(b, loc, p, n0, vecs, maskedVec, args);
+                    return accumulate(b, loc, p, at.n0, vecs, maskedVec, args);
                   });
-      for (int64_t v = 0; v < vecs; ++v)
-        tile = write(b, loc, rowAccs[v], tile, localRows[r], n0, v,
-                     v == maskedVec);
+    } else {
+      Value common = arith::SubIOp::create(b, loc, p1[0], p0[0]);
+      Value longest = common, end = p1[0];
+      for (int64_t r = 1; r < rows; ++r) {
+        Value count = arith::SubIOp::create(b, loc, p1[r], p0[r]);
+        common = arith::MinSIOp::create(b, loc, common, count);
+        longest = arith::MaxSIOp::create(b, loc, longest, count);
+        end = arith::MaxSIOp::create(b, loc, end, p1[r]);
+      }
+      Value last = arith::SubIOp::create(b, loc, end, one);
+      auto lockStep = [&](Value from, Value to, bool masked) {
+        return forLoop(
+            b, loc, from, to, one, accs,
+            [&](OpBuilder &b, Location loc, Value j, ValueRange args) {
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < rows; ++r) {
+                Value p = arith::AddIOp::create(b, loc, p0[r], j);
+                Value valid;
+                if (masked) {
+                  valid = arith::CmpIOp::create(
+                      b, loc, arith::CmpIPredicate::slt, p, p1[r]);
+                  p = arith::MinSIOp::create(b, loc, p, last);
+                }
+                llvm::append_range(
+                    next, accumulate(b, loc, p, at.n0, vecs, maskedVec,
+                                     args.slice(r * vecs, vecs), valid));
+              }
+              return next;
+            });
+      };
+      accs = lockStep(cst(b, loc, 0), common, /*masked=*/false);
+      accs = lockStep(common, longest, /*masked=*/true);
     }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vecs; ++v)
+        tile = write(b, loc, accs[r * vecs + v], tile, localRows[r], c0, v,
+                     v == maskedVec);
     return tile;
   }
 
-  /// All segments and rows of a block for one N tile at n0.
-  Value nTile(OpBuilder &b, Location loc, Value tile, Value m0, Value n0,
-              int64_t vecs, int64_t maskedVec) const {
-    int64_t rows = vecs <= shape.pairBelow ? 2 : 1;
-    int64_t grouped = blockRows / rows * rows;
+  /// Column col + v W, clamped into the row: the addresses prefetched past
+  /// the last tile stay inside the buffer.
+  Value clampedColumn(OpBuilder &b, Location loc, Value col, int64_t v) const {
+    return arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, col, cst(b, loc, v * plan.lanes)),
+        cst(b, loc, s.n - 1));
+  }
+
+  /// Software prefetch of the `vecs` vectors at column col of rows
+  /// [k0, min(k0 + count, kEnd)) of b.
+  void prefetchRows(OpBuilder &b, Location loc, Value k0, Value kEnd, Value col,
+                    int64_t count, int64_t vecs, uint32_t locality) const {
+    Value ub = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, k0, cst(b, loc, count)), kEnd);
+    forLoop(b, loc, k0, ub, cst(b, loc, 1), {},
+            [&](OpBuilder &b, Location loc, Value k, ValueRange) {
+              for (int64_t v = 0; v < vecs; ++v)
+                memref::PrefetchOp::create(
+                    b, loc, bBuf, ValueRange{k, clampedColumn(b, loc, col, v)},
+                    /*isWrite=*/false, locality, /*isDataCache=*/true);
+              return SmallVector<Value>{};
+            });
+  }
+
+  /// Group g's share of the prefetch while segment t (b rows from kStart)
+  /// of the tile `at` runs: the same rows of the next tile into L2
+  /// (prefetchTile), and the next segment's block into L1 (prefetchSegment;
+  /// after the last segment, the next tile's first).
+  void prefetchShare(OpBuilder &b, Location loc, const TileAt &at, Value kStart,
+                     Value g, int64_t perGroup) const {
+    int64_t kt = std::min(kTile, s.k);
+    Value nextCol =
+        arith::AddIOp::create(b, loc, at.n0, cst(b, loc, at.vecs * plan.lanes));
+    auto share = [&](Value from, Value col, uint32_t locality) {
+      Value end = arith::MinSIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, from, cst(b, loc, kt)),
+          cst(b, loc, s.k));
+      Value k0 = arith::AddIOp::create(
+          b, loc, from,
+          arith::MulIOp::create(b, loc, g, cst(b, loc, perGroup)));
+      prefetchRows(b, loc, k0, end, col, perGroup, at.vecs, locality);
+    };
+    if (plan.prefetchTile)
+      share(kStart, nextCol, /*locality=*/2);
+    if (plan.prefetchSegment) {
+      Value next = arith::AddIOp::create(b, loc, kStart, cst(b, loc, kt));
+      Value wraps = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                          next, cst(b, loc, s.k));
+      share(arith::SelectOp::create(b, loc, wraps, cst(b, loc, 0), next),
+            arith::SelectOp::create(b, loc, wraps, nextCol, at.n0),
+            /*locality=*/3);
+    }
+  }
+
+  /// While the first segment of the tile `at` runs, group r0's rows of
+  /// acc for the next tile (read when that tile starts) into L2.
+  void prefetchAcc(OpBuilder &b, Location loc, const TileAt &at, Value t,
+                   Value r0, int64_t rows) const {
+    // (Every segment when segments are outside tiles.)
+    Value first =
+        arith::CmpIOp::create(b, loc,
+                              plan.segmentsOuter ? arith::CmpIPredicate::sge
+                                                 : arith::CmpIPredicate::eq,
+                              t, cst(b, loc, 0));
+    scf::IfOp::create(b, loc, first, [&](OpBuilder &b, Location loc) {
+      Value nextCol = arith::AddIOp::create(b, loc, at.n0,
+                                            cst(b, loc, at.vecs * plan.lanes));
+      for (int64_t r = 0; r < rows; ++r) {
+        Value row = arith::AddIOp::create(
+            b, loc, at.rowBase,
+            arith::AddIOp::create(b, loc, r0, cst(b, loc, r)));
+        for (int64_t v = 0; v < at.vecs; ++v)
+          memref::PrefetchOp::create(
+              b, loc, cBuf, ValueRange{row, clampedColumn(b, loc, nextCol, v)},
+              /*isWrite=*/false, /*localityHint=*/2,
+              /*isDataCache=*/true);
+      }
+      scf::YieldOp::create(b, loc);
+    });
+  }
+
+  /// All segments (or only `segment`, when segments are outside tiles) and
+  /// rows of a chunk (chunkRows rows) for the tile `at`: the segment loop
+  /// is outside the row loop, so that the k_tile x tile block of b a
+  /// segment touches stays in L1 while all rows use it.
+  Value nTile(OpBuilder &b, Location loc, Value tile, const TileAt &at,
+              int64_t chunkRows, Value segment) const {
+    int64_t rows = std::min(plan.rows, chunkRows);
+    int64_t groups = chunkRows / rows;
+    int64_t grouped = groups * rows;
+    int64_t kt = std::min(kTile, s.k);
+    // The prefetch is spread over the groups: perGroup rows of b each.
+    int64_t perGroup = (kt + groups - 1) / groups;
+    Value tLo = segment ? segment : cst(b, loc, 0);
+    Value tHi =
+        segment
+            ? arith::AddIOp::create(b, loc, segment, cst(b, loc, 1)).getResult()
+            : cst(b, loc, s.segments);
     return forLoop(
-        b, loc, cst(b, loc, 0), cst(b, loc, s.segments), cst(b, loc, 1), tile,
+        b, loc, tLo, tHi, cst(b, loc, 1), tile,
         [&](OpBuilder &b, Location loc, Value t, ValueRange args) {
-          Value tile = args[0];
-          if (grouped > 0)
-            tile = forLoop(
-                b, loc, cst(b, loc, 0), cst(b, loc, grouped), cst(b, loc, rows),
-                tile,
-                [&](OpBuilder &b, Location loc, Value r0, ValueRange args) {
-                  return SmallVector<Value>{rowGroup(
-                      b, loc, args[0], m0, r0, t, n0, rows, vecs, maskedVec)};
-                })[0];
-          for (int64_t r = grouped; r < blockRows; ++r)
-            tile = rowGroup(b, loc, tile, m0, cst(b, loc, r), t, n0, 1, vecs,
-                            maskedVec);
+          Value kStart = arith::MulIOp::create(b, loc, t, cst(b, loc, kt));
+          Value tile = forLoop(
+              b, loc, cst(b, loc, 0), cst(b, loc, groups), cst(b, loc, 1),
+              args[0],
+              [&](OpBuilder &b, Location loc, Value g, ValueRange args) {
+                if (bBuf)
+                  prefetchShare(b, loc, at, kStart, g, perGroup);
+                Value r0 = arith::MulIOp::create(b, loc, g, cst(b, loc, rows));
+                if (cBuf)
+                  prefetchAcc(b, loc, at, t, r0, rows);
+                return SmallVector<Value>{
+                    rowGroup(b, loc, args[0], at, r0, t, rows)};
+              })[0];
+          if (grouped < chunkRows)
+            tile = rowGroup(b, loc, tile, at, cst(b, loc, grouped), t,
+                            chunkRows - grouped);
           return SmallVector<Value>{tile};
         })[0];
   }
 
-  Value emit(OpBuilder &b, Location loc, Value acc) const {
-    int64_t width = shape.lanes * shape.maxVecs;
-    int64_t fullTiles = s.n / width;
-    int64_t restCols = s.n - fullTiles * width;
-    int64_t restVecs = (restCols + shape.lanes - 1) / shape.lanes;
-    int64_t restMasked =
-        restCols % shape.lanes ? restVecs - 1 : /*no masked vector*/ -1;
+  /// Column of the first vector of tile i (an index value).
+  Value tileColumn(OpBuilder &b, Location loc, Value i) const {
+    // i * base + min(i, extra) vectors precede tile i.
+    Value v = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, i, cst(b, loc, plan.baseVecs)),
+        arith::MinSIOp::create(b, loc, i, cst(b, loc, plan.extra)));
+    return arith::MulIOp::create(b, loc, v, cst(b, loc, plan.lanes));
+  }
+
+  /// Tiles [lo, hi) of the chunk whose slice of acc is `tile`: the wide
+  /// ones, the narrow ones, and the last one (its last vector partial) if
+  /// the chunk has it. Each width is a separate loop with its own number
+  /// of accumulators.
+  Value chunkTiles(OpBuilder &b, Location loc, Value tile, Value lo, Value hi,
+                   Value rowBase, Value colBase, int64_t chunkRows,
+                   Value segment) const {
+    auto tilesIn = [&](Value from, Value to, int64_t vecs, Value tile) {
+      return forLoop(b, loc, from, to, cst(b, loc, 1), tile,
+                     [&](OpBuilder &b, Location loc, Value i, ValueRange args) {
+                       TileAt at{rowBase, colBase, tileColumn(b, loc, i), vecs,
+                                 /*maskedVec=*/-1};
+                       return SmallVector<Value>{
+                           nTile(b, loc, args[0], at, chunkRows, segment)};
+                     })[0];
+    };
+    int64_t plainEnd = plan.lastMasked ? plan.tiles - 1 : plan.tiles;
+    Value extra = cst(b, loc, plan.extra);
+    if (plan.extra > 0)
+      tile = tilesIn(lo, arith::MinSIOp::create(b, loc, hi, extra),
+                     plan.baseVecs + 1, tile);
+    if (plainEnd > plan.extra)
+      tile = tilesIn(arith::MaxSIOp::create(b, loc, lo, extra),
+                     arith::MinSIOp::create(b, loc, hi, cst(b, loc, plainEnd)),
+                     plan.baseVecs, tile);
+    if (!plan.lastMasked)
+      return tile;
+    // extra < tiles: the last tile is a narrow one.
+    Value hasLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, hi,
+                                          cst(b, loc, plan.tiles));
+    auto ifOp = scf::IfOp::create(
+        b, loc, hasLast,
+        [&](OpBuilder &b, Location loc) {
+          TileAt at{rowBase, colBase,
+                    tileColumn(b, loc, cst(b, loc, plan.tiles - 1)),
+                    plan.baseVecs, plan.baseVecs - 1};
+          scf::YieldOp::create(b, loc,
+                               nTile(b, loc, tile, at, chunkRows, segment));
+        },
+        [&](OpBuilder &b, Location loc) {
+          scf::YieldOp::create(b, loc, tile);
+        });
+    return ifOp.getResult(0);
+  }
+
+  Value emit(OpBuilder &b, Location loc, Value acc) {
+    if (s.m == 0 || s.n == 0)
+      return acc;
+    if (plan.prefetchSegment || plan.prefetchTile) {
+      // The buffers, whatever their layout. acc's is taken before the
+      // forall writes it in place (a read there, so no copy); a prefetch
+      // only names addresses.
+      auto buffer = [&](Value tensor, int64_t rows) {
+        auto layout = StridedLayoutAttr::get(
+            b.getContext(), ShapedType::kDynamic,
+            {ShapedType::kDynamic, ShapedType::kDynamic});
+        auto type = MemRefType::get({rows, s.n}, b.getF32Type(), layout);
+        return bufferization::ToBufferOp::create(b, loc, type, tensor,
+                                                 /*read_only=*/true)
+            .getResult();
+      };
+      bBuf = buffer(s.b, s.k);
+      cBuf = buffer(acc, s.m);
+    }
     auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(rowBlocks)},
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(plan.chunks)},
         ValueRange{acc}, std::nullopt);
     OpBuilder::InsertionGuard guard(b);
     Block *body = forall.getBody();
     b.setInsertionPoint(body->getTerminator());
-    Value m0 = arith::MulIOp::create(b, loc, body->getArgument(0),
-                                     cst(b, loc, blockRows));
-    SmallVector<OpFoldResult> offsets = {m0, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(blockRows),
-                                       b.getIndexAttr(s.n)};
+    Value c = body->getArgument(0);
+    Value lo, hi, rowBase, colBase;
+    SmallVector<OpFoldResult> offsets, sizes;
+    int64_t chunkRows;
+    if (plan.splitN) {
+      // Chunk c: tiles [c T / chunks, (c + 1) T / chunks), all rows.
+      auto bound = [&](Value i) {
+        return arith::DivUIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, i, cst(b, loc, plan.tiles)),
+            cst(b, loc, plan.chunks));
+      };
+      lo = bound(c);
+      hi = bound(arith::AddIOp::create(b, loc, c, cst(b, loc, 1)));
+      rowBase = cst(b, loc, 0);
+      colBase = tileColumn(b, loc, lo);
+      Value colEnd = arith::MinSIOp::create(b, loc, tileColumn(b, loc, hi),
+                                            cst(b, loc, s.n));
+      chunkRows = s.m;
+      offsets = {b.getIndexAttr(0), colBase};
+      sizes = {b.getIndexAttr(s.m),
+               arith::SubIOp::create(b, loc, colEnd, colBase).getResult()};
+    } else {
+      // Chunk c: rows [c M / chunks, (c + 1) M / chunks), all tiles.
+      chunkRows = s.m / plan.chunks;
+      lo = cst(b, loc, 0);
+      hi = cst(b, loc, plan.tiles);
+      rowBase = arith::MulIOp::create(b, loc, c, cst(b, loc, chunkRows));
+      colBase = cst(b, loc, 0);
+      offsets = {rowBase, b.getIndexAttr(0)};
+      sizes = {b.getIndexAttr(chunkRows), b.getIndexAttr(s.n)};
+    }
     SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
     Value tile = tensor::ExtractSliceOp::create(b, loc, body->getArgument(1),
                                                 offsets, sizes, strides);
-    if (fullTiles > 0)
-      tile =
-          forLoop(b, loc, cst(b, loc, 0), cst(b, loc, fullTiles * width),
-                  cst(b, loc, width), tile,
-                  [&](OpBuilder &b, Location loc, Value n0, ValueRange args) {
-                    return SmallVector<Value>{
-                        nTile(b, loc, args[0], m0, n0, shape.maxVecs, -1)};
-                  })[0];
-    if (restVecs > 0)
-      tile = nTile(b, loc, tile, m0, cst(b, loc, fullTiles * width), restVecs,
-                   restMasked);
+    if (plan.segmentsOuter)
+      tile = forLoop(
+          b, loc, cst(b, loc, 0), cst(b, loc, s.segments), cst(b, loc, 1), tile,
+          [&](OpBuilder &b, Location loc, Value t, ValueRange args) {
+            return SmallVector<Value>{chunkTiles(
+                b, loc, args[0], lo, hi, rowBase, colBase, chunkRows, t)};
+          })[0];
+    else
+      tile = chunkTiles(b, loc, tile, lo, hi, rowBase, colBase, chunkRows,
+                        Value());
     b.setInsertionPointToStart(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, tile, body->getArgument(1),
                                           offsets, sizes, strides);

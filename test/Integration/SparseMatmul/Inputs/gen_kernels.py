@@ -24,6 +24,16 @@ SHAPES = [
     (33, 75, 64, 25, "i32", "f32"),
     # Many N tiles and a 6-column rest; 2 row blocks of 64.
     (128, 40, 1030, 16, "i16", "f32"),
+    # b larger than L2's share: prefetch a segment and a tile ahead (x86),
+    # tiles split between the parallel chunks.
+    (40, 600, 500, 128, "i16", "f32"),
+    # b above 128 KiB: prefetch a segment ahead (x86); tiles of 5 and 4
+    # vectors (x86), 130 rows.
+    (130, 260, 130, 64, "i32", "f32"),
+    # One-vector tiles: 3-row lock step groups on x86, 2 row chunks of 35.
+    (70, 50, 16, 16, "i16", "f32"),
+    # Two 4-lane vectors (NEON lock step), one 16-lane vector.
+    (9, 20, 6, 8, "i32", "f32"),
 ]
 
 
