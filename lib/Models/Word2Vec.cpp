@@ -56,6 +56,49 @@ private:
     return linalg::FillOp::create(b, loc, zero, emptyTensor(shape))
         .getResult(0);
   }
+  /// The first `count` rows of the static `rows x n` tensor `t`, a
+  /// `? x n` view.
+  Value leadingRows(Value t, Value count) {
+    auto type = cast<RankedTensorType>(t.getType());
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{count, b.getIndexAttr(type.getDimSize(1))};
+    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+    return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
+  }
+  /// The same for columns: the `n x ?` view of the first `count` columns.
+  Value leadingColumns(Value t, Value count) {
+    auto type = cast<RankedTensorType>(t.getType());
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(type.getDimSize(0)), count};
+    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+    return tensor::ExtractSliceOp::create(b, loc, t, offsets, sizes, strides);
+  }
+  /// `part` (a leading slice) written into `whole` at offset 0.
+  Value insertLeading(Value part, Value whole) {
+    auto type = cast<RankedTensorType>(part.getType());
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < 2; ++d)
+      sizes.push_back(
+          type.isDynamicDim(d)
+              ? OpFoldResult(tensor::DimOp::create(b, loc, part, d).getResult())
+              : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+    return tensor::InsertSliceOp::create(b, loc, part, whole, offsets, sizes,
+                                         strides);
+  }
+  /// lhs x rhs into `acc` (zeros).
+  Value matmulInto(Value lhs, Value rhs, Value acc) {
+    return linalg::MatmulOp::create(b, loc, ValueRange{lhs, rhs},
+                                    ValueRange{acc})
+        .getResult(0);
+  }
+  /// The transpose of `matrix` into `init`.
+  Value transposeInto(Value matrix, Value init) {
+    return linalg::TransposeOp::create(b, loc, matrix, init,
+                                       ArrayRef<int64_t>{1, 0})
+        .getResult()[0];
+  }
   /// `count` clamped to [0, limit], as an index.
   Value clampedCount(Value count, int64_t limit);
   /// rows x D tensor whose row r is table[indices[r]] for r < count, zero
@@ -264,10 +307,38 @@ OwningOpRef<ModuleOp> Word2VecBuilder::build() {
 
   Value inM = gather(wihT, ctxT, nctx, batch);
   Value outM = gather(wohT, outT, nout, outputs);
-  Value corr = matmul(outM, transpose(inM));
-  Value g = sigmoidStep(corr, metaT, alpha, nout, nctx);
-  Value outMd = matmul(g, inM);
-  Value inMd = matmul(transpose(g), outM);
+  Value inMd;
+  Value outMd;
+  if (options.trimToContexts) {
+    // The products over the nctx used context rows only, on views of the
+    // static buffers: scores O x nctx, then the gradients from the first
+    // nctx columns of g (zero beyond) and into the first nctx rows.
+    Value rows = leadingRows(inM, nctx);
+    Value corrAll = zeroTensor({outputs, batch});
+    Value corrUsed = matmulInto(
+        outM,
+        transposeInto(rows, leadingColumns(emptyTensor({dim, batch}), nctx)),
+        leadingColumns(corrAll, nctx));
+    Value corr = insertLeading(corrUsed, corrAll);
+    Value g = sigmoidStep(corr, metaT, alpha, nout, nctx);
+    Value gUsed = leadingColumns(g, nctx);
+    outMd = matmulInto(gUsed, rows, zeroTensor({outputs, dim}));
+    // Rows >= nctx of the input gradients are never read (the scatter-add
+    // stops at nctx): only the used ones are zeroed.
+    Value inMdAll = emptyTensor({batch, dim});
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    Value inMdUsed =
+        linalg::FillOp::create(b, loc, zero, leadingRows(inMdAll, nctx))
+            .getResult(0);
+    Value gT =
+        transposeInto(gUsed, leadingRows(emptyTensor({batch, outputs}), nctx));
+    inMd = insertLeading(matmulInto(gT, outM, inMdUsed), inMdAll);
+  } else {
+    Value corr = matmul(outM, transpose(inM));
+    Value g = sigmoidStep(corr, metaT, alpha, nout, nctx);
+    outMd = matmul(g, inM);
+    inMd = matmul(transpose(g), outM);
+  }
   scatterAdd(wih, ctx, nctx, inMd, batch);
   scatterAdd(woh, out, nout, outMd, outputs);
   func::ReturnOp::create(b, loc);

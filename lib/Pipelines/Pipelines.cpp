@@ -10,6 +10,7 @@
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
@@ -33,8 +34,26 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 using namespace mlir;
 using namespace mlir::mx;
+
+/// AMX-BF16 is usable by this process: the CPU has it and Linux grants the
+/// tile state (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), which
+/// the compiled kernels also request for themselves).
+static bool hostHasUsableAmx(const llvm::StringMap<bool> &features) {
+  if (!features.lookup("amx-tile") || !features.lookup("amx-bf16"))
+    return false;
+#if defined(__linux__) && defined(__x86_64__)
+  return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+#else
+  return false;
+#endif
+}
 
 std::string mx::getHostTarget() {
   llvm::Triple triple(llvm::sys::getProcessTriple());
@@ -48,7 +67,7 @@ std::string mx::getHostTarget() {
                                          "avx512bf16", "avx512vnni",
                                          "avx512vbmi"},
                      [&](StringRef f) { return features.lookup(f); }))
-      return "x86-64-avx512";
+      return hostHasUsableAmx(features) ? "x86-64-amx" : "x86-64-avx512";
   }
   return "generic";
 }
@@ -57,8 +76,8 @@ std::optional<std::string> mx::resolveTarget(StringRef target) {
   if (target == "host")
     return getHostTarget();
   if (target == "reference" || target == "generic" ||
-      target == "x86-64-avx512" || target == "aarch64-neon" ||
-      target == "aarch64-sve")
+      target == "x86-64-avx512" || target == "x86-64-amx" ||
+      target == "aarch64-neon" || target == "aarch64-sve")
     return target.str();
   return std::nullopt;
 }
@@ -106,7 +125,8 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
-  if (options.streamingStores && target == "x86-64-avx512")
+  if (options.streamingStores &&
+      (target == "x86-64-avx512" || target == "x86-64-amx"))
     pm.addNestedPass<func::FuncOp>(createMxStreamingStoresPass());
   if (options.prefetchDistance > 0) {
     MxPrefetchPassOptions prefetch;
@@ -140,6 +160,8 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   // x86vector ops (vcvtneps2bf16 of mx.cast) become their intrinsics here.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
+  // amx ops (AmxMatmulLowering) become their LLVM intrinsics.
+  vectorToLLVM.amx = target == "x86-64-amx";
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   // aligned_alloc instead of malloc + pointer rounding: the rounding goes
   // through ptrtoint/inttoptr, which hides from LLVM that temporary buffers
@@ -156,6 +178,13 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (target == "x86-64-amx") {
+    // Loop-carried AMX tiles are block arguments: cf's conversion needs
+    // AMX's type conversion, which only convert-to-llvm combines with it.
+    ConvertToLLVMPassOptions toLLVM;
+    toLLVM.filterDialects = {"cf", "amx"};
+    pm.addPass(createConvertToLLVMPass(toLLVM));
+  }
   pm.addPass(createConvertControlFlowToLLVMPass());
   if (options.parallel == MxToLLVMOptions::Parallel::OpenMP)
     pm.addPass(createConvertOpenMPToLLVMPass());

@@ -142,15 +142,22 @@ uint32_t kactivationF32(KActivation kind, uint32_t x, KTanhMantissa mantissa) {
     return asBits(v * sigmoid);
   }
   case KActivation::Gelu: {
-    float square = v * v;
-    float cube = square * v;
-    float cubic = cube * 0.044715f;
-    float inner = v + cubic;
-    float z = inner * 0.7978845608f;
-    float t = tanhOf(z);
-    float half = v * 0.5f;
-    float onePlus = 1.0f + t;
-    return asBits(half * onePlus);
+    // w = |u| / 2 for the tanh argument u = sqrt(2/pi) (x + 0.044715 x^3),
+    // then 0.5 * ktanh(2 w), whose sign handling is not needed: u has x's
+    // sign. mantissa(bf16) reads the bf16 truncation of w.
+    const float c0 = static_cast<float>(0.5 * std::sqrt(2.0 / M_PI));
+    const float c1 = static_cast<float>(0.5 * std::sqrt(2.0 / M_PI) * 0.044715);
+    float a = std::fabs(v);
+    float square = a * a;
+    float p = std::fmaf(square, c1, c0);
+    float w = a * p;
+    if (mantissa == KTanhMantissa::BF16)
+      w = asFloat(asBits(w) & 0xFFFF0000u);
+    float twice = w * 2.0f; // exact, or Inf (which saturates)
+    float h = tanhOf(twice) * 0.5f;
+    float g = std::fmaf(a, h, v * 0.5f);
+    // g <= 0 for x <= 0 (h <= 0.5): the sign only turns +0 into -0.
+    return asBits(g) | (x & 0x80000000u);
   }
   case KActivation::Tanh:
     break;

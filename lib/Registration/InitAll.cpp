@@ -19,6 +19,8 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/AMX/Transforms.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -63,11 +65,11 @@
 using namespace mlir;
 
 void mx::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<mx::MxDialect, affine::AffineDialect, arith::ArithDialect,
-                  arm_neon::ArmNeonDialect, bufferization::BufferizationDialect,
-                  cf::ControlFlowDialect, func::FuncDialect,
-                  linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
-                  memref::MemRefDialect, scf::SCFDialect,
+  registry.insert<mx::MxDialect, amx::AMXDialect, affine::AffineDialect,
+                  arith::ArithDialect, arm_neon::ArmNeonDialect,
+                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
                   tensor::TensorDialect, ub::UBDialect, vector::VectorDialect,
                   x86vector::X86VectorDialect>();
 }
@@ -93,6 +95,8 @@ void mx::registerAllExtensions(DialectRegistry &registry) {
   registerConvertMemRefToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
+  // AMX tile types of block arguments (x86-64-amx matmul kernels).
+  registerConvertAMXToLLVMInterface(registry);
   // LLVM IR translation.
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);

@@ -56,13 +56,14 @@ llvm::Error makeError(const llvm::Twine &message) {
 /// x86 tuning: no vscatter for the strided stores of small transposes
 /// (microcoded and slower than scalar stores on current AMD and Intel
 /// cores; measured 20% of the word2vec step at dim 100 on Zen 5).
-constexpr const char *kX86Tuning = "+prefer-no-scatter";
+constexpr const char *kX86Tuning = "+prefer-no-scatter,-prefer-256-bit";
 
 /// Temporary buffers mx-compile keeps on the stack.
 constexpr unsigned kStackBufferBytes = 64 * 1024;
 
-constexpr llvm::StringLiteral kTargetNames[] = {
-    "host", "x86-64-avx512", "aarch64-neon", "aarch64-sve", "generic"};
+constexpr llvm::StringLiteral kTargetNames[] = {"host",        "x86-64-avx512",
+                                                "x86-64-amx",  "aarch64-neon",
+                                                "aarch64-sve", "generic"};
 
 } // namespace
 
@@ -95,6 +96,19 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
     spec.features = std::string("+avx512f,+avx512bw,+avx512vl,+avx512dq,"
                                 "+avx512cd,+avx512bf16,+avx512vnni,"
                                 "+avx512vbmi,") +
+                    kX86Tuning;
+    return spec;
+  }
+  if (name == "x86-64-amx") {
+    // x86-64-avx512 plus AMX-BF16 tiles for mx.matmul unordered (Sapphire
+    // Rapids and later). Never implied by x86-64-avx512: the CI machines
+    // (AMD Zen 5) have AVX-512 but no AMX.
+    spec.lowering = "x86-64-amx";
+    spec.triple = "x86_64-unknown-linux-gnu";
+    spec.cpu = "x86-64-v4";
+    spec.features = std::string("+avx512f,+avx512bw,+avx512vl,+avx512dq,"
+                                "+avx512cd,+avx512bf16,+avx512vnni,"
+                                "+avx512vbmi,+amx-tile,+amx-bf16,+amx-int8,") +
                     kX86Tuning;
     return spec;
   }
@@ -207,6 +221,10 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm, const PolicyOptions &options,
   if (ktanhPass && !isKTanhPolicyAvailable())
     return makeError("--activations=ktanh is not available for " + subject +
                      ": this build has no mx-ktanh policy pass");
+  StringRef accumulation = options.matmulAccumulation;
+  if (accumulation != "ordered" && accumulation != "unordered")
+    return makeError("unknown matmul accumulation '" + accumulation +
+                     "'; expected ordered or unordered");
   StringRef sparsity = options.sparsity;
   if (!sparsity.empty() && sparsity != "dense" && sparsity != "auto" &&
       sparsity != "csr")
@@ -222,8 +240,11 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm, const PolicyOptions &options,
     sparsify.bf16Values = precision == "bf16";
     pm.addNestedPass<func::FuncOp>(createMxSparsifyPass(sparsify));
   }
-  if (precision == "bf16")
-    pm.addNestedPass<func::FuncOp>(createMxBF16Pass());
+  if (precision == "bf16") {
+    MxBF16PassOptions bf16;
+    bf16.accumulation = accumulation.str();
+    pm.addNestedPass<func::FuncOp>(createMxBF16Pass(bf16));
+  }
   if (quantize) {
     // One MX format for both operands of every GEMM.
     StringRef format = llvm::StringSwitch<StringRef>(precision)
@@ -232,13 +253,15 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm, const PolicyOptions &options,
                            .Case("mxfp4", "e2m1")
                            .Default("int8");
     std::string error;
-    if (failed(quantize->addToPipeline(
-            pm.nest<func::FuncOp>(),
-            ("weights=" + format + " activations=" + format).str(),
-            [&](const Twine &message) {
-              error = message.str();
-              return failure();
-            })))
+    if (failed(quantize->addToPipeline(pm.nest<func::FuncOp>(),
+                                       ("weights=" + format +
+                                        " activations=" + format +
+                                        " accumulation=" + accumulation)
+                                           .str(),
+                                       [&](const Twine &message) {
+                                         error = message.str();
+                                         return failure();
+                                       })))
       return makeError("cannot add mx-quantize: " + error);
   }
   if (ktanhPass) {
@@ -261,7 +284,14 @@ void mx::addLoweringPasses(OpPassManager &pm, const TargetSpec &spec) {
   // vectorizer can use.
   func.addPass(createConvertElementwiseToLinalgPass());
   func.addPass(createLinalgElementwiseOpFusionPass());
-  func.addPass(createMxLoopOrderPass());
+  // Transposed operands are read in place, dot products vectorized along
+  // their reduction (reassociated sums; the word2vec step's scores) and
+  // multiply-accumulates fused.
+  MxLoopOrderPassOptions loopOrder;
+  loopOrder.foldTransposesOption = true;
+  loopOrder.reassociateDotProducts = true;
+  loopOrder.contractMulAcc = true;
+  func.addPass(createMxLoopOrderPass(loopOrder));
   MxToLLVMOptions lowering;
   lowering.target = spec.lowering;
   // Temporaries up to 64 KiB on the stack (the word2vec step's gathered rows

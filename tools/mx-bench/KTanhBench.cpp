@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Elements per second of tanh, sigmoid and GELU on f32 and bf16 buffers of
-// 4 KiB (in L1) and 64 MiB (memory), one thread:
+// Elements per second of tanh, sigmoid, swish and GELU on f32 and bf16 buffers
+// of 4 KiB (in L1) and 64 MiB (memory), one thread:
 //
 //   BM_KAct/<fn>/<type>/ktanh   the mx K-TanH op lowered by mx-to-llvm for
 //                               the host (mantissa(full) for f32)
@@ -59,6 +59,10 @@ MX_KTANH_KERNEL(k_tanh_f32_bf16m)
 MX_KTANH_KERNEL(k_tanh_bf16)
 MX_KTANH_KERNEL(k_sigmoid_f32)
 MX_KTANH_KERNEL(k_sigmoid_bf16)
+MX_KTANH_KERNEL(k_swish_f32)
+MX_KTANH_KERNEL(k_swish_bf16)
+MX_KTANH_KERNEL(poly_swish_f32)
+MX_KTANH_KERNEL(poly_swish_bf16)
 MX_KTANH_KERNEL(k_gelu_f32)
 MX_KTANH_KERNEL(k_gelu_bf16)
 MX_KTANH_KERNEL(poly_tanh_f32)
@@ -135,6 +139,10 @@ KernelFn kernel(Function fn, bool bf16, Impl impl) {
                         : _mlir_ciface_poly_sigmoid_f32)
                 : (bf16 ? _mlir_ciface_k_sigmoid_bf16
                         : _mlir_ciface_k_sigmoid_f32);
+  case Function::Swish:
+    return poly ? (bf16 ? _mlir_ciface_poly_swish_bf16
+                        : _mlir_ciface_poly_swish_f32)
+                : (bf16 ? _mlir_ciface_k_swish_bf16 : _mlir_ciface_k_swish_f32);
   case Function::Gelu:
     return poly ? (bf16 ? _mlir_ciface_poly_gelu_bf16
                         : _mlir_ciface_poly_gelu_f32)
@@ -227,6 +235,7 @@ int registerBenchmarks() {
   const std::pair<Function, const char *> fns[] = {
       {Function::Tanh, "tanh"},
       {Function::Sigmoid, "sigmoid"},
+      {Function::Swish, "swish"},
       {Function::Gelu, "gelu"}};
   const std::pair<Impl, const char *> impls[] = {
       {Impl::KTanh, "ktanh"},

@@ -4,12 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// tanh, sigmoid and GELU (tanh form) over buffers with two peers:
+// tanh, sigmoid, swish and GELU (tanh form) over buffers with two peers:
 //   glibc:  tanhf in a plain loop (scalar libm);
 //   sleef:  SLEEF's AVX-512 Sleef_tanhf16_u35avx512f, 16 lanes at a time
 //           (without AVX-512 at build time it falls back to glibc).
 // bf16 buffers are widened exactly, computed in f32 and rounded back to
-// nearest even. Compiled for the build host (-O3 -march=native).
+// nearest even. Compiled for the build host (-O3 -march=native). GELU is
+// evaluated as mx.kgelu is, 0.5 (x + |x| tanh(|u|)) with
+// |u| = |x| (c0 + c1 x^2), so that both do the same arithmetic around the
+// tanh.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,14 +46,21 @@ uint16_t narrow(float f) {
   return static_cast<uint16_t>((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
 }
 
+constexpr float kC0 = 0.7978845608f;             // sqrt(2 / pi)
+constexpr float kC1 = 0.7978845608f * 0.044715f; // sqrt(2 / pi) 0.044715
+
 float scalar(Function fn, float x) {
   switch (fn) {
   case Function::Tanh:
     return tanhf(x);
   case Function::Sigmoid:
     return 0.5f * tanhf(0.5f * x) + 0.5f;
-  case Function::Gelu:
-    return 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x)));
+  case Function::Swish:
+    return x * (0.5f * tanhf(0.5f * x) + 0.5f);
+  case Function::Gelu: {
+    float a = std::fabs(x);
+    return 0.5f * std::fmaf(a, tanhf(a * std::fmaf(a * a, kC1, kC0)), x);
+  }
   }
   return x;
 }
@@ -64,13 +74,16 @@ __m512 vector(Function fn, __m512 x) {
   case Function::Sigmoid:
     return _mm512_fmadd_ps(
         Sleef_tanhf16_u35avx512f(_mm512_mul_ps(x, half)), half, half);
+  case Function::Swish:
+    return _mm512_mul_ps(
+        x, _mm512_fmadd_ps(Sleef_tanhf16_u35avx512f(_mm512_mul_ps(x, half)),
+                           half, half));
   case Function::Gelu: {
-    __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
-    __m512 inner = _mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x);
-    __m512 t = Sleef_tanhf16_u35avx512f(
-        _mm512_mul_ps(inner, _mm512_set1_ps(0.7978845608f)));
-    return _mm512_mul_ps(_mm512_mul_ps(x, half),
-                         _mm512_add_ps(t, _mm512_set1_ps(1.0f)));
+    __m512 a = _mm512_abs_ps(x);
+    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(a, a), _mm512_set1_ps(kC1),
+                               _mm512_set1_ps(kC0));
+    __m512 t = Sleef_tanhf16_u35avx512f(_mm512_mul_ps(a, p));
+    return _mm512_mul_ps(_mm512_fmadd_ps(a, t, x), half);
   }
   }
   return x;

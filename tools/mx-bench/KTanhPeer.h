@@ -12,7 +12,7 @@
 
 namespace mx::bench {
 
-enum class Function { Tanh, Sigmoid, Gelu };
+enum class Function { Tanh, Sigmoid, Swish, Gelu };
 
 /// Whether SLEEF's AVX-512 functions were compiled in.
 bool haveSleef();

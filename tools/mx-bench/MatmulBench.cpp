@@ -82,10 +82,23 @@ using MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
   MX_MATMUL_SHAPES(X, e4m3, e4m3)                                              \
   MX_MATMUL_SHAPES(X, e2m1, e4m3)
 
+// mx.matmul unordered on AMX tiles (x86-64-amx): MX pairs and bf16 x bf16.
+#define MX_AMX_PAIRS(X)                                                        \
+  MX_MATMUL_SHAPES(X, e4m3, e4m3)                                              \
+  MX_MATMUL_SHAPES(X, e2m1, e4m3)
+
 #define MX_DECLARE(FA, FB, M, K, N)                                            \
   extern "C" void _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N(               \
       MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *);
 MX_MATMUL_PAIRS(MX_DECLARE)
+#define MX_AMX_DECLARE(FA, FB, M, K, N)                                        \
+  extern "C" void _mlir_ciface_mm_amx_##FA##_##FB##_##M##x##K##x##N(           \
+      MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *);
+MX_AMX_PAIRS(MX_AMX_DECLARE)
+#define MX_BF16_DECLARE(FA, FB, M, K, N)                                       \
+  extern "C" void _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N(               \
+      MemRef2D *, MemRef2D *, MemRef2D *);
+MX_MATMUL_SHAPES(MX_BF16_DECLARE, bf16, bf16)
 
 namespace {
 
@@ -93,11 +106,32 @@ struct Kernel {
   const char *fa, *fb;
   int64_t m, k, n;
   MatmulFn fn;
+  const char *variant; // "" (ordered) or "amx_"
 };
 
 #define MX_ENTRY(FA, FB, M, K, N)                                              \
-  Kernel{#FA, #FB, M, K, N, _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N},
+  Kernel{#FA, #FB, M, K, N, _mlir_ciface_mm_##FA##_##FB##_##M##x##K##x##N, ""},
+#define MX_AMX_ENTRY(FA, FB, M, K, N)                                          \
+  Kernel{                                                                      \
+      #FA,   #FB, M, K, N, _mlir_ciface_mm_amx_##FA##_##FB##_##M##x##K##x##N,  \
+      "amx_"},
 const Kernel kKernels[] = {MX_MATMUL_PAIRS(MX_ENTRY)};
+const Kernel kAmxKernels[] = {MX_AMX_PAIRS(MX_AMX_ENTRY)};
+
+using BF16MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *);
+struct BF16Kernel {
+  int64_t m, k, n;
+  BF16MatmulFn fn;
+};
+#define MX_BF16_ENTRY(FA, FB, M, K, N)                                         \
+  BF16Kernel{M, K, N, _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N},
+const BF16Kernel kBF16Kernels[] = {MX_MATMUL_SHAPES(MX_BF16_ENTRY, bf16, bf16)};
+
+/// The CPU has AMX and Linux grants this process the tile state.
+bool amxUsable() {
+  return syscall(158 /* arch_prctl */, 0x1023 /* ARCH_REQ_XCOMP_PERM */,
+                 18 /* XFEATURE_XTILEDATA */) == 0;
+}
 
 int64_t elementBits(const char *format) {
   std::string f(format);
@@ -261,17 +295,79 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
   state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
 }
 
+/// bf16 x bf16 -> f32 (mx.matmul unordered on AMX) with the same peers, on
+/// the bf16 roundings of the peers' f32 data.
+void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
+  int threads = static_cast<int>(state.range(0));
+  setThreads(threads);
+  int64_t m = kernel->m, k = kernel->k, n = kernel->n;
+  F32Operands peer(m, k, n);
+  auto toBF16 = [](const std::vector<float> &x) {
+    std::vector<uint16_t> out(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &x[i], 4);
+      out[i] = uint16_t(bits >> 16); // the values are bf16-exact
+    }
+    return out;
+  };
+  std::vector<uint16_t> a = toBF16(peer.a), b = toBF16(peer.b);
+  std::vector<float> c(m * n, 0.0f);
+  MemRef2D av = view2D(a.data(), m, k), bv = view2D(b.data(), k, n),
+           cv = view2D(c.data(), m, n);
+  settle();
+  kernel->fn(&av, &bv, &cv); // warm-up
+  auto start = std::chrono::steady_clock::now();
+  for (auto _ : state)
+    kernel->fn(&av, &bv, &cv);
+  double ours =
+      seconds(std::chrono::steady_clock::now() - start) / state.iterations();
+  state.counters["GOPS"] = 2.0 * m * n * k / ours * 1e-9;
+  settle();
+  state.counters["x_sgemm"] = timeSgemm(peer, m, k, n) / ours;
+  settle();
+  state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
+  settle();
+  state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
+}
+
 int registerBenchmarks() {
   // Idle OpenMP workers spin for 20 ms (enough to bridge the parallel
   // regions of one call and consecutive calls) instead of 200 ms.
   kmp_set_blocktime(20);
   benchmark::AddCustomContext("openblas_core", openblas_get_corename());
-  for (const Kernel &kernel : kKernels) {
-    std::string name = "BM_MxMatmul/" + std::string(kernel.fa) + "_" +
-                       kernel.fb + "/" + std::to_string(kernel.m) + "x" +
-                       std::to_string(kernel.k) + "x" +
-                       std::to_string(kernel.n);
-    benchmark::RegisterBenchmark(name.c_str(), matmulBench, &kernel)
+  auto shapeName = [](int64_t m, int64_t k, int64_t n) {
+    return std::to_string(m) + "x" + std::to_string(k) + "x" +
+           std::to_string(n);
+  };
+  std::vector<const Kernel *> kernels;
+  for (const Kernel &kernel : kKernels)
+    kernels.push_back(&kernel);
+  // AMX rows only where AMX runs (the kernels would take their scalar
+  // fallback elsewhere).
+  bool amx = amxUsable();
+  for (const Kernel &kernel : kAmxKernels)
+    if (amx)
+      kernels.push_back(&kernel);
+  for (const BF16Kernel &kernel : kBF16Kernels) {
+    if (!amx)
+      break;
+    std::string name =
+        "BM_MxMatmul/amx_bf16_bf16/" + shapeName(kernel.m, kernel.k, kernel.n);
+    benchmark::RegisterBenchmark(name.c_str(), bf16MatmulBench, &kernel)
+        ->ArgName("threads")
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (const Kernel *kp : kernels) {
+    const Kernel &kernel = *kp;
+    std::string name =
+        "BM_MxMatmul/" + std::string(kernel.variant) + std::string(kernel.fa) +
+        "_" + kernel.fb + "/" + std::to_string(kernel.m) + "x" +
+        std::to_string(kernel.k) + "x" + std::to_string(kernel.n);
+    benchmark::RegisterBenchmark(name.c_str(), matmulBench, kp)
         ->ArgName("threads")
         ->Arg(1)
         ->Arg(2)

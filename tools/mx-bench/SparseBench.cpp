@@ -31,6 +31,9 @@
 //               plain CSR with i32 indices) / our time; 256x2304x196 only.
 //               upstream_equal is 1 when its result has the same bits as
 //               ours (the same sums in the same order), 0 otherwise
+//   x_alt_ktile with MX_SPARSE_BENCH_ALT_KTILE=<t> (t in 32, 64, 128, 256,
+//               65536): the kernel at k_tile t, timed in the same loop /
+//               our time (how the k_tile rule was tuned; alt_k_tile = t)
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +51,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <time.h>
 #include <vector>
@@ -120,10 +124,12 @@ const TileKernel kTileKernels[] = {MX_SPARSE_SHAPES(MX_TILE_SHAPE)};
 const DenseKernel kDenseKernels[] = {MX_DENSE_SHAPES(MX_DENSE_ENTRY)};
 
 /// The k_tile rule of mx-sparsify: about 12 entries per row segment, a power
-/// of two in [32, 256].
-int64_t kTileForDensity(double density) {
+/// of two in [32, 256], at most 128 for fewer than 128 rows with an output of
+/// at most 1 MiB.
+int64_t kTileForDensity(double density, int64_t m, int64_t n) {
+  int64_t maxTile = m < 128 && m * n * 4 <= (1 << 20) ? 128 : 256;
   int64_t tile = 32;
-  while (tile < 256 && tile * density < 12)
+  while (tile < maxTile && tile * density < 12)
     tile *= 2;
   return tile;
 }
@@ -230,12 +236,26 @@ void sparseBench(benchmark::State &state, Config config) {
   }
   for (float &x : b)
     x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
-  int64_t kTile = kTileForDensity(1 - sparsity);
+  int64_t kTile = kTileForDensity(1 - sparsity, m, n);
   Packed packed(
       mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k, kTile));
   Packed plain(
       mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k, 65536));
   SpmmFn fn = findTile(m, k, n, kTile), csrFn = findTile(m, k, n, 65536);
+  // MX_SPARSE_BENCH_ALT_KTILE=<t>: also time k_tile t in the same loop
+  // (counter x_alt_ktile = its time / ours), to tune the k_tile rule.
+  const char *alt = std::getenv("MX_SPARSE_BENCH_ALT_KTILE");
+  int64_t altKTile = alt ? std::atoll(alt) : 0;
+  SpmmFn altFn = alt ? findTile(m, k, n, altKTile) : nullptr;
+  if (alt && !altFn) {
+    state.SkipWithError("MX_SPARSE_BENCH_ALT_KTILE: no kernel at that k_tile "
+                        "(32, 64, 128, 256 or 65536)");
+    return;
+  }
+  std::optional<Packed> altPacked;
+  if (altFn)
+    altPacked.emplace(
+        mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k, altKTile));
   DenseFn denseFn = findDense(m, k, n);
   if (!fn || !csrFn) {
     state.SkipWithError("no kernel for this shape and k_tile");
@@ -252,6 +272,11 @@ void sparseBench(benchmark::State &state, Config config) {
                 w.data(), k, b.data(), n, 0.0f, peerC.data(), n);
   };
   auto runDense = [&] { denseFn(&wv, &bv, &denseV); };
+  std::vector<float> altC(altFn ? m * n : 0);
+  MemRef2D altV = view2D(altC.data(), m, n);
+  auto runAlt = [&] {
+    altFn(&altPacked->pos, &altPacked->crd, &altPacked->val, &bv, &altV);
+  };
   runOurs();
   runCsr();
   runSgemm();
@@ -274,7 +299,7 @@ void sparseBench(benchmark::State &state, Config config) {
     state.counters["upstream_equal"] =
         std::memcmp(c.data(), upC.data(), c.size() * sizeof(float)) == 0;
   }
-  std::vector<double> tOurs, tSgemm, tCsr, tDense, tUpstream;
+  std::vector<double> tOurs, tSgemm, tCsr, tDense, tUpstream, tAlt;
   for (auto _ : state) {
     double t = secondsOf(runOurs);
     state.SetIterationTime(t);
@@ -283,6 +308,8 @@ void sparseBench(benchmark::State &state, Config config) {
     tCsr.push_back(secondsOf(runCsr));
     if (upstream)
       tUpstream.push_back(secondsOf(runUpstream));
+    if (altFn)
+      tAlt.push_back(secondsOf(runAlt));
     // The dense path takes up to half a second at batch 32: a few samples
     // suffice.
     if (denseFn && tDense.size() < 3)
@@ -297,6 +324,10 @@ void sparseBench(benchmark::State &state, Config config) {
     state.counters["x_upstream"] = median(tUpstream) / ours;
   if (!tDense.empty())
     state.counters["x_dense"] = median(tDense) / ours;
+  if (!tAlt.empty()) {
+    state.counters["alt_k_tile"] = double(altKTile);
+    state.counters["x_alt_ktile"] = median(tAlt) / ours;
+  }
 }
 
 int registerBenchmarks() {

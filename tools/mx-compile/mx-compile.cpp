@@ -112,6 +112,13 @@ cl::opt<std::string> sparsityOption(
              "masked matmuls below the break-even density become sparse "
              "kernels) | csr (all of them)"),
     cl::cat(policyCategory));
+cl::opt<std::string> matmulAccumulationOption(
+    "matmul-accumulation",
+    cl::desc("ordered (default: every mx.matmul bit-exact in its documented "
+             "order) | unordered (the GEMMs the precision policy makes may "
+             "sum in any order within mx.matmul's stated bound: AMX tiles "
+             "on x86-64-amx, the ordered kernels elsewhere)"),
+    cl::init("ordered"), cl::cat(policyCategory));
 cl::opt<bool> flopsReportOption(
     "flops-report",
     cl::desc("print dense vs sparse MACs of every masked layer, forward and "
@@ -119,8 +126,8 @@ cl::opt<bool> flopsReportOption(
     cl::cat(policyCategory));
 cl::opt<std::string>
     targetOption("target",
-                 cl::desc("host | x86-64-avx512 | aarch64-neon | aarch64-sve "
-                          "| generic"),
+                 cl::desc("host | x86-64-avx512 | x86-64-amx | aarch64-neon "
+                          "| aarch64-sve | generic"),
                  cl::init("host"), cl::cat(policyCategory));
 
 cl::opt<std::string> emitOption(
@@ -369,6 +376,9 @@ LogicalResult compile(const std::string &invocation) {
     model.dim = dimOption;
     model.batch = batchOption;
     model.negatives = negativesOption;
+    // fp32 computes only the used context rows (the precision policies
+    // need static shapes).
+    model.trimToContexts = precisionOption == "fp32";
     if (indexTypeOption != "i32" && indexTypeOption != "i64")
       return error("--index-type must be i32 or i64, not '" + indexTypeOption +
                    "'");
@@ -470,6 +480,7 @@ LogicalResult compile(const std::string &invocation) {
   policy.precision = precisionOption;
   policy.activations = activationsOption;
   policy.sparsity = sparsityOption;
+  policy.matmulAccumulation = matmulAccumulationOption;
   if (llvm::Error err = addPolicyPasses(
           pm, policy, subject, model.sigmoid == models::Word2VecSigmoid::KTanh))
     return error(std::move(err));

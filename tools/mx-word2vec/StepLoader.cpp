@@ -148,6 +148,9 @@ bool LoadedStep::load(const StepSpec &spec, std::string &error) {
   model.negatives = spec.negatives;
   model.indexBitwidth = 32;
   model.functionName = spec.symbol;
+  // fp32 computes only the used context rows (the precision policies need
+  // static shapes), as mx-compile does.
+  model.trimToContexts = spec.precision == "fp32";
   if (std::string message = mlir::mx::models::checkWord2VecOptions(model);
       !message.empty()) {
     error = "word2vec step: " + message;

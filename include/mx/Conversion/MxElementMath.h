@@ -101,6 +101,20 @@ Value emitMaskNaNBlock(OpBuilder &b, Location loc, Value codes, Value amaxBits);
 /// E4M3/E5M2 decode to NaN/Inf, INT8 is the two's complement code / 64.
 Value emitDecodeElement(OpBuilder &b, Location loc, Value code, Format format);
 
+/// emitDecodeElement for vectors of E4M3/E5M2 codes, through f16, whose
+/// hardware widening (vcvtph2ps, fcvtl) is exact and handles subnormals:
+/// E5M2 is the top byte of an f16; E4M3 has the same layout one exponent
+/// bit narrower, so its bits shifted into an f16 are its value times 2^-8,
+/// and its NaN codes (S.1111.111) land on a finite f16 and are put back by
+/// a compare.
+Value emitDecodeFP8ViaF16(OpBuilder &b, Location loc, Value codes,
+                          Format format);
+
+/// Code `j` (0..3, i8-like) of FP6 packing groups from their three
+/// little-endian storage bytes (i8-like): four 6-bit codes in 24 bits.
+Value emitFP6Field(OpBuilder &b, Location loc, Value b0, Value b1, Value b2,
+                   int64_t j);
+
 /// `value * 2^(scaleByte - 127)` (f32-like, rounded once), NaN when
 /// `scaleByte` (i8-like) is 0xFF. Exact whenever the result is representable.
 Value emitApplyScale(OpBuilder &b, Location loc, Value value, Value scaleByte);
@@ -170,27 +184,44 @@ Value emitKTanhBF16Bits(OpBuilder &b, Location loc, Value h,
                         KTanhLookupFn lookup, bool nanOut = true);
 
 /// K-TanH of f32 bit patterns (i32-like) with `mantissa`, i32-like result;
-/// `nanOut` as above. With `twiceOfHalf`, `2 * ktanh(x / 2)` for normal x
+/// `nanOut` as above. With `scale` 1, `2 * ktanh(x / 2)` for normal x
 /// (below the normal range: x), from `lookup` returning the entries of
 /// index `((b >> 20) - 8) & 31` (a table rotated by 8): the thresholds and
-/// the saturation value double.
+/// the saturation value double. `scale` -1 is `0.5 * ktanh(2 x)` the same
+/// way (a table rotated by -8, thresholds and saturation halved).
 ///
 /// With `shiftLookup` the parameters come from two tables of 32-bit
 /// entries instead (for targets that permute 32 x 32 bits well): `lookup`
 /// returns the offset `C'_t = C_t - (E_t << (23 - rt))`, where C_t is the
 /// f32 bits `(Et << 23) + (bt << 16)` (with one more in the exponent for
-/// `twiceOfHalf`) and E_t the biased exponent of the inputs of index t,
+/// `scale`) and E_t the biased exponent of the inputs of index t,
 /// and `shiftLookup` returns rt (both of index `(b >> 20) & 31`, or of the
 /// rotated table). The result is the same.
 Value emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
                        KTanhMantissa mantissa, KTanhLookupFn lookup,
-                       bool nanOut = true, bool twiceOfHalf = false,
+                       bool nanOut = true, int scale = 0,
                        KTanhLookupFn shiftLookup = nullptr);
+
+/// mx.kgelu's constants: 0.5 sqrt(2 / pi) and 0.5 sqrt(2 / pi) 0.044715,
+/// rounded to f32 (w = |x| (c0 + c1 x^2) is half the GELU tanh argument).
+constexpr float kKGeluC0Half = 0x1.988454p-2f;
+constexpr float kKGeluC1Half = 0x1.2444f2p-6f;
+
+/// `0.5 * ktanh(2 w)` of f32 bit patterns w >= 0 (i32-like; NaN and +Inf
+/// give 0.5), i32-like result: w below 0.125, 0.5 above 1.875, the table
+/// value with one less in the exponent between, from lookups as for
+/// emitKTanhF32Bits with `scale` -1 (a table rotated by -8). With
+/// `mantissa(bf16)` it reads the bf16 truncation of w only (the identity
+/// region returns the truncation too).
+Value emitKGeluHalfTanhBits(OpBuilder &b, Location loc, Value w,
+                            KTanhMantissa mantissa, KTanhLookupFn lookup,
+                            KTanhLookupFn shiftLookup = nullptr);
 
 /// `kind` of f32-like `x` (the op descriptions' exact operation sequence,
 /// NaN and -Inf rules included), f32-like result. Sigmoid and swish look
 /// entries up for 2 ktanh(x / 2) (see emitKTanhF32Bits): `lookup` must use
-/// the table rotated by 8 for them.
+/// the table rotated by 8 for them; GELU for 0.5 ktanh(2 w)
+/// (emitKGeluHalfTanhBits): the table rotated by -8.
 Value emitKActivationF32(OpBuilder &b, Location loc, KActivation kind, Value x,
                          KTanhMantissa mantissa, KTanhLookupFn lookup,
                          KTanhLookupFn shiftLookup = nullptr);

@@ -46,6 +46,11 @@ void populateMxMatmulToVectorPatterns(RewritePatternSet &patterns);
 void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
                                            VectorTarget target);
 
+/// `mx.matmul ... unordered` on Intel AMX-BF16 tiles for bf16 x bf16 and MX
+/// pairs with an FP8 or E3M2 operand (AmxMatmulLowering; target x86-64-amx).
+/// Takes precedence over the ordered patterns (benefit 2).
+void populateMxAmxMatmulPatterns(RewritePatternSet &patterns);
+
 /// mx.sparse_matmul to register-blocked vector loops (SparseMatmulLowering).
 void populateMxSparseMatmulToVectorPatterns(RewritePatternSet &patterns,
                                             VectorTarget target);
@@ -64,7 +69,7 @@ void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
 /// Adds the patterns of `mx-lower-vector-ops`: target permutes where they fit,
 /// compare/select chains otherwise.
 void populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
-                                      VectorTarget target);
+                                         VectorTarget target);
 
 } // namespace mlir::mx
 

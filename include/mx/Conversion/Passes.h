@@ -10,9 +10,15 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+namespace amx {
+class AMXDialect;
+} // namespace amx
 namespace arith {
 class ArithDialect;
 } // namespace arith
+namespace bufferization {
+class BufferizationDialect;
+} // namespace bufferization
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg

@@ -57,7 +57,12 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
     `mx.cast` to vector-length-agnostic loops (`vector<[4]xf32>`, one
     predicated tail; rne uses SVE `bfcvt`) and every other op as
     `aarch64-neon`. Results are bit identical across targets and with
-    `mx-lower-to-linalg`.
+    `mx-lower-to-linalg`. `x86-64-amx` is `x86-64-avx512` plus one more
+    pattern: `mx.matmul ... unordered` on bf16 operands or on MX pairs with
+    an FP8 or E3M2 operand becomes AMX-BF16 tile code (`amx.tile_load`,
+    `amx.tile_mulf`; packing into tile layouts, a once-per-process
+    `arch_prctl` request for the tile state and a scalar fallback), whose
+    results meet the op's bound rather than its ordered bits.
 
     ```mlir
     %q = mx.quantize %x : tensor<4x64xf32> -> !mx.tensor<4x64, e4m3, axis = 1>
@@ -69,13 +74,18 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "generic | x86-64-avx512 | aarch64-neon | aarch64-sve">,
+           "generic | x86-64-avx512 | x86-64-amx | aarch64-neon | "
+           "aarch64-sve (x86-64-amx: x86-64-avx512 plus AMX-BF16 kernels "
+           "for mx.matmul unordered)">,
   ];
   let dependentDialects = [
+    "::mlir::amx::AMXDialect",
     "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::mx::MxDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",

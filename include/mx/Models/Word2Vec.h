@@ -76,6 +76,12 @@ struct Word2VecOptions {
   /// Width of the row indices in `ctx` and `out`: 32 or 64.
   unsigned indexBitwidth = 32;
   Word2VecSigmoid sigmoid = Word2VecSigmoid::Exact;
+  /// Compute only the `nctx` context rows: the three products take
+  /// dynamic-size slices of the gathered rows and gradients (views of the
+  /// static buffers, no allocation), so a batch that is not full costs
+  /// proportionally less. The precision policies (mx-bf16, mx-quantize)
+  /// rewrite static-shape products only: set it for fp32.
+  bool trimToContexts = false;
   /// Name of the function.
   std::string functionName = "word2vec_step";
 };

@@ -23,7 +23,7 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
   Option<std::string> target{
       *this, "target",
       llvm::cl::desc(
-          "lowering target: host (detected), x86-64-avx512, "
+          "lowering target: host (detected), x86-64-avx512, x86-64-amx, "
           "aarch64-neon, aarch64-sve, generic, or reference (the linalg "
           "lowering that defines the meaning)"),
       llvm::cl::init("host")};
@@ -58,8 +58,10 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
       llvm::cl::init(0)};
 };
 
-/// The concrete target `host` stands for on this machine: x86-64-avx512 with
-/// AVX-512 F/BW/VL/BF16/VNNI/VBMI, aarch64-neon on AArch64, generic otherwise.
+/// The concrete target `host` stands for on this machine: x86-64-amx with
+/// AVX-512 F/BW/VL/BF16/VNNI/VBMI and AMX-BF16 that Linux grants this
+/// process, x86-64-avx512 with the AVX-512 features only, aarch64-neon on
+/// AArch64, generic otherwise.
 std::string getHostTarget();
 
 /// Checks a `target=` value; returns the concrete target name (host

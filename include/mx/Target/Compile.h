@@ -65,6 +65,8 @@ llvm::ArrayRef<llvm::StringRef> getTargetNames();
 ///   x86-64-avx512  x86_64-unknown-linux-gnu, CPU x86-64-v4, +avx512f,
 ///                  +avx512bw, +avx512vl, +avx512dq, +avx512cd, +avx512bf16,
 ///                  +avx512vnni, +avx512vbmi
+///   x86-64-amx     x86-64-avx512 plus +amx-tile, +amx-bf16, +amx-int8
+///                  (mx.matmul unordered on AMX tiles)
 ///   (x86 targets also get the tuning flag +prefer-no-scatter)
 ///   aarch64-neon   aarch64-unknown-linux-gnu, CPU generic, +v8.6a, +neon,
 ///                  +fp-armv8, +bf16, +i8mm
@@ -94,6 +96,9 @@ struct PolicyOptions {
   /// (mx-sparsify) where their density is below the measured break-even;
   /// csr: all of them. Non-zeros are bf16 with precision bf16.
   std::string sparsity;
+  /// ordered (default) or unordered: the `unordered` attribute on the
+  /// mx.matmul ops that mx-bf16 / mx-quantize make (AMX on x86-64-amx).
+  std::string matmulAccumulation = "ordered";
 };
 
 /// True if this build registers the K-TanH activation policy pass

@@ -28,7 +28,9 @@
 // for the K-TanH of x / 2, so x is never halved). The other derived
 // activations compute in f32 lanes and round once to bf16. On x86 the f32
 // parts of bf16 activations run on the two bf16 halves of each 32-bit lane
-// (one and or one shift makes each an f32) and round with vcvtneps2bf16.
+// (one and or one shift makes each an f32) and round with vcvtne2ps2bf16;
+// bf16 GELU does only w and the final fma in f32 and its K-TanH (of 2w, at
+// w's index in the table rotated by -8) in 16-bit lanes.
 // AArch64 loops take 16 (tanh, sigmoid) or 8 (swish, GELU) lanes so that
 // the table registers are not spilled.
 //
@@ -42,6 +44,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -86,9 +89,18 @@ int bf16Rotation(KActivation kind) {
 }
 
 /// The same for the f32 table (also used by bf16 swish and GELU, which
-/// compute in f32): sigmoid and swish look up 2 ktanh(x / 2) at x's index.
+/// compute in f32): sigmoid and swish look up 2 ktanh(x / 2) at x's index
+/// (rotation 8), GELU 0.5 ktanh(2 w) at w's index (rotation -8 = 24).
 int f32Rotation(KActivation kind) {
+  if (kind == KActivation::Gelu)
+    return 24;
   return kind == KActivation::Sigmoid || kind == KActivation::Swish ? 8 : 0;
+}
+
+/// The exponent change of a rotated table's results (emitKTanhF32Bits's
+/// `scale`): +1 for rotation 8, -1 for rotation 24.
+int rotationScale(int rotation) {
+  return rotation == 8 ? 1 : rotation == 24 ? -1 : 0;
 }
 
 /// The packed table as constants of the element type and shape a lookup
@@ -169,28 +181,48 @@ Value lookupBF16(OpBuilder &b, Location loc, Value h, VectorTarget target,
 
 /// x86 f32: the two tables of 32-bit entries of emitKTanhF32Bits's split
 /// form, rotated by `rotation` (8: for 2 ktanh(x / 2), one more in the
-/// exponent): the offsets C'_t (`shifts` false) or rt. Two registers each,
-/// looked up with one vpermi2ps.
+/// exponent; 24: for 0.5 ktanh(2 x), one less): the offsets C'_t (`shifts`
+/// false) or rt. Two registers each, looked up with one vpermi2ps.
 Value splitTableConstant(OpBuilder &b, Location loc, int rotation,
                          bool shifts) {
   std::array<uint16_t, 32> packed = getKTanhPackedTable();
+  int scale = rotationScale(rotation);
   SmallVector<APInt> values;
   for (int t = 0; t < 32; ++t) {
     uint16_t entry = packed[(t - rotation) & 31];
     uint32_t rt = entry >> 12;
     // The biased exponent of the table region's inputs of index t: t's top
     // two bits are its low two, and the region is [0.25, 4), exponents
-    // 125..128 ([0.5, 8) for the rotated table, whose inputs are x rather
-    // than x / 2).
-    uint32_t lowest = rotation ? 126 : 125;
+    // 125..128 ([0.5, 8) for the inputs x of 2 ktanh(x / 2), [0.125, 2) for
+    // those of 0.5 ktanh(2 x)).
+    uint32_t lowest = 125 + scale;
     uint32_t exponent = lowest + ((uint32_t(t >> 3) - lowest) & 3);
     uint32_t offset = (uint32_t(0x3E00 + (entry & 0x1FF)) << 16) +
-                      (rotation ? 0x00800000u : 0u) - (exponent << (23 - rt));
+                      uint32_t(scale * 0x00800000) - (exponent << (23 - rt));
     values.push_back(APInt(32, shifts ? rt : offset));
   }
   return arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr::get(VectorType::get({32}, b.getI32Type()), values));
+}
+
+/// x86 bf16 GELU: the 16-bit form of the split tables for 0.5 ktanh(2 w)
+/// (rotation -8): offsets `0x3D80 + (Et * 128 + bt - 0x3E00) - (E_t << (7 -
+/// rt))` (mod 2^16; E_t in 124..127 the exponent of w of index t) or rt, so
+/// that `C_t + (w >> rt)` is the bf16 table value. One zmm each, vpermw.
+Value geluTable16Constant(OpBuilder &b, Location loc, bool shifts) {
+  std::array<uint16_t, 32> packed = getKTanhPackedTable();
+  SmallVector<APInt> values;
+  for (int t = 0; t < 32; ++t) {
+    uint16_t entry = packed[(t - 24) & 31];
+    uint32_t rt = entry >> 12;
+    uint32_t exponent = 124 + (t >> 3);
+    uint32_t offset = 0x3D80 + (entry & 0x1FF) - (exponent << (7 - rt));
+    values.push_back(APInt(16, (shifts ? rt : offset) & 0xFFFF));
+  }
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({32}, b.getI16Type()), values));
 }
 
 /// x86 f32: offsets or shifts (splitTableConstant) of f32 bit patterns
@@ -294,14 +326,13 @@ Value sigmoidTailX86(OpBuilder &b, Location loc, Value t) {
       b, loc, t, [&](Value y) { return emitKSigmoidTailF32(b, loc, y); });
 }
 
-/// x86 bf16 swish and GELU (bits `h`, vector<N x i16>): the f32 element math
-/// on pairs (mapBF16PairsX86). Their results are subnormal only for inputs
-/// below 2^-125 (magnitude bits < 0x100), where both are x * 0.5 exactly
-/// (the tanh is the identity and 1 + t or t * 0.5 + 0.5 rounds to 1 or
-/// 0.5): those lanes are the bf16 x / 2 rounded to nearest even, the
-/// magnitude bits halved.
-Value swishOrGeluBF16X86(OpBuilder &b, Location loc, KActivation kind, Value h,
-                         KTanhLookupFn lookupF32Fn, KTanhLookupFn shiftF32Fn) {
+/// x86 bf16 swish (bits `h`, vector<N x i16>): the f32 element math on pairs
+/// (mapBF16PairsX86). Its results are subnormal only for inputs below
+/// 2^-125 (magnitude bits < 0x100), where it is x * 0.5 exactly (the tanh
+/// is the identity and t * 0.5 + 0.5 rounds to 0.5): those lanes are the
+/// bf16 x / 2 rounded to nearest even, the magnitude bits halved.
+Value swishBF16X86(OpBuilder &b, Location loc, KActivation kind, Value h,
+                   KTanhLookupFn lookupF32Fn, KTanhLookupFn shiftF32Fn) {
   Value y = mapBF16PairsX86(b, loc, h, [&](Value x) {
     return emitKActivationF32(b, loc, kind, x, KTanhMantissa::bf16, lookupF32Fn,
                               shiftF32Fn);
@@ -317,6 +348,101 @@ Value swishOrGeluBF16X86(OpBuilder &b, Location loc, KActivation kind, Value h,
   Value isTiny = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                        magnitude, c(0x100));
   return arith::SelectOp::create(b, loc, isTiny, tiny, y);
+}
+
+/// x86 bf16 GELU (bits `h`, vector<N x i16>, N a multiple of 32), the same
+/// bits as the f32 element math with mantissa(bf16) rounded to bf16, with
+/// only the f32 arithmetic in f32: per 32 lanes, the sign, -Inf, NaN, x / 2
+/// (an exponent decrement, exact for |x| >= 2^-125), the K-TanH of w (which
+/// reads only w's bf16 truncation, so the high halves of the f32 w are
+/// packed into one vector: one vpermw per table for 32 lanes), the tiny and
+/// NaN lanes all run in 16-bit lanes; |x|, x / 2 and 0.5 ktanh(2 w) become
+/// f32 on the two halves of each 32-bit lane (one and or one shift), and
+/// w = |x| (c0 + c1 x^2) and fma(|x|, h, x / 2) are f32.
+Value geluBF16X86(OpBuilder &b, Location loc, Value h) {
+  auto type = cast<VectorType>(h.getType());
+  auto i16x32 = VectorType::get({32}, b.getI16Type());
+  auto i16x16 = VectorType::get({16}, b.getI16Type());
+  auto i32x16 = VectorType::get({16}, b.getI32Type());
+  auto f32x16 = VectorType::get({16}, b.getF32Type());
+  auto bf16x16 = VectorType::get({16}, b.getBF16Type());
+  auto c16 = [&](int64_t v) { return emitSplat(b, loc, i16x32, v); };
+  auto c32 = [&](int64_t v) { return emitSplat(b, loc, i32x16, v); };
+  auto cf = [&](float v) { return emitSplatF32(b, loc, f32x16, v); };
+  auto andi = [&](Value x, Value y) -> Value {
+    return arith::AndIOp::create(b, loc, x, y);
+  };
+  auto cmp = [&](arith::CmpIPredicate p, Value x, int64_t y) -> Value {
+    return arith::CmpIOp::create(b, loc, p, x, c16(y));
+  };
+  auto select = [&](Value cond, Value x, Value y) -> Value {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  };
+  // The two f32 values of each 32-bit lane of 32 bf16 bit patterns.
+  auto halves = [&](Value v) -> std::pair<Value, Value> {
+    Value pairs = vector::BitCastOp::create(b, loc, i32x16, v);
+    return {bitcast(b, loc, f32x16, shli(b, loc, pairs, 16)),
+            bitcast(b, loc, f32x16, andi(pairs, c32(0xFFFF0000)))};
+  };
+  auto w = [&](Value a) {
+    Value p = math::FmaOp::create(b, loc, arith::MulFOp::create(b, loc, a, a),
+                                  cf(kKGeluC1Half), cf(kKGeluC0Half));
+    return bitcast(b, loc, i32x16, arith::MulFOp::create(b, loc, a, p));
+  };
+  auto round = [&](Value y) -> Value {
+    return bitcast(b, loc, i16x16,
+                   x86vector::CvtPackedF32ToBF16Op::create(b, loc, bf16x16, y));
+  };
+  SmallVector<int64_t> interleave;
+  for (int64_t i = 0; i < 16; ++i)
+    interleave.append({i, i + 16});
+  Value offsets = geluTable16Constant(b, loc, /*shifts=*/false);
+  Value shifts = geluTable16Constant(b, loc, /*shifts=*/true);
+
+  Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  for (int64_t offset = 0; offset < type.getNumElements(); offset += 32) {
+    Value x =
+        vector::ExtractStridedSliceOp::create(b, loc, h, {offset}, {32}, {1});
+    // NaN needs no select: |x| keeps the NaN, w and t are NaN and 0.5, and
+    // x / 2 is finite (the exponent decremented), so the fma returns |x|
+    // quieted and vcvtne2ps2bf16 its top half quieted: |x| | 0x40, and the
+    // sign or-ed in below makes it x | 0x40, the op's NaN result.
+    Value a = andi(x, c16(0x7FFF));
+    Value half = arith::SubIOp::create(b, loc, x, c16(0x80));
+    auto [aEven, aOdd] = halves(a);
+    auto [halfEven, halfOdd] = halves(half);
+    // The bf16 truncations of w: high halves of the odd lanes in place, of
+    // the even lanes shifted down.
+    Value wPacked = vector::BitCastOp::create(
+        b, loc, i16x32,
+        arith::OrIOp::create(b, loc, shrui(b, loc, w(aEven), 16),
+                             andi(w(aOdd), c32(0xFFFF0000))));
+    Value index = shrui(b, loc, wPacked, 4);
+    Value lut = arith::AddIOp::create(
+        b, loc, LookupOp::create(b, loc, i16x32, offsets, index),
+        arith::ShRUIOp::create(
+            b, loc, wPacked, LookupOp::create(b, loc, i16x32, shifts, index)));
+    Value t =
+        select(cmp(arith::CmpIPredicate::ult, wPacked, 0x3E00), wPacked, lut);
+    t = select(cmp(arith::CmpIPredicate::ugt, wPacked, 0x3FF0), c16(0x3F00), t);
+    auto [tEven, tOdd] = halves(t);
+    Value g = vector::ShuffleOp::create(
+        b, loc, round(math::FmaOp::create(b, loc, aEven, tEven, halfEven)),
+        round(math::FmaOp::create(b, loc, aOdd, tOdd, halfOdd)), interleave);
+    // |x| < 2^-125: the result x / 2 (vcvtneps2bf16 would flush it), the
+    // magnitude halved to nearest even.
+    Value halved = shrui(b, loc, a, 1);
+    Value tiny =
+        arith::AddIOp::create(b, loc, halved, andi(andi(halved, a), c16(1)));
+    Value y = select(cmp(arith::CmpIPredicate::ult, a, 0x100), tiny, g);
+    // y <= 0 for x <= 0: the sign turns +0 into -0.
+    y = arith::OrIOp::create(b, loc, y, andi(x, c16(0x8000)));
+    // -Inf: fma(Inf, 0.5, -2^127) is +Inf; the limit is -0.
+    y = select(cmp(arith::CmpIPredicate::eq, x, 0xFF80), c16(0x8000), y);
+    result =
+        vector::InsertStridedSliceOp::create(b, loc, y, result, {offset}, {1});
+  }
+  return result;
 }
 
 /// `kind` of the f32 or bf16 values `x` (scalar or vector), with the table
@@ -346,10 +472,11 @@ Value computeActivation(OpBuilder &b, Location loc, KActivation kind,
                              x86 ? llvm::function_ref<Value(Value)>(x86Tail)
                                  : nullptr));
   }
+  if (x86 && kind == KActivation::Gelu)
+    return bitcast(b, loc, type, geluBF16X86(b, loc, h));
   if (x86)
-    return bitcast(
-        b, loc, type,
-        swishOrGeluBF16X86(b, loc, kind, h, lookupF32Fn, shiftF32Fn));
+    return bitcast(b, loc, type,
+                   swishBF16X86(b, loc, kind, h, lookupF32Fn, shiftF32Fn));
   Value wide = shli(b, loc, arith::ExtUIOp::create(b, loc, i32, h), 16);
   Value y = emitKActivationF32(b, loc, kind, bitcast(b, loc, f32, wide),
                                KTanhMantissa::bf16, lookupF32Fn, shiftF32Fn);
@@ -572,6 +699,71 @@ struct LookupWordsToX86 : OpRewritePattern<LookupOp> {
   }
 };
 
+/// A shuffle of two vcvtneps2bf16 results (16 lanes each, seen as i16)
+/// becomes the same shuffle of one vcvtne2ps2bf16, which rounds both into
+/// one register ([first | second], the order the shuffle indexes): one
+/// instruction of two uops instead of two of two each. The K-TanH pair
+/// lowerings (mapBF16PairsX86, geluBF16X86) produce this form; it is built
+/// here, after bufferization, because an intrinsic call has unknown memory
+/// effects.
+template <typename Op> struct PairedBF16RoundToX86 : OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+
+  static Value getRounded(Value v) {
+    Value source;
+    if (auto cast = v.getDefiningOp<vector::BitCastOp>())
+      source = cast.getSource();
+    else if (auto cast = v.getDefiningOp<arith::BitcastOp>())
+      source = cast.getIn();
+    else
+      return nullptr;
+    auto cvt = source.getDefiningOp<x86vector::CvtPackedF32ToBF16Op>();
+    if (!cvt || cast<VectorType>(cvt.getA().getType()).getNumElements() != 16)
+      return nullptr;
+    return cvt.getA();
+  }
+
+  static std::pair<Value, Value> getOperands(vector::ShuffleOp op) {
+    return {op.getV1(), op.getV2()};
+  }
+  static std::pair<Value, Value> getOperands(vector::InterleaveOp op) {
+    return {op.getLhs(), op.getRhs()};
+  }
+  static SmallVector<int64_t> getMask(vector::ShuffleOp op) {
+    return llvm::to_vector(op.getMask());
+  }
+  static SmallVector<int64_t> getMask(vector::InterleaveOp) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < 16; ++i)
+      mask.append({i, i + 16});
+    return mask;
+  }
+
+  LogicalResult matchAndRewrite(Op op,
+                                PatternRewriter &rewriter) const override {
+    auto [lhs, rhs] = getOperands(op);
+    auto type = dyn_cast<VectorType>(lhs.getType());
+    if (!type || type.getRank() != 1 || type.getNumElements() != 16 ||
+        !type.getElementType().isInteger(16))
+      return rewriter.notifyMatchFailure(op, "not two 16 x i16 vectors");
+    Value first = getRounded(lhs), second = getRounded(rhs);
+    if (!first || !second)
+      return rewriter.notifyMatchFailure(op, "not two vcvtneps2bf16");
+    Location loc = op.getLoc();
+    Value packed =
+        LLVM::CallIntrinsicOp::create(
+            rewriter, loc, VectorType::get({32}, rewriter.getBF16Type()),
+            rewriter.getStringAttr("llvm.x86.avx512bf16.cvtne2ps2bf16.512"),
+            ValueRange{second, first})
+            .getResult(0);
+    auto words = VectorType::get({32}, rewriter.getI16Type());
+    packed = vector::BitCastOp::create(rewriter, loc, words, packed);
+    rewriter.replaceOpWithNewOp<vector::ShuffleOp>(op, packed, packed,
+                                                   getMask(op));
+    return success();
+  }
+};
+
 } // namespace
 
 void mx::populateKActivationToLinalgPatterns(RewritePatternSet &patterns) {
@@ -590,5 +782,7 @@ void mx::populateKActivationToVectorPatterns(RewritePatternSet &patterns,
 void mx::populateKTanhLookupLoweringPatterns(RewritePatternSet &patterns,
                                              VectorTarget target) {
   if (target == VectorTarget::X86Avx512)
-    patterns.add<LookupWordsToX86>(patterns.getContext());
+    patterns.add<LookupWordsToX86, PairedBF16RoundToX86<vector::ShuffleOp>,
+                 PairedBF16RoundToX86<vector::InterleaveOp>>(
+        patterns.getContext());
 }

@@ -337,6 +337,62 @@ Value mx::emitDecodeElement(OpBuilder &b, Location loc, Value code,
   return e.toFloat(e.bitOr(valueBits, sign));
 }
 
+Value mx::emitDecodeFP8ViaF16(OpBuilder &b, Location loc, Value codes,
+                              Format format) {
+  auto type = cast<VectorType>(codes.getType());
+  auto i16s = type.clone(b.getI16Type());
+  auto f32s = type.clone(b.getF32Type());
+  auto splat16 = [&](int64_t v) { return emitSplat(b, loc, i16s, v); };
+  Value bits = arith::ShLIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i16s, codes), splat16(8));
+  if (format == Format::e4m3)
+    bits = arith::OrIOp::create(
+        b, loc, arith::AndIOp::create(b, loc, bits, splat16(0x8000)),
+        arith::AndIOp::create(b, loc,
+                              arith::ShRUIOp::create(b, loc, bits, splat16(1)),
+                              splat16(0x3F80)));
+  Value half =
+      arith::BitcastOp::create(b, loc, type.clone(b.getF16Type()), bits);
+  Value value = arith::ExtFOp::create(b, loc, f32s, half);
+  if (format == Format::e5m2)
+    return value;
+  value = arith::MulFOp::create(b, loc, value, emitSplatF32(b, loc, f32s, 256));
+  Value isNaN = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::AndIOp::create(b, loc, codes, emitSplat(b, loc, type, 0x7F)),
+      emitSplat(b, loc, type, 0x7F));
+  return arith::SelectOp::create(b, loc, isNaN, emitSplatF32(b, loc, f32s, NAN),
+                                 value);
+}
+
+Value mx::emitFP6Field(OpBuilder &b, Location loc, Value b0, Value b1,
+                       Value b2, int64_t j) {
+  Type t = b0.getType();
+  auto c = [&](int64_t v) { return emitSplat(b, loc, t, v); };
+  auto andI = [&](Value x, int64_t m) {
+    return arith::AndIOp::create(b, loc, x, c(m)).getResult();
+  };
+  auto shr = [&](Value x, int64_t s) {
+    return arith::ShRUIOp::create(b, loc, x, c(s)).getResult();
+  };
+  auto shl = [&](Value x, int64_t s) {
+    return arith::ShLIOp::create(b, loc, x, c(s)).getResult();
+  };
+  auto orI = [&](Value x, Value y) {
+    return arith::OrIOp::create(b, loc, x, y).getResult();
+  };
+  switch (j) {
+  case 0:
+    return andI(b0, 0x3F);
+  case 1:
+    return orI(shr(b0, 6), shl(andI(b1, 0xF), 2));
+  case 2:
+    return orI(shr(b1, 4), shl(andI(b2, 0x3), 4));
+  default:
+    return shr(b2, 2);
+  }
+}
+
 Value mx::emitApplyScale(OpBuilder &b, Location loc, Value value,
                          Value scaleByte) {
   return emitApplyScale(b, loc, value, emitScaleFactors(b, loc, scaleByte));
@@ -512,49 +568,68 @@ Value mx::emitKTanhBF16Bits(OpBuilder &b, Location loc, Value h,
                    nanOut);
 }
 
-Value mx::emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
-                           KTanhMantissa mantissa, KTanhLookupFn lookup,
-                           bool nanOut, bool twiceOfHalf,
-                           KTanhLookupFn shiftLookup) {
-  BitEmitter e{b, loc, bits.getType()};
+namespace {
+/// The K-TanH table value of the magnitude bits `magnitude` (i32-like) for
+/// 2^scale * ktanh(x / 2^scale) (see emitKTanhF32Bits), without the region
+/// selects.
+Value emitKTanhF32Table(BitEmitter &e, Value bits, Value magnitude,
+                        KTanhMantissa mantissa, KTanhLookupFn lookup, int scale,
+                        KTanhLookupFn shiftLookup) {
   if (shiftLookup) {
     // Split tables: C_t + (M >> rt) is C'_t + (|b| >> rt), because the
     // exponent E of |b| = E << 23 | M moves to E << (23 - rt) with nothing
     // crossing into the mantissa part, and C'_t subtracts it. The bf16
     // mantissa variant drops what falls below bit 16 (E << (23 - rt) has
     // no bits there).
-    Value shifted = e.shru(e.andi(bits, 0x7FFFFFFF), shiftLookup(bits));
+    Value shifted = e.shru(magnitude, shiftLookup(bits));
     if (mantissa == KTanhMantissa::bf16)
       shifted = e.andi(shifted, 0xFFFF0000);
-    Value lut = e.add(lookup(bits), shifted);
-    if (twiceOfHalf)
-      return e.regions(bits, lut, 0x80000000, 0x3F000000, 0x40F00000,
-                       0x40000000, 0x7F800000, 0x00400000, nanOut);
-    return e.regions(bits, lut, 0x80000000, 0x3E800000, 0x40700000, 0x3F800000,
-                     0x7F800000, 0x00400000, nanOut);
+    return e.add(lookup(bits), shifted);
   }
   // The entry sits in the high half: rt in bits 28..30, the offset of
-  // Et * 128 + bt from 0x3E00 in bits 16..24.
+  // Et * 128 + bt from 0x3E00 in bits 16..24. The magnitude is 0x3E000000
+  // + (offset << 16) plus the shifted mantissa (the sum stays below 2^25,
+  // so the first + is an or), with `scale` more in the exponent.
   Value entry = lookup(bits);
-  // The magnitude is 0x3E000000 + (offset << 16) plus the shifted mantissa
-  // (the sum stays below 2^25, so the first + is an or); 2 ktanh(x / 2)
-  // has one more in the exponent.
-  int64_t base = twiceOfHalf ? 0x3E800000 : 0x3E000000;
+  int64_t base = 0x3E000000 + scale * 0x00800000;
   Value shift = e.shru(entry, 28);
-  Value lut;
   if (mantissa == KTanhMantissa::full) {
-    Value shifted = e.shru(e.andi(bits, 0x7FFFFF), shift);
-    lut = e.add(e.add(e.andi(entry, 0x01FF0000), e.c(base)), shifted);
-  } else {
-    // Only Mi = M[22:16] counts; the bits it drops below bit 16 go too.
-    Value shifted = e.andi(e.shru(e.andi(bits, 0x7F0000), shift), 0x7F0000);
-    lut = e.add(e.andi(e.add(entry, shifted), 0x01FF0000), e.c(base));
+    Value shifted = e.shru(e.andi(magnitude, 0x7FFFFF), shift);
+    return e.add(e.add(e.andi(entry, 0x01FF0000), e.c(base)), shifted);
   }
-  if (twiceOfHalf)
-    return e.regions(bits, lut, 0x80000000, 0x3F000000, 0x40F00000, 0x40000000,
-                     0x7F800000, 0x00400000, nanOut);
-  return e.regions(bits, lut, 0x80000000, 0x3E800000, 0x40700000, 0x3F800000,
-                   0x7F800000, 0x00400000, nanOut);
+  // Only Mi = M[22:16] counts; the bits it drops below bit 16 go too.
+  Value shifted = e.andi(e.shru(e.andi(magnitude, 0x7F0000), shift), 0x7F0000);
+  return e.add(e.andi(e.add(entry, shifted), 0x01FF0000), e.c(base));
+}
+} // namespace
+
+Value mx::emitKTanhF32Bits(OpBuilder &b, Location loc, Value bits,
+                           KTanhMantissa mantissa, KTanhLookupFn lookup,
+                           bool nanOut, int scale, KTanhLookupFn shiftLookup) {
+  BitEmitter e{b, loc, bits.getType()};
+  Value lut = emitKTanhF32Table(e, bits, e.andi(bits, 0x7FFFFFFF), mantissa,
+                                lookup, scale, shiftLookup);
+  int64_t step = scale * 0x00800000;
+  return e.regions(bits, lut, 0x80000000, 0x3E800000 + step, 0x40700000 + step,
+                   0x3F800000 + step, 0x7F800000, 0x00400000, nanOut);
+}
+
+Value mx::emitKGeluHalfTanhBits(OpBuilder &b, Location loc, Value w,
+                                KTanhMantissa mantissa, KTanhLookupFn lookup,
+                                KTanhLookupFn shiftLookup) {
+  BitEmitter e{b, loc, w.getType()};
+  // w >= 0 (or NaN, or +Inf): no sign to strip or restore. mantissa(bf16)
+  // reads the bf16 truncation of w everywhere, identity region included, so
+  // that bf16 lanes can take it from the high halves alone.
+  if (mantissa == KTanhMantissa::bf16)
+    w = e.andi(w, 0xFFFF0000);
+  Value lut =
+      emitKTanhF32Table(e, w, w, mantissa, lookup, /*scale=*/-1, shiftLookup);
+  // Identity below 0.125 (2w < 0.25), 0.5 above 1.875 (2w > 3.75; NaN and
+  // Inf too, whose lanes the caller replaces or which give +Inf).
+  Value y = e.select(e.cmp(arith::CmpIPredicate::ult, w, 0x3E000000), w, lut);
+  return e.select(e.cmp(arith::CmpIPredicate::ugt, w, 0x3FF00000),
+                  e.c(0x3F000000), y);
 }
 
 Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
@@ -564,17 +639,9 @@ Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
   Value bits = e.toBits(x);
   if (kind == KActivation::Tanh)
     return e.toFloat(emitKTanhF32Bits(b, loc, bits, mantissa, lookup,
-                                      /*nanOut=*/true, /*twiceOfHalf=*/false,
+                                      /*nanOut=*/true, /*scale=*/0,
                                       shiftLookup));
   // NaN lanes are replaced at the end, so the inner K-TanH skips its own.
-  auto tanhOf = [&](Value z) {
-    return e.toFloat(emitKTanhF32Bits(b, loc, e.toBits(z), mantissa, lookup,
-                                      /*nanOut=*/false, /*twiceOfHalf=*/false,
-                                      shiftLookup));
-  };
-  auto addf = [&](Value l, Value r) -> Value {
-    return arith::AddFOp::create(b, loc, l, r);
-  };
   // Swish and GELU of -Inf would be -Inf * 0 = NaN; the limit is -0, which
   // is what -FLT_MAX gives (its tanh is -1 as well). An unsigned min maps
   // -Inf (and negative NaNs, replaced below) to -FLT_MAX and keeps the rest.
@@ -596,7 +663,7 @@ Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
     // one use it.
     Value u = e.toFloat(emitKTanhF32Bits(b, loc, e.toBits(x), mantissa, lookup,
                                          /*nanOut=*/false,
-                                         /*twiceOfHalf=*/true, shiftLookup));
+                                         /*scale=*/1, shiftLookup));
     auto contract = arith::FastMathFlags::contract;
     y = arith::AddFOp::create(
         b, loc, arith::MulFOp::create(b, loc, u, e.cf(0.25f), contract),
@@ -606,10 +673,17 @@ Value mx::emitKActivationF32(OpBuilder &b, Location loc, KActivation kind,
     break;
   }
   case KActivation::Gelu: {
-    Value cube = e.mulf(e.mulf(x, x), x);
-    Value inner = addf(x, e.mulf(cube, e.cf(0.044715f)));
-    Value t = tanhOf(e.mulf(inner, e.cf(0.7978845608f)));
-    y = e.mulf(e.mulf(x, e.cf(0.5f)), addf(e.cf(1.0f), t));
+    // a = |x|, w = a * (c0 + c1 * a^2) = |u| / 2, h = 0.5 ktanh(2 w) (table
+    // rotated by -8, one less in the exponent), y = fma(a, h, x * 0.5) with
+    // x's sign or-ed in (y <= 0 for x <= 0: it turns +0 into -0).
+    Value a = e.toFloat(e.bitAnd(e.toBits(x), e.c(0x7FFFFFFF)));
+    Value p = math::FmaOp::create(b, loc, e.mulf(a, a), e.cf(kKGeluC1Half),
+                                  e.cf(kKGeluC0Half));
+    Value w = e.toBits(e.mulf(a, p));
+    Value h = e.toFloat(
+        emitKGeluHalfTanhBits(b, loc, w, mantissa, lookup, shiftLookup));
+    Value g = math::FmaOp::create(b, loc, a, h, e.mulf(x, e.cf(0.5f)));
+    y = e.toFloat(e.bitOr(e.toBits(g), e.bitAnd(e.toBits(x), e.c(0x80000000))));
     break;
   }
   case KActivation::Tanh:

@@ -28,10 +28,13 @@
 #include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -57,6 +60,8 @@ std::optional<VectorTarget> mx::parseVectorTarget(StringRef name) {
   return llvm::StringSwitch<std::optional<VectorTarget>>(name)
       .Case("generic", VectorTarget::Generic)
       .Case("x86-64-avx512", VectorTarget::X86Avx512)
+      // AVX-512 code plus the AMX matmul patterns (MxLowerToVectorPass).
+      .Case("x86-64-amx", VectorTarget::X86Avx512)
       .Case("aarch64-neon", VectorTarget::AArch64Neon)
       .Case("aarch64-sve", VectorTarget::AArch64Sve)
       .Default(std::nullopt);
@@ -497,38 +502,6 @@ Value decodeAArch64(OpBuilder &b, Location loc, Value codes, Format format) {
   return applySign(b, loc, magnitude, codes, info.bits);
 }
 
-/// FP8 through f16, whose hardware widening (vcvtph2ps, fcvtl) is exact and
-/// handles subnormals: E5M2 is the top byte of an f16; E4M3 has the same
-/// layout one exponent bit narrower, so its bits shifted into an f16 are its
-/// value times 2^-8, and its NaN codes (S.1111.111) land on a finite f16 and
-/// are put back by a compare.
-Value decodeFP8ViaF16(OpBuilder &b, Location loc, Value codes, Format format) {
-  auto type = cast<VectorType>(codes.getType());
-  auto i16s = type.clone(b.getI16Type());
-  auto f32s = type.clone(b.getF32Type());
-  auto splat16 = [&](int64_t v) { return emitSplat(b, loc, i16s, v); };
-  Value bits = arith::ShLIOp::create(
-      b, loc, arith::ExtUIOp::create(b, loc, i16s, codes), splat16(8));
-  if (format == Format::e4m3)
-    bits = arith::OrIOp::create(
-        b, loc, arith::AndIOp::create(b, loc, bits, splat16(0x8000)),
-        arith::AndIOp::create(b, loc,
-                              arith::ShRUIOp::create(b, loc, bits, splat16(1)),
-                              splat16(0x3F80)));
-  Value half =
-      arith::BitcastOp::create(b, loc, type.clone(b.getF16Type()), bits);
-  Value value = arith::ExtFOp::create(b, loc, f32s, half);
-  if (format == Format::e5m2)
-    return value;
-  value = arith::MulFOp::create(b, loc, value, emitSplatF32(b, loc, f32s, 256));
-  Value isNaN = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::eq,
-      arith::AndIOp::create(b, loc, codes, emitSplat(b, loc, type, 0x7F)),
-      emitSplat(b, loc, type, 0x7F));
-  return arith::SelectOp::create(b, loc, isNaN, emitSplatF32(b, loc, f32s, NAN),
-                                 value);
-}
-
 /// Element values (f32) of a vector of codes, by the target's best method:
 /// a register-table lookup where the table fits one permute, FP8 through
 /// f16, the integer formula otherwise (and on the generic target).
@@ -537,7 +510,7 @@ Value decodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
   int64_t n = cast<VectorType>(codes.getType()).getNumElements();
   if (target != VectorTarget::Generic &&
       (format == Format::e4m3 || format == Format::e5m2))
-    return decodeFP8ViaF16(b, loc, codes, format);
+    return emitDecodeFP8ViaF16(b, loc, codes, format);
   if (n % kLanes == 0) {
     if (target == VectorTarget::X86Avx512 &&
         (format == Format::e2m1 || format == Format::e2m3 ||
@@ -946,11 +919,13 @@ struct MxLowerToVectorPass
     if (!parsed) {
       emitError(getOperation()->getLoc(), "unsupported target '")
           << target << "' for mx-lower-to-vector; expected generic, "
-          << "x86-64-avx512, aarch64-neon or aarch64-sve";
+          << "x86-64-avx512, x86-64-amx, aarch64-neon or aarch64-sve";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
     populateMxToVectorPatterns(patterns, *parsed);
+    if (target == "x86-64-amx")
+      populateMxAmxMatmulPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

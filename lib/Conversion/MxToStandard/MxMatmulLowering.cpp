@@ -501,35 +501,6 @@ Value deinterleavePlanes(OpBuilder &b, Location loc, Value vector,
   return shuffle(b, loc, vector, vector, mask);
 }
 
-/// Field `j` (i8-like codes) of FP6 groups given their three storage bytes.
-Value fp6Field(OpBuilder &b, Location loc, Value b0, Value b1, Value b2,
-               int64_t j) {
-  Type t = b0.getType();
-  auto c = [&](int64_t v) { return splatI8(b, loc, t, v); };
-  auto andI = [&](Value x, int64_t m) {
-    return arith::AndIOp::create(b, loc, x, c(m)).getResult();
-  };
-  auto shr = [&](Value x, int64_t s) {
-    return arith::ShRUIOp::create(b, loc, x, c(s)).getResult();
-  };
-  auto shl = [&](Value x, int64_t s) {
-    return arith::ShLIOp::create(b, loc, x, c(s)).getResult();
-  };
-  auto orI = [&](Value x, Value y) {
-    return arith::OrIOp::create(b, loc, x, y).getResult();
-  };
-  switch (j) {
-  case 0:
-    return andI(b0, 0x3F);
-  case 1:
-    return orI(shr(b0, 6), shl(andI(b1, 0xF), 2));
-  case 2:
-    return orI(shr(b1, 4), shl(andI(b2, 0x3), 4));
-  default:
-    return shr(b2, 2);
-  }
-}
-
 /// Codes (vector<B x i8>) of one block from its storage bytes, contiguous
 /// along the blocked axis.
 Value unpackContiguous(OpBuilder &b, Location loc, Value bytes, unsigned bits) {
@@ -546,7 +517,7 @@ Value unpackContiguous(OpBuilder &b, Location loc, Value bytes, unsigned bits) {
   Value b2 = deinterleavePlanes(b, loc, bytes, 3, 2);
   SmallVector<Value> fields;
   for (int64_t j = 0; j < 4; ++j)
-    fields.push_back(fp6Field(b, loc, b0, b1, b2, j));
+    fields.push_back(emitFP6Field(b, loc, b0, b1, b2, j));
   return interleavePlanes(b, loc, fields);
 }
 
@@ -669,7 +640,7 @@ struct VectorMatmul {
       return arith::ShRUIOp::create(b, loc, byte, splatI8(b, loc, t, 4));
     }
     int64_t group = i / 4;
-    return fp6Field(b, loc, row(3 * group), row(3 * group + 1),
+    return emitFP6Field(b, loc, row(3 * group), row(3 * group + 1),
                     row(3 * group + 2), i % 4);
   }
 

@@ -44,8 +44,9 @@ func.func @ktanh_f32(%x: memref<4096xf32>, %y: memref<4096xf32>) {
 
 // bf16 sigmoid: the K-TanH of x / 2 from x's own index with the table
 // rotated by 8 entries (no halving), then t * 0.5 + 0.5 on the two bf16
-// halves of each 32-bit lane as f32 (no widening shuffles), rounded with
-// vcvtneps2bf16 and put back in order with one vpermt2w.
+// halves of each 32-bit lane as f32 (no widening shuffles), both halves
+// rounded into one register with vcvtne2ps2bf16 and put back in order with
+// one vpermw.
 // CHECK-LABEL: ksigmoid_bf16:
 // CHECK: vmovdqa64 .LCPI{{.*}}, %[[TABLE:zmm[0-9]+]] {{.*}} = [321,4424,4425,4425,8536,8537,8537,16750,8567,16762,{{.*}},4356]
 // CHECK: Inner Loop Header
@@ -54,14 +55,41 @@ func.func @ktanh_f32(%x: memref<4096xf32>, %y: memref<4096xf32>) {
 // CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd}}
 // CHECK: vfmadd213ps
 // CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd}}
-// CHECK: vcvtneps2bf16
+// CHECK: vcvtne2ps2bf16
 // CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd}}
-// CHECK: vpermt2w
+// CHECK: vpermw
 // CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd}}
 // CHECK: jle
 func.func @ksigmoid_bf16(%x: memref<4096xbf16>, %y: memref<4096xbf16>) {
   %t = bufferization.to_tensor %x restrict : memref<4096xbf16> to tensor<4096xbf16>
   %r = mx.ksigmoid %t : tensor<4096xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y : (tensor<4096xbf16>, memref<4096xbf16>) -> ()
+  return
+}
+
+// bf16 GELU: w = |x| (c0 + c1 x^2) in f32 on the two halves of each lane,
+// the high halves of w packed into one register (vpermt2w), 0.5 ktanh(2 w)
+// for 32 lanes from two 16-bit tables (vpermw each: offsets and shifts),
+// the fma in f32 and one vcvtne2ps2bf16; no NaN compare (the fma carries
+// the NaN), no widening, no table load in the loop.
+// CHECK-LABEL: kgelu_bf16:
+// CHECK: Inner Loop Header
+// CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd|vcmpunord}}
+// CHECK: vfmadd{{[0-9]+}}ps
+// CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd|vcmpunord}}
+// CHECK: vpermt2w
+// CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd|vcmpunord}}
+// CHECK: vpermw %zmm{{[0-9]+}}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
+// CHECK: vpermw %zmm{{[0-9]+}}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
+// CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd|vcmpunord}}
+// CHECK: vpsrlvw
+// CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd|vcmpunord}}
+// CHECK: vcvtne2ps2bf16
+// CHECK-NOT: {{gather|call|\(%rip\)|vpmovzxwd|vcmpunord|vcvtneps2bf16}}
+// CHECK: jle
+func.func @kgelu_bf16(%x: memref<4096xbf16>, %y: memref<4096xbf16>) {
+  %t = bufferization.to_tensor %x restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %r = mx.kgelu %t : tensor<4096xbf16>
   bufferization.materialize_in_destination %r in restrict writable %y : (tensor<4096xbf16>, memref<4096xbf16>) -> ()
   return
 }

@@ -48,13 +48,16 @@ struct Config {
   std::string precision = "fp32";
   std::string activations = "exact";
   unsigned indexBitwidth = 32;
+  /// Word2VecOptions::trimToContexts (mx-compile's fp32 graph): products
+  /// over the first nctx context rows only.
+  bool trim = false;
 };
 
 std::string name(const testing::TestParamInfo<Config> &info) {
   const Config &c = info.param;
   return "d" + std::to_string(c.dim) + "_b" + std::to_string(c.batch) + "_k" +
          std::to_string(c.negatives) + "_" + c.precision + "_" + c.activations +
-         "_i" + std::to_string(c.indexBitwidth);
+         "_i" + std::to_string(c.indexBitwidth) + (c.trim ? "_trim" : "");
 }
 
 using ::mx::rt::w2v::MemRef1D;
@@ -101,6 +104,7 @@ private:
     options.batch = config.batch;
     options.negatives = config.negatives;
     options.indexBitwidth = config.indexBitwidth;
+    options.trimToContexts = config.trim;
     bool ktanh = config.activations == "ktanh";
     if (ktanh && !mxc::isKTanhPolicyAvailable())
       options.sigmoid = mxc::models::Word2VecSigmoid::KTanh;
@@ -319,6 +323,14 @@ std::vector<Config> configs() {
   result.push_back({128, 11, 5, "mxint8", "exact", 64});
   result.push_back({128, 11, 5, "fp32", "exact", 64});
   result.push_back({300, 4, 15, "bf16", "exact", 64});
+  // The trimmed fp32 graph (what mx-compile and mx-word2vec build for fp32)
+  // on the same shapes, partial and out-of-range counts included.
+  for (int64_t dim : {100, 128, 300})
+    for (auto [batch, negatives] : std::vector<std::pair<int64_t, int64_t>>{
+             {11, 5}, {1, 0}, {17, 15}, {4, 2}})
+      result.push_back({dim, batch, negatives, "fp32", "exact", 32, true});
+  result.push_back({300, 10, 5, "fp32", "ktanh", 32, true});
+  result.push_back({128, 11, 5, "fp32", "exact", 64, true});
   return result;
 }
 

@@ -138,15 +138,24 @@ TEST(KTanhReference, DerivedByHand) {
   EXPECT_EQ(bits(kactivation(KActivation::Swish, -INFINITY)), 0x80000000u);
   EXPECT_EQ(kactivation(KActivation::Swish, INFINITY), INFINITY);
   EXPECT_EQ(bits(kactivation(KActivation::Swish, -10.0f)), 0x80000000u);
-  // gelu(1): z = (1 + 0.044715) * 0.7978845608 = 0.833567 = 1.667134 *
-  // 2^-1, so E = 126, M = 0.667134 * 2^23 ~ 5596270 (M[22:20] = 5): t = 16 +
-  // 5 = 21 -> (126, 1, 4). Full mantissa: (M >> 1) + (4 << 16) ~ 3060279, so
-  // K-TanH = 2^-1 * (1 + 3060279 / 2^23) ~ 0.682406 (tanh: 0.682384) and
-  // gelu(1) = 0.5 * 1.682406 ~ 0.841203 (exact tanh-form GELU: 0.841192).
-  float z = (1.0f + 1.0f * 1.0f * 1.0f * 0.044715f) * 0.7978845608f;
-  float expectedGelu = 0.5f * (1.0f + ktanh(z));
+  // gelu(1): w = 1 * fma(1, c1, c0) = 0.3989423 + 0.0178387 = 0.416781 =
+  // 1.667124 * 2^-2, and 2 w = 0.833562 (the tanh argument) is 1.667124 *
+  // 2^-1: E = 126, M[22:20] = 5, t = 21 -> (126, 1, 4). Full mantissa:
+  // K-TanH(2 w) ~ 0.682404 (tanh: 0.682381), h = half of it, and
+  // gelu(1) = fma(1, h, 0.5) ~ 0.841202 (exact tanh-form GELU: 0.841192).
+  float w = 1.0f * std::fmaf(1.0f, 0x1.2444f2p-6f, 0x1.988454p-2f);
+  float expectedGelu = 0.5f + 0.5f * ktanh(2.0f * w);
   EXPECT_EQ(kactivation(KActivation::Gelu, 1.0f), expectedGelu);
-  EXPECT_NEAR(expectedGelu, 0.841203, 2e-6);
+  EXPECT_NEAR(expectedGelu, 0.841202, 2e-6);
+  // Negative inputs give results <= 0 with the sign bit set: the K-TanH
+  // saturates at 0.5 (2 w > 3.75 from |x| ~ 3.2 on), fma(|x|, 0.5, x / 2)
+  // is exactly 0, and the sign makes it -0; -0 and tiny inputs give x / 2.
+  EXPECT_EQ(bits(kactivation(KActivation::Gelu, -5.0f)), 0x80000000u);
+  EXPECT_EQ(bits(kactivation(KActivation::Gelu, -0.0f)), 0x80000000u);
+  EXPECT_EQ(kactivation(KActivation::Gelu, -0x1p-140f), -0x1p-141f);
+  EXPECT_EQ(kactivationBF16(KActivation::Gelu, 0x8001), 0x8000); // RNE(-2^-134)
+  EXPECT_EQ(kactivationBF16(KActivation::Gelu, 0x8003), 0x8002);
+  EXPECT_LT(kactivation(KActivation::Gelu, -1.0f), 0.0f);
   // Saturated GELU is exactly x or -0; overflowing x^3 changes nothing.
   EXPECT_EQ(kactivation(KActivation::Gelu, 10.0f), 10.0f);
   EXPECT_EQ(kactivation(KActivation::Gelu, 1e30f), 1e30f);
@@ -313,7 +322,7 @@ TEST(KTanhAccuracy, Sigmoid) {
 /// swish: |x| * e_sigmoid(x) + half an output ulp;
 /// gelu:  0.5 |x| (e_tanh + |z_f32 - z|) + half an output ulp, e_tanh =
 ///        1.18e-2 the maximum of the bf16-mantissa K-TanH on f32 inputs (z is
-///        an f32, not a bf16) and z the exact GELU argument.
+///        an f32, not a bf16) and z the exact GELU argument |u| (z_f32 = 2w).
 TEST(KTanhAccuracy, SwishAndGeluPointwiseBF16) {
   Errors swish, gelu;
   for (uint32_t h = 0; h < 65536; ++h) {
@@ -333,9 +342,10 @@ TEST(KTanhAccuracy, SwishAndGeluPointwiseBF16) {
                 std::fabs(x) * eSigmoid + halfUlp(std::fabs(y), true) +
                     halfUlp(std::fabs(x * s), false));
 
-    float xf = static_cast<float>(x);
-    double zf = ((xf + ((xf * xf) * xf) * 0.044715f) * 0.7978845608f);
-    double z = std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x);
+    // The f32 tanh argument 2w = 2 |x| fma(x^2, c1, c0) against the exact |u|.
+    float af = static_cast<float>(std::fabs(x));
+    double zf = 2.0 * (af * std::fmaf(af * af, 0x1.2444f2p-6f, 0x1.988454p-2f));
+    double z = std::sqrt(2.0 / M_PI) * std::fabs(x + 0.044715 * x * x * x);
     double g = bf(kactivationBF16(KActivation::Gelu, x16));
     double gExact = exactActivation(KActivation::Gelu, x);
     gelu.add(x, std::fabs(g - gExact), inDocRange(x));

@@ -385,10 +385,27 @@ std::string unsupportedReason(linalg::LinalgOp op) {
   return "";
 }
 
+/// Sets `unordered` on the mx.matmul ops of `func` that are not in `before`
+/// (the ones the pass made), for `accumulation=unordered`.
+static void markUnordered(func::FuncOp func,
+                          const llvm::DenseSet<Operation *> &before) {
+  func.walk([&](MatmulOp op) {
+    if (!before.contains(op))
+      op.setUnordered(true);
+  });
+}
+
 struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
   using MxQuantizePassBase::MxQuantizePassBase;
 
   void runOnOperation() override {
+    if (accumulation != "ordered" && accumulation != "unordered") {
+      getOperation().emitError("mx-quantize: unknown accumulation '")
+          << accumulation << "'; expected ordered or unordered";
+      return signalPassFailure();
+    }
+    llvm::DenseSet<Operation *> before;
+    getOperation().walk([&](MatmulOp op) { before.insert(op); });
     func::FuncOp func = getOperation();
     std::optional<Format> weightFormat = symbolizeFormat(weights);
     std::optional<Format> activationFormat = symbolizeFormat(activations);
@@ -468,6 +485,8 @@ struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
       ++rewritten[name];
       rewriter.replaceOp(op, replacement);
     }
+    if (accumulation == "unordered")
+      markUnordered(func, before);
     if (report) {
       InFlightDiagnostic summary = func.emitRemark("mx-quantize: rewrote ");
       summary << total - left << " of " << total << " GEMM/conv ops";

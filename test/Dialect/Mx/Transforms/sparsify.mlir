@@ -61,3 +61,44 @@ func.func @runtime_weights(%w: tensor<2x6xf32>, %x: tensor<6x3xf32>) -> tensor<2
   %y = mx.masked_matmul %w, %x, %s : tensor<2x6xf32>, tensor<6x3xf32>, f32 -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+
+// -----
+
+// k_tile at density 2/1024 (about 12 entries per segment would need more
+// than 256): 128 for fewer than 128 rows with an output of at most 1 MiB,
+// else 256.
+// CHECK-LABEL: func @ktile_few_rows_small_output
+// CHECK: mx.sparse_matmul {{.*}} k_tile = 128 {{.*}}: tensor<9xi32>
+// DENSE: remark: sparse: density 1.953125e-03, 2 non-zeros, k_tile 128,
+func.func @ktile_few_rows_small_output(%x: tensor<512x4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant sparse<[[0, 5], [1, 300]], [1.0, 2.0]> : tensor<2x512xf32>
+  %s = arith.constant -3200.0 : f32
+  %y = mx.masked_matmul %w, %x, %s mode(hard) : tensor<2x512xf32>, tensor<512x4xf32>, f32 -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// 2 x 131073 f32 outputs: just over 1 MiB.
+// CHECK-LABEL: func @ktile_few_rows_large_output
+// CHECK: mx.sparse_matmul {{.*}} k_tile = 256 {{.*}}: tensor<5xi32>
+// DENSE: remark: sparse: density 1.953125e-03, 2 non-zeros, k_tile 256,
+func.func @ktile_few_rows_large_output(%x: tensor<512x131073xf32>) -> tensor<2x131073xf32> {
+  %w = arith.constant sparse<[[0, 5], [1, 300]], [1.0, 2.0]> : tensor<2x512xf32>
+  %s = arith.constant -3200.0 : f32
+  %y = mx.masked_matmul %w, %x, %s mode(hard) : tensor<2x512xf32>, tensor<512x131073xf32>, f32 -> tensor<2x131073xf32>
+  return %y : tensor<2x131073xf32>
+}
+
+// -----
+
+// 128 rows: 256 at a small output too.
+// CHECK-LABEL: func @ktile_many_rows
+// CHECK: mx.sparse_matmul {{.*}} k_tile = 256 {{.*}}: tensor<257xi32>
+// DENSE: remark: sparse: density 1.525879e-05, 1 non-zeros, k_tile 256,
+func.func @ktile_many_rows(%x: tensor<512x4xf32>) -> tensor<128x4xf32> {
+  %w = arith.constant sparse<[[127, 300]], [2.0]> : tensor<128x512xf32>
+  %s = arith.constant -3200.0 : f32
+  %y = mx.masked_matmul %w, %x, %s mode(hard) : tensor<128x512xf32>, tensor<512x4xf32>, f32 -> tensor<128x4xf32>
+  return %y : tensor<128x4xf32>
+}

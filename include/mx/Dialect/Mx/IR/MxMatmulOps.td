@@ -100,15 +100,50 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
            : !mx.tensor<64x256, e4m3, axis = 1>, !mx.tensor<128x256, e2m1, axis = 1>
              -> tensor<64x128xf32>
     ```
+
+    **Unordered accumulation** (`unordered`, opt-in; the default is the
+    ordered, bit-exact meaning above). The sum may be evaluated in any
+    order and grouping, in f32 arithmetic with any mix of exact products,
+    f32 roundings to nearest even and flushes of subnormals, so that a
+    target can use a matrix engine whose internal order is not a sequence
+    of pairs (Intel AMX `tdpbf16ps`). Each output is only guaranteed to lie
+    within a bound of the exact value. Write `x_i` for the operand values
+    of product i (for MX operands `x = P * 2^(e - 127)`, the element times
+    its block scale), `n = K + 1` and `u = 2^-24`:
+
+    ```
+    |c - (acc + sum_i x_i y_i)| <= gamma_n * (|acc| + sum_i |x_i y_i|)
+                                   + sum_{i in F} |x_i y_i| + n * 2^-126
+    gamma_n = n u / (1 - n u)
+    ```
+
+    where `F` is the set of products with an operand below `2^-126` in
+    magnitude (a bf16 subnormal, which may be read as zero; for MX operands
+    the element times its scale) and `n * 2^-126` covers flushed f32
+    subnormal partial sums. The sign of a zero result is unspecified. NaN
+    and infinite operands, NaN scales and an element times its scale above
+    the bf16 range (about 2^128) give NaN or Inf as in the ordered form.
+    The ordered evaluation satisfies the bound, so a target without a
+    matrix engine lowers `unordered` to the ordered kernels (same bits as
+    without the attribute). On `x86-64-amx`, bf16 x bf16 and MX pairs with
+    an FP8 or E3M2 operand use AMX-BF16 tiles; integer MX pairs keep their
+    exact VNNI kernel.
+
+    ```mlir
+    %c = mx.matmul %a, %b, %acc unordered
+           : !mx.tensor<256x2304, e4m3, axis = 1>, !mx.tensor<2304x196, e4m3, axis = 0>
+             -> tensor<256x196xf32>
+    ```
   }];
   let arguments = (ins Mx_MatmulOperand:$a, Mx_MatmulOperand:$b,
                        RankedTensorOf<[F32]>:$acc,
-                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                       UnitAttr:$unordered);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = [{
     $a `,` $b `,` $acc (`transpose_a` $transpose_a^)?
-    (`transpose_b` $transpose_b^)? attr-dict `:` type($a) `,` type($b) `->`
-    type($result)
+    (`transpose_b` $transpose_b^)? (`unordered` $unordered^)? attr-dict `:`
+    type($a) `,` type($b) `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -51,6 +51,11 @@ def MxBF16Pass : Pass<"mx-bf16", "::mlir::func::FuncOp"> {
                "linalg.conv_2d_nchw_fchw, linalg.generic)">,
     Option<"report", "report", "bool", /*default=*/"false",
            "emit a remark for every rewritten op">,
+    Option<"accumulation", "accumulation", "std::string",
+           /*default=*/"\"ordered\"",
+           "ordered (default, bit-exact) or unordered: the accumulation of "
+           "the mx.matmul ops made (mx.matmul's `unordered`, AMX tiles on "
+           "x86-64-amx)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -201,6 +206,11 @@ def MxQuantizePass : Pass<"mx-quantize", "::mlir::func::FuncOp"> {
            "quantize constant weights at compile time">,
     Option<"report", "report", "bool", /*default=*/"false",
            "emit a remark for every op considered and a summary">,
+    Option<"accumulation", "accumulation", "std::string",
+           /*default=*/"\"ordered\"",
+           "ordered (default, bit-exact) or unordered: the accumulation of "
+           "the mx.matmul ops made (mx.matmul's `unordered`, AMX tiles on "
+           "x86-64-amx)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -264,7 +274,8 @@ def MxSparsifyPass : Pass<"mx-sparsify", "::mlir::func::FuncOp"> {
     `bf16-values`, rounded to bf16 to nearest even) and a `+0` accumulator;
     above it the op is left as it is (the dense path). `k_tile` is chosen
     for about 12 entries per row segment: the smallest power of two in
-    [32, 256] with `k_tile * density >= 12` (K itself when that is not
+    [32, 256] with `k_tile * density >= 12`, capped at 128 for fewer than
+    128 rows with an output of at most 1 MiB (K itself when that is not
     smaller). With f32 values the result is bit for bit that of the
     `mx.masked_matmul` for finite inputs (see `mx.sparse_matmul`).
 

@@ -1,0 +1,1140 @@
+//===- AmxMatmulLowering.cpp - mx.matmul unordered on Intel AMX ---------===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The x86-64-amx lowering of `mx.matmul ... unordered` for bf16 x bf16 and
+// for MX pairs with an FP8 or E3M2 operand (integer MX pairs keep their exact
+// VNNI kernel, MxMatmulLowering.cpp). The op's description states what
+// `unordered` allows; this lowering uses it for AMX-BF16 (tdpbf16ps), whose
+// internal order is not a sequence of pairs.
+//
+// 1. Packing (scf.forall on tensors, like the ordered kernel): every element
+//    times its block scale is a bf16 value (exact in bf16's normal range, see
+//    the op description), so A becomes row tiles tensor<MT x KT x 16 x 32 x
+//    bf16> (16 rows of 32 consecutive k each, 1 KiB contiguous per tile) and
+//    B column tiles tensor<NT x KT x 16 x 32 x bf16> in the VNNI pair layout
+//    (row p, column n holds k = 2p and 2p + 1), NT even. FP8 codes decode
+//    through f16, one scale factor per 32 k. K, M and N are padded with
+//    zeros to whole tiles. Constant MX operands (weights) are packed at
+//    compile time; bf16 A with whole tiles is read in place.
+// 2. Compute on the packed buffers (bufferization.to_buffer) and on the
+//    accumulator's buffer, updated in place: blocks of 2 x 2 C tiles of 16 x
+//    16 f32 stay in four AMX tiles across a K chunk of up to 768 (two A and two
+//    B tile loads per four tdpbf16ps). Row blocks are grouped so that their
+//    packed A stays in L2 while one parallel iteration sweeps a 32-column
+//    panel of B across the chunk. Partial C tiles at the bottom and right
+//    edges go through a 32 x 32 scratch buffer, so every tile has the one
+//    shape 16 x 64 bytes (one tile configuration for the whole function).
+// 3. The process must be granted the AMX tile state by Linux
+//    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
+//    tile instruction. The code asks once per process (a module global) and,
+//    if the kernel refuses, computes the product from the same packed
+//    buffers with scalar f32 loops, so the result stays within the bound.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Conversion/MxElementMath.h"
+#include "mx/Conversion/MxToVector.h"
+#include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Reference/MxFormats.h"
+
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::mx;
+
+namespace {
+
+/// Tile geometry of AMX-BF16: A tiles are 16 rows x 32 bf16 (k), B tiles 16
+/// k-pairs x 16 columns x 2, C tiles 16 x 16 f32.
+constexpr int64_t kRows = 16;
+constexpr int64_t kCols = 16;
+constexpr int64_t kDepth = 32;
+/// At most this many K tiles per cache chunk (A and B tiles of one 32 x 32
+/// block and one chunk: 48 KiB each); K is cut into chunks of equal size.
+constexpr int64_t kMaxChunkTiles = 24;
+/// Packed A of one group of row blocks, kept in L2 while a parallel
+/// iteration sweeps it.
+constexpr int64_t kGroupBytes = 512 << 10;
+/// The once-per-process AMX permission state: 0 not asked, 1 granted,
+/// 2 refused.
+constexpr llvm::StringLiteral kStateGlobal = "__mx_amx_state";
+
+Value index(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value addIndex(OpBuilder &b, Location loc, Value x, int64_t offset) {
+  if (offset == 0)
+    return x;
+  return arith::AddIOp::create(b, loc, x, index(b, loc, offset));
+}
+
+Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
+  if (factor == 1)
+    return x;
+  return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
+}
+
+Value minIndex(OpBuilder &b, Location loc, Value x, int64_t bound) {
+  return arith::MinSIOp::create(b, loc, x, index(b, loc, bound));
+}
+
+Value ltIndex(OpBuilder &b, Location loc, Value x, int64_t bound) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x,
+                               index(b, loc, bound));
+}
+
+/// `for iv in [lb, ub) step 1` without results.
+void forEach(OpBuilder &b, Location loc, Value lb, Value ub,
+             function_ref<void(OpBuilder &, Location, Value)> body) {
+  scf::ForOp::create(b, loc, lb, ub, index(b, loc, 1), ValueRange{},
+                     [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
+                       body(nb, nl, iv);
+                       scf::YieldOp::create(nb, nl);
+                     });
+}
+
+/// `for iv in [lb, ub)` carrying one value.
+Value forCarry(OpBuilder &b, Location loc, Value lb, Value ub, Value init,
+               function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  return scf::ForOp::create(
+             b, loc, lb, ub, index(b, loc, 1), ValueRange{init},
+             [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
+               scf::YieldOp::create(nb, nl, body(nb, nl, iv, args[0]));
+             })
+      .getResult(0);
+}
+
+/// Result lane `2i + j` is lane i of plane j.
+Value interleave(OpBuilder &b, Location loc, Value x, Value y) {
+  int64_t n = cast<VectorType>(x.getType()).getNumElements();
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < n; ++i)
+    mask.append({i, n + i});
+  return vector::ShuffleOp::create(b, loc, x, y, mask);
+}
+
+/// Lanes j, j + count, j + 2 count, ... of `x`.
+Value deinterleave(OpBuilder &b, Location loc, Value x, int64_t count,
+                   int64_t j) {
+  int64_t n = cast<VectorType>(x.getType()).getNumElements() / count;
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < n; ++i)
+    mask.push_back(count * i + j);
+  return vector::ShuffleOp::create(b, loc, x, x, mask);
+}
+
+/// f32 values of a vector of i8 codes: FP8 through f16, the other formats
+/// by the integer formula.
+Value decodeValues(OpBuilder &b, Location loc, Value codes, Format format) {
+  if (format == Format::e4m3 || format == Format::e5m2)
+    return emitDecodeFP8ViaF16(b, loc, codes, format);
+  return emitDecodeElement(b, loc, codes, format);
+}
+
+/// Everything the AMX lowering of one op needs.
+struct AmxMatmul {
+  bool blockScaled;
+  MxTensorType aType, bType; // MX operands
+  bool ta = false, tb = false;
+  int64_t m, n, k, block = 0, blocks = 0;
+  int64_t mTiles, nTiles, kTiles;
+  Value a, b;                                   // bf16 operands
+  Value aElements, aScales, bElements, bScales; // MX operands
+  MLIRContext *ctx;
+
+  explicit AmxMatmul(MatmulOp op) : ctx(op.getContext()) {
+    blockScaled = op.isBlockScaled();
+    if (blockScaled) {
+      aType = cast<MxTensorType>(op.getA().getType());
+      bType = cast<MxTensorType>(op.getB().getType());
+      ta = op.getTransposeA();
+      tb = op.getTransposeB();
+      m = aType.getShape()[ta ? 1 : 0];
+      k = aType.getShape()[ta ? 0 : 1];
+      n = bType.getShape()[tb ? 0 : 1];
+      block = aType.getBlockSize();
+      blocks = k / block;
+    } else {
+      auto at = cast<RankedTensorType>(op.getA().getType());
+      m = at.getDimSize(0);
+      k = at.getDimSize(1);
+      n = op.getAcc().getType().getDimSize(1);
+    }
+    mTiles = (m + kRows - 1) / kRows;
+    nTiles = (n + kCols - 1) / kCols;
+    kTiles = (k + kDepth - 1) / kDepth;
+  }
+
+  Type i8() const { return IntegerType::get(ctx, 8); }
+  Type i16() const { return IntegerType::get(ctx, 16); }
+  Type i32() const { return IntegerType::get(ctx, 32); }
+  Type f32() const { return Float32Type::get(ctx); }
+  Type bf16() const { return BFloat16Type::get(ctx); }
+  VectorType vec(int64_t lanes, Type t) const {
+    return VectorType::get({lanes}, t);
+  }
+  /// B is packed in panels of two tiles.
+  int64_t paddedNTiles() const { return (nTiles + 1) / 2 * 2; }
+  RankedTensorType packedType(int64_t tiles) const {
+    return RankedTensorType::get({tiles, kTiles, kRows, kDepth}, bf16());
+  }
+
+  /// bf16 bit patterns (i16) of f32 values that are bf16 values: the high
+  /// half. Below 2^-126 this truncates (AMX reads bf16 subnormals as 0).
+  Value toBF16Bits(OpBuilder &b, Location loc, Value values) const {
+    int64_t lanes = cast<VectorType>(values.getType()).getNumElements();
+    Value bits = arith::BitcastOp::create(b, loc, vec(lanes, i32()), values);
+    bits = arith::ShRUIOp::create(b, loc, bits,
+                                  emitSplat(b, loc, bits.getType(), 16));
+    return arith::TruncIOp::create(b, loc, vec(lanes, i16()), bits);
+  }
+
+  /// Zeros where `!valid` (a scalar i1).
+  Value keepIf(OpBuilder &b, Location loc, Value valid, Value x) const {
+    Value zero = emitSplat(b, loc, x.getType(), 0);
+    return arith::SelectOp::create(b, loc, valid, x, zero);
+  }
+
+  /// An E8M0 scale (tensor element) as an i8 byte.
+  Value scaleByte(OpBuilder &b, Location loc, Value scales,
+                  ValueRange indices) const {
+    Value byte = tensor::ExtractOp::create(b, loc, scales, indices);
+    return arith::BitcastOp::create(b, loc, i8(), byte);
+  }
+
+  /// bf16 bits (vector<32xi16>) of elements k = 32 kt .. 32 kt + 31 of line
+  /// `line` of an MX tensor blocked along axis 1, times their scales; zero
+  /// past K.
+  Value lineBits(OpBuilder &b, Location loc, Value elements, Value scales,
+                 MxTensorType type, Value line, Value kt,
+                 bool inBounds = false) const {
+    unsigned bits = type.getElementBits();
+    int64_t bytes = kDepth * bits / 8;
+    Value zero8 = arith::ConstantIntOp::create(b, loc, i8(), 0);
+    Value raw = vector::TransferReadOp::create(
+        b, loc, vec(bytes, i8()), elements,
+        ValueRange{line, mulIndex(b, loc, kt, bytes)}, zero8,
+        ArrayRef<bool>{inBounds});
+    Value codes = raw;
+    if (bits == 4) {
+      Value low = arith::AndIOp::create(b, loc, raw,
+                                        emitSplat(b, loc, raw.getType(), 0xF));
+      Value high = arith::ShRUIOp::create(b, loc, raw,
+                                          emitSplat(b, loc, raw.getType(), 4));
+      codes = interleave(b, loc, low, high);
+    } else if (bits == 6) {
+      Value b0 = deinterleave(b, loc, raw, 3, 0);
+      Value b1 = deinterleave(b, loc, raw, 3, 1);
+      Value b2 = deinterleave(b, loc, raw, 3, 2);
+      SmallVector<Value> f;
+      for (int64_t j = 0; j < 4; ++j)
+        f.push_back(emitFP6Field(b, loc, b0, b1, b2, j));
+      Value lo = interleave(b, loc, f[0], f[1]);
+      Value hi = interleave(b, loc, f[2], f[3]);
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < kDepth / 4; ++i)
+        mask.append(
+            {2 * i, 2 * i + 1, kDepth / 2 + 2 * i, kDepth / 2 + 2 * i + 1});
+      codes = vector::ShuffleOp::create(b, loc, lo, hi, mask);
+    }
+    Value values = decodeValues(b, loc, codes, type.getFormat());
+    // The scale of every lane: one block for blocks of 32 k or more, a
+    // gather of the few blocks otherwise.
+    Value scaleBytes;
+    if (block % kDepth == 0) {
+      // One scale: its factors are computed once and broadcast.
+      Value kb = arith::DivUIOp::create(b, loc, mulIndex(b, loc, kt, kDepth),
+                                        index(b, loc, block));
+      Pow2Factors factors =
+          emitScaleFactors(b, loc, scaleByte(b, loc, scales, {line, kb}));
+      for (Value *f : {&factors.low, &factors.high})
+        if (*f)
+          *f = vector::BroadcastOp::create(b, loc, vec(kDepth, f32()), *f);
+      values = emitApplyScale(b, loc, values, factors);
+    } else {
+      SmallVector<Value> lanes;
+      Value k0 = mulIndex(b, loc, kt, kDepth);
+      for (int64_t i = 0; i < kDepth; ++i) {
+        Value kb = arith::DivUIOp::create(b, loc, addIndex(b, loc, k0, i),
+                                          index(b, loc, block));
+        kb = minIndex(b, loc, kb, blocks - 1);
+        lanes.push_back(scaleByte(b, loc, scales, {line, kb}));
+      }
+      scaleBytes =
+          vector::FromElementsOp::create(b, loc, vec(kDepth, i8()), lanes);
+      values = emitApplyScale(b, loc, values, scaleBytes);
+    }
+    if (k % kDepth != 0) {
+      // Lanes past K: codes of padding bits and a clamped scale.
+      SmallVector<int32_t> iota;
+      for (int64_t i = 0; i < kDepth; ++i)
+        iota.push_back(static_cast<int32_t>(i));
+      Value lanesK = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vec(kDepth, i32()), ArrayRef(iota)));
+      Value k0 = arith::IndexCastOp::create(b, loc, i32(),
+                                            mulIndex(b, loc, kt, kDepth));
+      Value kIdx = arith::AddIOp::create(
+          b, loc, lanesK,
+          vector::BroadcastOp::create(b, loc, vec(kDepth, i32()), k0));
+      Value inside =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, kIdx,
+                                emitSplat(b, loc, kIdx.getType(), k));
+      values = arith::SelectOp::create(
+          b, loc, inside, values, emitSplatF32(b, loc, values.getType(), 0));
+    }
+    return toBF16Bits(b, loc, values);
+  }
+
+  /// bf16 bits (vector<16xi16>) of element k = 32 kt + j (j static) of the
+  /// 16 lines from `first` of an MX tensor blocked along axis 0, times their
+  /// scales; zero past K and past the last line.
+  Value acrossBits(OpBuilder &b, Location loc, Value elements, Value scales,
+                   MxTensorType type, Value kt, int64_t j, Value first,
+                   int64_t lanes = kCols, bool inBounds = false) const {
+    unsigned bits = type.getElementBits();
+    int64_t packedRows = type.getPackedShape()[0];
+    Value zero8 = arith::ConstantIntOp::create(b, loc, i8(), 0);
+    auto row = [&](Value r) -> Value {
+      return vector::TransferReadOp::create(
+          b, loc, vec(lanes, i8()), elements,
+          ValueRange{minIndex(b, loc, r, packedRows - 1), first}, zero8,
+          ArrayRef<bool>{inBounds});
+    };
+    Value codes;
+    if (bits == 8) {
+      codes = row(addIndex(b, loc, mulIndex(b, loc, kt, kDepth), j));
+    } else if (bits == 4) {
+      Value byte =
+          row(addIndex(b, loc, mulIndex(b, loc, kt, kDepth / 2), j / 2));
+      Type t = byte.getType();
+      codes =
+          j % 2 == 0
+              ? arith::AndIOp::create(b, loc, byte, emitSplat(b, loc, t, 0xF))
+                    .getResult()
+              : arith::ShRUIOp::create(b, loc, byte, emitSplat(b, loc, t, 4))
+                    .getResult();
+    } else {
+      Value r0 =
+          addIndex(b, loc, mulIndex(b, loc, kt, kDepth / 4 * 3), j / 4 * 3);
+      codes = emitFP6Field(b, loc, row(r0), row(addIndex(b, loc, r0, 1)),
+                       row(addIndex(b, loc, r0, 2)), j % 4);
+    }
+    Value values = decodeValues(b, loc, codes, type.getFormat());
+    Value kIndex = addIndex(b, loc, mulIndex(b, loc, kt, kDepth), j);
+    // Blocks of 32 k or more: the same scale row for the whole K tile (one
+    // read and one set of factors after CSE).
+    Value kb = minIndex(
+        b, loc,
+        arith::DivUIOp::create(
+            b, loc, block % kDepth == 0 ? mulIndex(b, loc, kt, kDepth) : kIndex,
+            index(b, loc, block)),
+        blocks - 1);
+    Type e8m0 = type.getScalesTensorType().getElementType();
+    Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
+    Value scaleBytes = vector::TransferReadOp::create(
+        b, loc, vec(lanes, e8m0), scales, ValueRange{kb, first}, one,
+        ArrayRef<bool>{inBounds});
+    scaleBytes = arith::BitcastOp::create(b, loc, vec(lanes, i8()), scaleBytes);
+    values = emitApplyScale(b, loc, values, scaleBytes);
+    Value bitsOut = toBF16Bits(b, loc, values);
+    if (k % kDepth != 0)
+      bitsOut = keepIf(b, loc, ltIndex(b, loc, kIndex, k), bitsOut);
+    return bitsOut;
+  }
+
+  /// Row `r` (a vector<32xi16>) of A tile (mt, kt) for operands that are
+  /// contiguous along K.
+  Value aRowBits(OpBuilder &b, Location loc, Value mIndex, Value kt,
+                 bool inBounds) const {
+    Value mc = minIndex(b, loc, mIndex, m - 1);
+    Value row;
+    if (blockScaled) {
+      row = lineBits(b, loc, aElements, aScales, aType, mc, kt, inBounds);
+    } else {
+      Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(bf16()));
+      row = vector::TransferReadOp::create(
+          b, loc, vec(kDepth, bf16()), a,
+          ValueRange{mc, mulIndex(b, loc, kt, kDepth)}, zero,
+          ArrayRef<bool>{inBounds});
+      row = vector::BitCastOp::create(b, loc, vec(kDepth, i16()), row);
+    }
+    if (m % kRows != 0)
+      row = keepIf(b, loc, ltIndex(b, loc, mIndex, m), row);
+    return row;
+  }
+
+  /// bf16 bits (vector<16xi16>) of B row k = 32 kt + j across the 16
+  /// columns from n0, for B stored K x N.
+  Value bRowBits(OpBuilder &b, Location loc, Value kt, int64_t j, Value n0,
+                 int64_t lanes, bool inBounds) const {
+    if (blockScaled)
+      return acrossBits(b, loc, bElements, bScales, bType, kt, j, n0, lanes,
+                        inBounds);
+    Value kIndex = addIndex(b, loc, mulIndex(b, loc, kt, kDepth), j);
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(bf16()));
+    Value row = vector::TransferReadOp::create(
+        b, loc, vec(lanes, bf16()), this->b,
+        ValueRange{minIndex(b, loc, kIndex, k - 1), n0}, zero,
+        ArrayRef<bool>{inBounds});
+    row = vector::BitCastOp::create(b, loc, vec(lanes, i16()), row);
+    if (k % kDepth != 0)
+      row = keepIf(b, loc, ltIndex(b, loc, kIndex, k), row);
+    return row;
+  }
+
+  /// Writes 16 rows of 32 bf16 bits (vector<32xi16>) at [0, kt, r, 0] of
+  /// `tile`, one 1-D write per row (an n-D transfer would go through a
+  /// stack temporary per loop iteration).
+  Value writeTile(OpBuilder &b, Location loc, ArrayRef<Value> rows, Value tile,
+                  Value kt, int64_t which) const {
+    Value zero = index(b, loc, 0);
+    for (auto [r, row] : llvm::enumerate(rows)) {
+      Value v = vector::BitCastOp::create(b, loc, vec(kDepth, bf16()), row);
+      tile = vector::TransferWriteOp::create(
+                 b, loc, v, tile,
+                 ValueRange{index(b, loc, which), kt, index(b, loc, r), zero},
+                 ArrayRef<bool>{true})
+                 .getResult();
+    }
+    return tile;
+  }
+
+  /// Rows of the transpose of the matrix whose rows are `rows`.
+  SmallVector<Value> transposeRows(OpBuilder &b, Location loc,
+                                   ArrayRef<Value> rows) const {
+    Value t = vector::TransposeOp::create(b, loc, stack(b, loc, rows),
+                                          ArrayRef<int64_t>{1, 0});
+    int64_t count = cast<VectorType>(t.getType()).getDimSize(0);
+    SmallVector<Value> result;
+    for (int64_t i = 0; i < count; ++i)
+      result.push_back(
+          vector::ExtractOp::create(b, loc, t, ArrayRef<int64_t>{i}));
+    return result;
+  }
+
+  /// Stacks 1-D vectors into a 2-D vector (row i = rows[i]).
+  Value stack(OpBuilder &b, Location loc, ArrayRef<Value> rows) const {
+    auto rowType = cast<VectorType>(rows[0].getType());
+    auto type = VectorType::get(
+        {static_cast<int64_t>(rows.size()), rowType.getNumElements()},
+        rowType.getElementType());
+    Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+    for (auto [i, row] : llvm::enumerate(rows))
+      result = vector::InsertOp::create(b, loc, row, result,
+                                        ArrayRef<int64_t>{int64_t(i)});
+    return result;
+  }
+
+  Value emitPackA(OpBuilder &b, Location loc) const;
+  Value emitPackB(OpBuilder &b, Location loc) const;
+};
+
+/// scf.forall over `count` groups of `per` tiles of a packed tensor, the
+/// first at tile `first`: `body` fills the slice [per t + first, +per) of
+/// one iteration `t` (given the first tile index) and returns it.
+Value forallTiles(
+    OpBuilder &b, Location loc, int64_t count, int64_t per, int64_t first,
+    Value init, function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  if (count == 0)
+    return init;
+  auto type = cast<RankedTensorType>(init.getType());
+  auto op = scf::ForallOp::create(b, loc,
+                                  ArrayRef<OpFoldResult>{b.getIndexAttr(count)},
+                                  ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  Block *bodyBlock = op.getBody();
+  b.setInsertionPoint(bodyBlock->getTerminator());
+  Value t =
+      addIndex(b, loc, mulIndex(b, loc, bodyBlock->getArgument(0), per), first);
+  Value shared = bodyBlock->getArgument(1);
+  SmallVector<OpFoldResult> offsets = {t, b.getIndexAttr(0), b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(per)};
+  for (int64_t d = 1; d < 4; ++d)
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+  Value filled = body(b, loc, t, slice);
+  b.setInsertionPointToStart(op.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, filled, shared, offsets, sizes,
+                                        strides);
+  return op.getResult(0);
+}
+
+/// The K tiles of one packing iteration: whole ones with in-bounds reads,
+/// then a partial last one with masked reads.
+Value forKTiles(
+    OpBuilder &b, Location loc, int64_t k, int64_t kTiles, Value tile,
+    function_ref<Value(OpBuilder &, Location, Value, Value, bool)> body) {
+  int64_t whole = k / kDepth;
+  if (whole > 0)
+    tile = forCarry(b, loc, index(b, loc, 0), index(b, loc, whole), tile,
+                    [&](OpBuilder &b, Location loc, Value kt, Value tile) {
+                      return body(b, loc, kt, tile, true);
+                    });
+  if (whole != kTiles)
+    tile = body(b, loc, index(b, loc, whole), tile, false);
+  return tile;
+}
+
+Value AmxMatmul::emitPackA(OpBuilder &b, Location loc) const {
+  Value init =
+      tensor::EmptyOp::create(b, loc, packedType(mTiles).getShape(), bf16());
+  return forallTiles(
+      b, loc, mTiles, 1, 0, init,
+      [&](OpBuilder &b, Location loc, Value mt, Value tile) {
+        Value m0 = mulIndex(b, loc, mt, kRows);
+        return forKTiles(
+            b, loc, k, kTiles, tile,
+            [&](OpBuilder &b, Location loc, Value kt, Value tile, bool whole) {
+              SmallVector<Value> rows;
+              if (!blockScaled || !ta) {
+                for (int64_t r = 0; r < kRows; ++r)
+                  rows.push_back(
+                      aRowBits(b, loc, addIndex(b, loc, m0, r), kt, whole));
+                return writeTile(b, loc, rows, tile, kt, 0);
+              }
+              // Stored K x M: 32 rows of k across the tile's 16 rows,
+              // transposed.
+              SmallVector<Value> columns;
+              for (int64_t j = 0; j < kDepth; ++j)
+                columns.push_back(
+                    acrossBits(b, loc, aElements, aScales, aType, kt, j, m0));
+              return writeTile(b, loc, transposeRows(b, loc, columns), tile, kt,
+                               0);
+            });
+      });
+}
+
+Value AmxMatmul::emitPackB(OpBuilder &b, Location loc) const {
+  Value init = tensor::EmptyOp::create(
+      b, loc, packedType(paddedNTiles()).getShape(), bf16());
+  if (blockScaled && tb) {
+    // Stored N x K: per column its 16 k pairs as i32, transposed into 16
+    // rows of pairs.
+    return forallTiles(
+        b, loc, paddedNTiles(), 1, 0, init,
+        [&](OpBuilder &b, Location loc, Value nt, Value tile) {
+          Value n0 = mulIndex(b, loc, nt, kCols);
+          return forKTiles(
+              b, loc, k, kTiles, tile,
+              [&](OpBuilder &b, Location loc, Value kt, Value tile,
+                  bool whole) {
+                SmallVector<Value> columns;
+                for (int64_t c = 0; c < kCols; ++c) {
+                  Value nIndex = addIndex(b, loc, n0, c);
+                  Value bits =
+                      lineBits(b, loc, bElements, bScales, bType,
+                               minIndex(b, loc, nIndex, n - 1), kt, whole);
+                  if (n % (2 * kCols) != 0)
+                    bits = keepIf(b, loc, ltIndex(b, loc, nIndex, n), bits);
+                  columns.push_back(vector::BitCastOp::create(
+                      b, loc, vec(kRows, i32()), bits));
+                }
+                SmallVector<Value> rows = transposeRows(b, loc, columns);
+                for (Value &row : rows)
+                  row = vector::BitCastOp::create(b, loc, vec(2 * kCols, i16()),
+                                                  row);
+                return writeTile(b, loc, rows, tile, kt, 0);
+              });
+        });
+  }
+  // Stored K x N: one parallel iteration per K tile walks the 32 rows of
+  // B along N (sequential streams the prefetchers follow), reading 32
+  // columns (whole cache lines of bf16) per row and panel; rows 2p and
+  // 2p + 1 interleave into row p of the panel's two tiles. Whole panels
+  // read in bounds, a last partial one masked.
+  auto op = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kTiles)}, ValueRange{init},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  Block *body = op.getBody();
+  b.setInsertionPoint(body->getTerminator());
+  Value kt = body->getArgument(0);
+  Value shared = body->getArgument(1);
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), kt, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(paddedNTiles()),
+                                     b.getIndexAttr(1), b.getIndexAttr(kRows),
+                                     b.getIndexAttr(kDepth)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+  SmallVector<int64_t> low, high;
+  for (int64_t i = 0; i < kCols; ++i) {
+    low.append({i, 2 * kCols + i});
+    high.append({kCols + i, 3 * kCols + i});
+  }
+  auto panel = [&](OpBuilder &b, Location loc, Value pn, Value tile,
+                   bool inBounds) {
+    Value n0 = mulIndex(b, loc, pn, 2 * kCols);
+    Value zero = index(b, loc, 0);
+    for (int64_t p = 0; p < kRows; ++p) {
+      Value even = bRowBits(b, loc, kt, 2 * p, n0, 2 * kCols, inBounds);
+      Value odd = bRowBits(b, loc, kt, 2 * p + 1, n0, 2 * kCols, inBounds);
+      for (int64_t half = 0; half < 2; ++half) {
+        Value row = vector::ShuffleOp::create(b, loc, even, odd,
+                                              half == 0 ? low : high);
+        row = vector::BitCastOp::create(b, loc, vec(kDepth, bf16()), row);
+        Value t = addIndex(b, loc, mulIndex(b, loc, pn, 2), half);
+        tile =
+            vector::TransferWriteOp::create(
+                b, loc, row, tile, ValueRange{t, zero, index(b, loc, p), zero},
+                ArrayRef<bool>{true})
+                .getResult();
+      }
+    }
+    return tile;
+  };
+  int64_t panels = paddedNTiles() / 2, whole = n / (2 * kCols);
+  if (whole > 0)
+    slice = forCarry(b, loc, index(b, loc, 0), index(b, loc, whole), slice,
+                     [&](OpBuilder &b, Location loc, Value pn, Value tile) {
+                       return panel(b, loc, pn, tile, true);
+                     });
+  if (whole != panels)
+    slice = panel(b, loc, index(b, loc, whole), slice, false);
+  b.setInsertionPointToStart(op.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, slice, shared, offsets, sizes,
+                                        strides);
+  return op.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Compute on buffers
+//===----------------------------------------------------------------------===//
+
+/// The compute phase on memrefs: packed A and B, C updated in place.
+struct AmxCompute {
+  Value pa, pb, c;
+  /// `pa` is the bf16 A itself (M x K), read in place: no packing.
+  bool aDirect = false;
+  int64_t m, n, mTiles, nTiles, kTiles;
+  MLIRContext *ctx;
+
+  amx::TileType cTile() const {
+    return amx::TileType::get({kRows, kCols}, Float32Type::get(ctx));
+  }
+  amx::TileType abTile() const {
+    return amx::TileType::get({kRows, kDepth}, BFloat16Type::get(ctx));
+  }
+
+  /// C[rows of base from (r0, c0)] += A tiles mt0.. x B tiles nt0.. over K
+  /// tiles [ktLo, ktHi): mCount x nCount (1 or 2) C tiles in AMX registers.
+  void emitBlock(OpBuilder &b, Location loc, Value base, Value r0, Value c0,
+                 Value mt0, Value nt0, int64_t mCount, int64_t nCount,
+                 Value ktLo, Value ktHi) const {
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < mCount; ++i)
+      for (int64_t j = 0; j < nCount; ++j)
+        acc.push_back(amx::TileLoadOp::create(
+            b, loc, cTile(), base,
+            ValueRange{addIndex(b, loc, r0, i * kRows),
+                       addIndex(b, loc, c0, j * kCols)}));
+    Value zero = index(b, loc, 0);
+    auto loop = scf::ForOp::create(
+        b, loc, ktLo, ktHi, index(b, loc, 1), acc,
+        [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
+          SmallVector<Value> at, bt, next;
+          for (int64_t i = 0; i < mCount; ++i)
+            at.push_back(amx::TileLoadOp::create(
+                b, loc, abTile(), pa,
+                aDirect
+                    ? ValueRange{mulIndex(b, loc, addIndex(b, loc, mt0, i),
+                                          kRows),
+                                 mulIndex(b, loc, kt, kDepth)}
+                    : ValueRange{addIndex(b, loc, mt0, i), kt, zero, zero}));
+          for (int64_t j = 0; j < nCount; ++j)
+            bt.push_back(amx::TileLoadOp::create(
+                b, loc, abTile(), pb,
+                ValueRange{addIndex(b, loc, nt0, j), kt, zero, zero}));
+          for (int64_t i = 0; i < mCount; ++i)
+            for (int64_t j = 0; j < nCount; ++j)
+              next.push_back(amx::TileMulFOp::create(
+                  b, loc, cTile(), at[i], bt[j], args[i * nCount + j]));
+          scf::YieldOp::create(b, loc, next);
+        });
+    for (int64_t i = 0; i < mCount; ++i)
+      for (int64_t j = 0; j < nCount; ++j)
+        amx::TileStoreOp::create(b, loc, base,
+                                 ValueRange{addIndex(b, loc, r0, i * kRows),
+                                            addIndex(b, loc, c0, j * kCols)},
+                                 loop.getResult(i * nCount + j));
+  }
+
+  /// A block whose C tiles are not all whole: through a 32 x 32 scratch
+  /// buffer (masked copies in and out), full K. `slots` holds one scratch
+  /// buffer per parallel iteration (no allocation inside the parallel loop:
+  /// an alloca there stops scf-to-openmp's alloca scopes from inlining).
+  void emitEdgeBlock(OpBuilder &b, Location loc, Value slots, Value slot,
+                     Value mt0, Value nt0, int64_t mCount,
+                     int64_t nCount) const {
+    Type f32 = Float32Type::get(ctx);
+    SmallVector<OpFoldResult> offsets = {slot, b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       b.getIndexAttr(2 * kRows),
+                                       b.getIndexAttr(2 * kCols)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto scratchType =
+        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+            {2 * kRows, 2 * kCols}, cast<MemRefType>(slots.getType()), offsets,
+            sizes, strides));
+    Value scratch = memref::SubViewOp::create(b, loc, scratchType, slots,
+                                              offsets, sizes, strides);
+    Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
+    Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
+    Value zero = index(b, loc, 0);
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
+    auto rowType = VectorType::get({2 * kCols}, f32);
+    forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
+      Value row = vector::TransferReadOp::create(
+          b, loc, rowType, c, ValueRange{r, c0}, zeroF, ArrayRef<bool>{false});
+      vector::TransferWriteOp::create(
+          b, loc, row, scratch,
+          ValueRange{arith::SubIOp::create(b, loc, r, r0), zero},
+          ArrayRef<bool>{true});
+    });
+    emitBlock(b, loc, scratch, zero, zero, mt0, nt0, mCount, nCount, zero,
+              index(b, loc, kTiles));
+    forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
+      Value row = vector::TransferReadOp::create(
+          b, loc, rowType, scratch,
+          ValueRange{arith::SubIOp::create(b, loc, r, r0), zero}, zeroF,
+          ArrayRef<bool>{true});
+      vector::TransferWriteOp::create(b, loc, row, c, ValueRange{r, c0},
+                                      ArrayRef<bool>{false});
+    });
+  }
+
+  /// How one dimension splits into blocks of two tiles: `pairs` blocks
+  /// without a partial tile, then a tail of `tailTiles` (0, 1 or 2) tiles,
+  /// partial when `tailPartial`.
+  struct Split {
+    int64_t pairs, tailTiles;
+    bool tailPartial;
+  };
+  static Split split(int64_t size, int64_t tile, int64_t tiles) {
+    if (size % tile == 0)
+      return {tiles / 2, tiles % 2, false};
+    if (tiles % 2 == 0)
+      return {tiles / 2 - 1, 2, true};
+    return {tiles / 2, 1, true};
+  }
+
+  void emit(OpBuilder &b, Location loc) const;
+};
+
+/// scf.forall without outputs over `counts`.
+void forallBuffers(OpBuilder &b, Location loc, ArrayRef<int64_t> counts,
+                   function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  SmallVector<OpFoldResult> upper;
+  for (int64_t count : counts)
+    upper.push_back(b.getIndexAttr(count));
+  auto op = scf::ForallOp::create(b, loc, upper, ValueRange{}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op.getBody()->getTerminator());
+  body(b, loc, op.getInductionVars());
+}
+
+void AmxCompute::emit(OpBuilder &b, Location loc) const {
+  Split ms = split(m, kRows, mTiles), ns = split(n, kCols, nTiles);
+  // Main blocks: groups of row blocks whose packed A stays in L2, one
+  // parallel iteration per (group, 32-column panel); K in chunks so that
+  // the B tiles of a chunk stay in L1 across the group's row blocks.
+  if (ms.pairs > 0 && ns.pairs > 0) {
+    int64_t blockBytes = 2 * kTiles * kRows * kDepth * 2;
+    int64_t groups = (ms.pairs * blockBytes + kGroupBytes - 1) / kGroupBytes;
+    while (groups * ns.pairs < 16 && groups < ms.pairs)
+      ++groups;
+    int64_t groupBlocks = (ms.pairs + groups - 1) / groups;
+    groups = (ms.pairs + groupBlocks - 1) / groupBlocks;
+    int64_t chunks = (kTiles + kMaxChunkTiles - 1) / kMaxChunkTiles;
+    int64_t chunkTiles = (kTiles + chunks - 1) / chunks;
+    chunks = (kTiles + chunkTiles - 1) / chunkTiles;
+    forallBuffers(
+        b, loc, {groups, ns.pairs},
+        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          Value first = mulIndex(b, loc, ivs[0], groupBlocks);
+          Value last =
+              minIndex(b, loc, addIndex(b, loc, first, groupBlocks), ms.pairs);
+          Value nt0 = mulIndex(b, loc, ivs[1], 2);
+          Value c0 = mulIndex(b, loc, nt0, kCols);
+          forEach(b, loc, index(b, loc, 0), index(b, loc, chunks),
+                  [&](OpBuilder &b, Location loc, Value chunk) {
+                    Value ktLo = mulIndex(b, loc, chunk, chunkTiles);
+                    Value ktHi = minIndex(
+                        b, loc, addIndex(b, loc, ktLo, chunkTiles), kTiles);
+                    forEach(b, loc, first, last,
+                            [&](OpBuilder &b, Location loc, Value mb) {
+                              Value mt0 = mulIndex(b, loc, mb, 2);
+                              emitBlock(b, loc, c, mulIndex(b, loc, mt0, kRows),
+                                        c0, mt0, nt0, 2, 2, ktLo, ktHi);
+                            });
+                  });
+        });
+  }
+  // The tails: a column of blocks on the right, a row at the bottom, the
+  // corner. Static tile counts; partial tiles through the scratch buffer.
+  auto tail = [&](int64_t mBlocks, int64_t mFirstTile, int64_t mCount,
+                  bool mPartial, int64_t nBlocks, int64_t nFirstTile,
+                  int64_t nCount, bool nPartial) {
+    if (mBlocks == 0 || nBlocks == 0 || mCount == 0 || nCount == 0)
+      return;
+    Value slots;
+    if (mPartial || nPartial)
+      slots = memref::AllocOp::create(
+          b, loc,
+          MemRefType::get({mBlocks * nBlocks, 2 * kRows, 2 * kCols},
+                          b.getF32Type()));
+    forallBuffers(
+        b, loc, {mBlocks, nBlocks},
+        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          Value mt0 = addIndex(b, loc, mulIndex(b, loc, ivs[0], 2), mFirstTile);
+          Value nt0 = addIndex(b, loc, mulIndex(b, loc, ivs[1], 2), nFirstTile);
+          if (mPartial || nPartial) {
+            Value slot = arith::AddIOp::create(
+                b, loc, mulIndex(b, loc, ivs[0], nBlocks), ivs[1]);
+            emitEdgeBlock(b, loc, slots, slot, mt0, nt0, mCount, nCount);
+            return;
+          }
+          emitBlock(b, loc, c, mulIndex(b, loc, mt0, kRows),
+                    mulIndex(b, loc, nt0, kCols), mt0, nt0, mCount, nCount,
+                    index(b, loc, 0), index(b, loc, kTiles));
+        });
+  };
+  tail(ms.pairs, 0, 2, false, 1, 2 * ns.pairs, ns.tailTiles, ns.tailPartial);
+  tail(1, 2 * ms.pairs, ms.tailTiles, ms.tailPartial, ns.pairs, 0, 2, false);
+  tail(1, 2 * ms.pairs, ms.tailTiles, ms.tailPartial, 1, 2 * ns.pairs,
+       ns.tailTiles, ns.tailPartial);
+}
+
+/// The same product from the same packed buffers with scalar f32 fmas, for
+/// a process that was refused the AMX state.
+void emitScalarFallback(OpBuilder &b, Location loc, const AmxCompute &cp) {
+  Type f32 = b.getF32Type();
+  Value zero = index(b, loc, 0);
+  forEach(
+      b, loc, zero, index(b, loc, cp.m),
+      [&](OpBuilder &b, Location loc, Value i) {
+        Value mt = arith::DivUIOp::create(b, loc, i, index(b, loc, kRows));
+        Value r = arith::RemUIOp::create(b, loc, i, index(b, loc, kRows));
+        forEach(
+            b, loc, zero, index(b, loc, cp.n),
+            [&](OpBuilder &b, Location loc, Value j) {
+              Value nt =
+                  arith::DivUIOp::create(b, loc, j, index(b, loc, kCols));
+              Value col = mulIndex(
+                  b, loc,
+                  arith::RemUIOp::create(b, loc, j, index(b, loc, kCols)), 2);
+              Value acc =
+                  memref::LoadOp::create(b, loc, cp.c, ValueRange{i, j});
+              acc = forCarry(
+                  b, loc, zero, index(b, loc, cp.kTiles * kDepth), acc,
+                  [&](OpBuilder &b, Location loc, Value kk, Value acc) {
+                    Value kt = arith::DivUIOp::create(b, loc, kk,
+                                                      index(b, loc, kDepth));
+                    Value q = arith::RemUIOp::create(b, loc, kk,
+                                                     index(b, loc, kDepth));
+                    Value x =
+                        cp.aDirect
+                            ? memref::LoadOp::create(b, loc, cp.pa,
+                                                     ValueRange{i, kk})
+                            : memref::LoadOp::create(b, loc, cp.pa,
+                                                     ValueRange{mt, kt, r, q});
+                    Value p =
+                        arith::DivUIOp::create(b, loc, q, index(b, loc, 2));
+                    Value odd =
+                        arith::RemUIOp::create(b, loc, q, index(b, loc, 2));
+                    Value y = memref::LoadOp::create(
+                        b, loc, cp.pb,
+                        ValueRange{nt, kt, p,
+                                   arith::AddIOp::create(b, loc, col, odd)});
+                    return arith::AddFOp::create(
+                               b, loc, acc,
+                               arith::MulFOp::create(
+                                   b, loc,
+                                   arith::ExtFOp::create(b, loc, f32, x),
+                                   arith::ExtFOp::create(b, loc, f32, y)))
+                        .getResult();
+                  });
+              memref::StoreOp::create(b, loc, acc, cp.c, ValueRange{i, j});
+            });
+      });
+}
+
+/// i1: true once this process may use AMX tiles. Asks Linux on the first
+/// call (arch_prctl(ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18),
+/// syscall 158) and remembers the answer in a module global. Concurrent
+/// first calls both ask; the request is idempotent.
+Value emitAmxPermission(OpBuilder &b, Location loc, Operation *anchor) {
+  auto module = anchor->getParentOfType<ModuleOp>();
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  auto stateType = MemRefType::get({}, i32);
+  if (!SymbolTable::lookupSymbolIn(module, kStateGlobal)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    memref::GlobalOp::create(
+        b, loc, kStateGlobal, b.getStringAttr("private"), stateType,
+        DenseElementsAttr::get(RankedTensorType::get({}, i32),
+                               b.getI32IntegerAttr(0).getValue()),
+        /*constant=*/false, /*alignment=*/nullptr);
+  }
+  Value global = memref::GetGlobalOp::create(b, loc, stateType, kStateGlobal);
+  Value state = memref::LoadOp::create(b, loc, global, ValueRange{});
+  auto c32 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i32, v);
+  };
+  Value unknown =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state, c32(0));
+  auto ifOp = scf::IfOp::create(
+      b, loc, unknown,
+      [&](OpBuilder &b, Location loc) {
+        auto c64 = [&](int64_t v) {
+          return arith::ConstantIntOp::create(b, loc, i64, v);
+        };
+        Value rc =
+            LLVM::InlineAsmOp::create(
+                b, loc, i64, ValueRange{c64(158), c64(0x1023), c64(18)},
+                "syscall", "={rax},{rax},{rdi},{rsi},~{rcx},~{r11},~{memory}",
+                /*has_side_effects=*/true, /*is_align_stack=*/false,
+                LLVM::tailcallkind::TailCallKind::None, nullptr, nullptr)
+                .getResult(0);
+        Value granted =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rc, c64(0));
+        Value answer = arith::SelectOp::create(
+            b, loc, granted, arith::ConstantIntOp::create(b, loc, i32, 1),
+            arith::ConstantIntOp::create(b, loc, i32, 2));
+        memref::StoreOp::create(b, loc, answer, global, ValueRange{});
+        scf::YieldOp::create(b, loc, answer);
+      },
+      [&](OpBuilder &b, Location loc) { scf::YieldOp::create(b, loc, state); });
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                               ifOp.getResult(0), c32(1));
+}
+
+//===----------------------------------------------------------------------===//
+// Compile-time packing of constant operands
+//===----------------------------------------------------------------------===//
+
+::mx::ref::Format toReference(Format format) {
+  switch (format) {
+  case Format::e4m3:
+    return ::mx::ref::Format::E4M3;
+  case Format::e5m2:
+    return ::mx::ref::Format::E5M2;
+  case Format::e2m3:
+    return ::mx::ref::Format::E2M3;
+  case Format::e3m2:
+    return ::mx::ref::Format::E3M2;
+  case Format::e2m1:
+    return ::mx::ref::Format::E2M1;
+  default:
+    return ::mx::ref::Format::Int8;
+  }
+}
+
+/// The values (element times scale, as f32) of an MX operand assembled
+/// from two constants, [rows][cols] as stored, or nothing.
+std::optional<std::vector<float>> constantValues(Value value,
+                                                 MxTensorType type) {
+  auto assemble = value.getDefiningOp<AssembleOp>();
+  DenseElementsAttr elements, scales;
+  if (!assemble ||
+      !matchPattern(assemble.getElements(), m_Constant(&elements)) ||
+      !matchPattern(assemble.getScales(), m_Constant(&scales)))
+    return std::nullopt;
+  int64_t rows = type.getShape()[0], cols = type.getShape()[1];
+  int64_t axis = type.getAxis(), block = type.getBlockSize();
+  std::vector<uint8_t> bytes, scaleBytes;
+  for (const APInt &x : elements.getValues<APInt>())
+    bytes.push_back(static_cast<uint8_t>(x.getZExtValue()));
+  for (const APFloat &x : scales.getValues<APFloat>())
+    scaleBytes.push_back(
+        static_cast<uint8_t>(x.bitcastToAPInt().getZExtValue()));
+  ::mx::ref::Format format = toReference(type.getFormat());
+  int64_t packedCols = type.getPackedShape()[1];
+  int64_t lines = axis == 1 ? rows : cols, length = axis == 1 ? cols : rows;
+  int64_t lineBytes =
+      static_cast<int64_t>(::mx::ref::packedBytes(length, format));
+  std::vector<float> result(rows * cols);
+  std::vector<uint8_t> line(lineBytes), codes(length);
+  for (int64_t l = 0; l < lines; ++l) {
+    for (int64_t i = 0; i < lineBytes; ++i)
+      line[i] =
+          axis == 1 ? bytes[l * packedCols + i] : bytes[i * packedCols + l];
+    ::mx::ref::unpackCodes(line.data(), length, format, codes.data());
+    for (int64_t i = 0; i < length; ++i) {
+      int64_t r = axis == 1 ? l : i, c = axis == 1 ? i : l;
+      uint8_t scale = axis == 1 ? scaleBytes[r * (cols / block) + c / block]
+                                : scaleBytes[(r / block) * cols + c];
+      result[r * cols + c] =
+          static_cast<float>(::mx::ref::decodeElement(codes[i], format) *
+                             ::mx::ref::decodeScale(scale));
+    }
+  }
+  return result;
+}
+
+/// bf16 bits of an f32 that is a bf16 value (as the run-time packing).
+uint16_t bf16Bits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+/// The packed tensor of emitPackA (`isA`) or emitPackB from the values of
+/// a constant operand, computed here.
+Value packConstant(OpBuilder &b, Location loc, const AmxMatmul &plan,
+                   const std::vector<float> &values, bool isA) {
+  int64_t tiles = isA ? plan.mTiles : plan.paddedNTiles();
+  MxTensorType type = isA ? plan.aType : plan.bType;
+  bool transposed = isA ? plan.ta : plan.tb;
+  int64_t cols = type.getShape()[1];
+  // Value at logical (row, k) of A or (k, column) of B, zero outside.
+  auto at = [&](int64_t line, int64_t k) -> uint16_t {
+    if (line >= (isA ? plan.m : plan.n) || k >= plan.k)
+      return 0;
+    bool lineFirst = isA != transposed;
+    int64_t r = lineFirst ? line : k, c = lineFirst ? k : line;
+    return bf16Bits(values[r * cols + c]);
+  };
+  std::vector<uint16_t> packed(tiles * plan.kTiles * kRows * kDepth);
+  for (int64_t t = 0; t < tiles; ++t)
+    for (int64_t kt = 0; kt < plan.kTiles; ++kt)
+      for (int64_t r = 0; r < kRows; ++r)
+        for (int64_t q = 0; q < kDepth; ++q) {
+          int64_t k = kt * kDepth + (isA ? q : 2 * r + q % 2);
+          int64_t line = isA ? t * kRows + r : t * kCols + q / 2;
+          packed[((t * plan.kTiles + kt) * kRows + r) * kDepth + q] =
+              at(line, k);
+        }
+  auto tensorType = plan.packedType(tiles);
+  auto attr = DenseElementsAttr::getFromRawBuffer(
+      tensorType, ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
+                                 packed.size() * 2));
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+bool isIntegerFormat(Format format) {
+  return format == Format::int8 || format == Format::e2m1 ||
+         format == Format::e2m3;
+}
+
+struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
+  AmxMatmulPattern(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getUnordered())
+      return rewriter.notifyMatchFailure(op, "ordered accumulation");
+    // The AMX permission state is a module global.
+    if (!op->getParentOfType<ModuleOp>())
+      return rewriter.notifyMatchFailure(op, "not inside a module");
+    if (op.isBlockScaled()) {
+      auto a = cast<MxTensorType>(op.getA().getType());
+      auto b = cast<MxTensorType>(op.getB().getType());
+      if (isIntegerFormat(a.getFormat()) && isIntegerFormat(b.getFormat()))
+        return rewriter.notifyMatchFailure(op, "integer pair: exact VNNI");
+    }
+    Location loc = op.getLoc();
+    AmxMatmul plan(op);
+    if (plan.m == 0 || plan.n == 0 || plan.k == 0)
+      return rewriter.notifyMatchFailure(op, "empty product");
+    if (plan.blockScaled) {
+      auto aParts =
+          DisassembleOp::create(rewriter, loc, plan.aType.getPackedTensorType(),
+                                plan.aType.getScalesTensorType(), op.getA());
+      auto bParts =
+          DisassembleOp::create(rewriter, loc, plan.bType.getPackedTensorType(),
+                                plan.bType.getScalesTensorType(), op.getB());
+      plan.aElements = aParts.getElements();
+      plan.aScales = aParts.getScales();
+      plan.bElements = bParts.getElements();
+      plan.bScales = bParts.getScales();
+    } else {
+      plan.a = op.getA();
+      plan.b = op.getB();
+    }
+    // bf16 A whose tiles are whole is read by the tile loads in place,
+    // unless its rows are a multiple of 4 KiB apart (the 16 rows of a tile
+    // would share one L1 set).
+    bool aDirect = !plan.blockScaled && plan.m % kRows == 0 &&
+                   plan.k % kDepth == 0 && (2 * plan.k) % 4096 != 0;
+    // Constant MX operands (quantized weights) are packed here, at compile
+    // time.
+    std::optional<std::vector<float>> constA, constB;
+    if (plan.blockScaled) {
+      constA = constantValues(op.getA(), plan.aType);
+      constB = constantValues(op.getB(), plan.bType);
+    }
+    Value packedA = aDirect  ? op.getA()
+                    : constA ? packConstant(rewriter, loc, plan, *constA, true)
+                             : plan.emitPackA(rewriter, loc);
+    Value packedB = constB ? packConstant(rewriter, loc, plan, *constB, false)
+                           : plan.emitPackB(rewriter, loc);
+
+    // The compute phase works on buffers: the packed operands read-only,
+    // the accumulator's buffer updated in place and returned as the result.
+    auto bufferType = [](Value tensor) {
+      auto t = cast<RankedTensorType>(tensor.getType());
+      return MemRefType::get(t.getShape(), t.getElementType());
+    };
+    AmxCompute cp;
+    cp.aDirect = aDirect;
+    cp.ctx = rewriter.getContext();
+    cp.m = plan.m;
+    cp.n = plan.n;
+    cp.mTiles = plan.mTiles;
+    cp.nTiles = plan.nTiles;
+    cp.kTiles = plan.kTiles;
+    cp.pa = bufferization::ToBufferOp::create(
+        rewriter, loc, bufferType(packedA), packedA, /*read_only=*/true);
+    cp.pb = bufferization::ToBufferOp::create(
+        rewriter, loc, bufferType(packedB), packedB, /*read_only=*/true);
+    cp.c = bufferization::ToBufferOp::create(
+        rewriter, loc, bufferType(op.getAcc()), op.getAcc());
+    Value granted = emitAmxPermission(rewriter, loc, op);
+    scf::IfOp::create(
+        rewriter, loc, granted,
+        [&](OpBuilder &b, Location loc) {
+          cp.emit(b, loc);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &b, Location loc) {
+          emitScalarFallback(b, loc, cp);
+          scf::YieldOp::create(b, loc);
+        });
+    Value result = bufferization::ToTensorOp::create(
+        rewriter, loc, op.getAcc().getType(), cp.c, /*restrict=*/true,
+        /*writable=*/true);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::mx::populateMxAmxMatmulPatterns(RewritePatternSet &patterns) {
+  patterns.add<AmxMatmulPattern>(patterns.getContext());
+}

@@ -1,0 +1,118 @@
+// mx.matmul unordered on x86-64-amx: packing into AMX tile layouts, 2 x 2
+// blocks of 16 x 16 f32 tiles with tdpbf16ps, the once-per-process AMX
+// permission request with its scalar fallback; every other target (and the
+// ordered form) keeps the ordered kernels, and x86-64-avx512 never emits AMX.
+// RUN: mx-opt %s -split-input-file --mx-lower-to-vector=target=x86-64-amx \
+// RUN:   | FileCheck %s --check-prefix=AMX
+// RUN: mx-opt %s -split-input-file --mx-lower-to-vector=target=x86-64-avx512 \
+// RUN:   | FileCheck %s --check-prefix=AVX512
+// RUN: mx-opt %s -split-input-file --mx-to-llvm=target=x86-64-amx \
+// RUN:   | FileCheck %s --check-prefix=LLVM
+// RUN: mx-opt %s -split-input-file --mx-to-llvm=target=x86-64-avx512 \
+// RUN:   | FileCheck %s --check-prefix=NOAMX
+
+// AMX: memref.global "private" @__mx_amx_state : memref<i32> = dense<0>
+// AMX-LABEL: func.func @mx_fp8
+// AMX: scf.forall
+// AMX: vector.transfer_write {{.*}} : vector<32xbf16>, tensor<1x3x16x32xbf16>
+// AMX: bufferization.to_buffer {{.*}} read_only : tensor<3x3x16x32xbf16>
+// AMX: llvm.inline_asm has_side_effects "syscall"
+// AMX: scf.if
+// AMX: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
+// AMX: scf.for {{.*}} -> (!amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>)
+// AMX-COUNT-4: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+// AMX: amx.tile_store
+// AMX: memref.subview {{.*}} : memref<1x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
+// AMX: } else {
+// AMX: arith.mulf {{.*}} : f32
+// AMX: bufferization.to_tensor {{.*}} restrict writable
+// AVX512-LABEL: func.func @mx_fp8
+// AVX512-NOT: amx.
+// AVX512: math.fma
+// LLVM-LABEL: llvm.func @mx_fp8
+// LLVM: llvm.x86.tdpbf16ps.internal
+// NOAMX-LABEL: llvm.func @mx_fp8
+// NOAMX-NOT: x86_amx
+// NOAMX-NOT: tdpbf16ps
+func.func @mx_fp8(%ae: tensor<40x96xi8>, %as: tensor<40x3xf8E8M0FNU>,
+                  %be: tensor<48x45xi8>, %bs: tensor<3x45xf8E8M0FNU>,
+                  %c: tensor<40x45xf32>) -> tensor<40x45xf32> {
+  %a = mx.assemble %ae, %as : tensor<40x96xi8>, tensor<40x3xf8E8M0FNU>
+      -> !mx.tensor<40x96, e4m3, axis = 1>
+  %b = mx.assemble %be, %bs : tensor<48x45xi8>, tensor<3x45xf8E8M0FNU>
+      -> !mx.tensor<96x45, e2m1, axis = 0>
+  %r = mx.matmul %a, %b, %c unordered
+      : !mx.tensor<40x96, e4m3, axis = 1>, !mx.tensor<96x45, e2m1, axis = 0>
+        -> tensor<40x45xf32>
+  return %r : tensor<40x45xf32>
+}
+
+// -----
+
+// bf16 x bf16 uses the same kernel without decoding.
+// AMX-LABEL: func.func @bf16
+// AMX: amx.tile_mulf
+// AVX512-LABEL: func.func @bf16
+// AVX512-NOT: amx.
+// AVX512: mx.dot_bf16
+func.func @bf16(%a: tensor<64x70xbf16>, %b: tensor<70x64xbf16>,
+                %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %r = mx.matmul %a, %b, %c unordered
+      : tensor<64x70xbf16>, tensor<70x64xbf16> -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// -----
+
+// Integer pairs keep their exact VNNI kernel; without `unordered` every
+// pair keeps the ordered kernel.
+// AMX-LABEL: func.func @int_pair
+// AMX-NOT: amx.
+// AMX: mx.dot_i8
+// AMX-LABEL: func.func @ordered
+// AMX-NOT: amx.
+// AMX: math.fma
+func.func @int_pair(%ae: tensor<16x64xi8>, %as: tensor<16x2xf8E8M0FNU>,
+                    %be: tensor<32x16xi8>, %bs: tensor<2x16xf8E8M0FNU>,
+                    %c: tensor<16x16xf32>) -> tensor<16x16xf32> {
+  %a = mx.assemble %ae, %as : tensor<16x64xi8>, tensor<16x2xf8E8M0FNU>
+      -> !mx.tensor<16x64, int8, axis = 1>
+  %b = mx.assemble %be, %bs : tensor<32x16xi8>, tensor<2x16xf8E8M0FNU>
+      -> !mx.tensor<64x16, e2m1, axis = 0>
+  %r = mx.matmul %a, %b, %c unordered
+      : !mx.tensor<16x64, int8, axis = 1>, !mx.tensor<64x16, e2m1, axis = 0>
+        -> tensor<16x16xf32>
+  return %r : tensor<16x16xf32>
+}
+func.func @ordered(%ae: tensor<16x64xi8>, %as: tensor<16x2xf8E8M0FNU>,
+                   %be: tensor<64x16xi8>, %bs: tensor<2x16xf8E8M0FNU>,
+                   %c: tensor<16x16xf32>) -> tensor<16x16xf32> {
+  %a = mx.assemble %ae, %as : tensor<16x64xi8>, tensor<16x2xf8E8M0FNU>
+      -> !mx.tensor<16x64, e4m3, axis = 1>
+  %b = mx.assemble %be, %bs : tensor<64x16xi8>, tensor<2x16xf8E8M0FNU>
+      -> !mx.tensor<64x16, e4m3, axis = 0>
+  %r = mx.matmul %a, %b, %c
+      : !mx.tensor<16x64, e4m3, axis = 1>, !mx.tensor<64x16, e4m3, axis = 0>
+        -> tensor<16x16xf32>
+  return %r : tensor<16x16xf32>
+}
+
+// -----
+
+// A constant MX weight is packed into its AMX tile layout at compile time.
+// AMX-LABEL: func.func @const_weight
+// AMX: arith.constant dense<{{.*}}> : tensor<2x2x16x32xbf16>
+// AMX: amx.tile_mulf
+func.func @const_weight(%ae: tensor<16x64xi8>, %as: tensor<16x2xf8E8M0FNU>,
+                        %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %be = arith.constant dense<56> : tensor<64x32xi8>
+  %bs = arith.constant dense<2.0> : tensor<2x32xf8E8M0FNU>
+  %a = mx.assemble %ae, %as : tensor<16x64xi8>, tensor<16x2xf8E8M0FNU>
+      -> !mx.tensor<16x64, e4m3, axis = 1>
+  %b = mx.assemble %be, %bs : tensor<64x32xi8>, tensor<2x32xf8E8M0FNU>
+      -> !mx.tensor<64x32, e4m3, axis = 0>
+  %r = mx.matmul %a, %b, %c unordered
+      : !mx.tensor<16x64, e4m3, axis = 1>, !mx.tensor<64x32, e4m3, axis = 0>
+        -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}

@@ -1,0 +1,309 @@
+//===- check_amx_matmul.cpp - mx.matmul unordered vs FP64 and ordered -----===//
+//
+// Part of mxir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Runs every kernel pair of gen_kernels.py (`_u`: mx.matmul unordered, AMX
+// tiles on x86-64-amx; `_o`: the same product, ordered) and checks every
+// output:
+//
+// 1. "normal" trials (random finite codes, scale bytes 117..137; random
+//    normal bf16 values): the unordered result lies within the bound of the
+//    op description of an FP64 computation on the dequantized inputs,
+//      |c - exact| <= gamma_n (|acc| + sum |a_i b_i|) + n 2^-126,
+//      gamma_n = n u / (1 - n u), n = K + 1, u = 2^-24
+//    (no operand is below 2^-126, so no product is flushed), and differs
+//    from the ordered result by at most twice that bound;
+// 2. an "exact" trial (element values that are multiples of 1/4 of
+//    magnitude <= 8, scale 2^0, integer accumulators): every partial sum is
+//    a multiple of 1/16 below 2^20, so every order is exact and the
+//    unordered result equals the ordered one and the FP64 one exactly
+//    (not for kernels with constant operands, whose data is fixed);
+// 3. a "nan" trial (MX only: some 0xFF scales and NaN codes): an output is
+//    NaN exactly where the FP64 computation is NaN.
+//
+// Element values come from mx::ref::decodeElement, the storage from
+// mx::ref::packCodes (no code shared with the compiler). --corrupt flips one
+// bit of one unordered result per kernel and expects every kernel to be
+// reported (the checker can fail).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mx/Reference/MxFormats.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#pragma clang fp contract(off)
+
+using mx::ref::Format;
+
+struct MemRef2D {
+  void *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+};
+typedef void (*MxFn)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
+                     MemRef2D *);
+typedef void (*BF16Fn)(MemRef2D *, MemRef2D *, MemRef2D *);
+struct AmxKernel {
+  const char *name;
+  bool bf16;
+  Format fa, fb;
+  int m, k, n, block;
+  bool ta, tb;
+  MxFn mxU, mxO;
+  BF16Fn bfU, bfO;
+  // Constant operands: their logical codes and scale bytes (else null).
+  const uint8_t *aCodes, *aScales, *bCodes, *bScales;
+};
+
+#include "amx_kernels.h"
+
+namespace {
+
+uint64_t rngState = 0x13198A2E03707344ull;
+uint32_t next() {
+  rngState = rngState * 6364136223846793005ull + 1442695040888963407ull;
+  return uint32_t(rngState >> 33);
+}
+
+enum class Trial { Normal, Exact, NaN };
+
+/// A random code of `f` for the trial.
+uint8_t randomCode(Format f, Trial trial) {
+  unsigned bits = mx::ref::getFormatInfo(f).bits;
+  for (;;) {
+    uint8_t code = next() & ((1u << bits) - 1);
+    double v = mx::ref::decodeElement(code, f);
+    if (trial == Trial::NaN && next() % 64 == 0)
+      return code;
+    if (!std::isfinite(v))
+      continue;
+    if (trial == Trial::Exact &&
+        (std::fabs(v) > 8 || std::ldexp(v, 2) != std::floor(std::ldexp(v, 2))))
+      continue;
+    return code;
+  }
+}
+
+/// A 2-D MX operand: logical codes (rows x cols, blocked along `axis`) and
+/// their packed storage.
+struct Operand {
+  Format format;
+  int rows, cols, axis, block;
+  std::vector<uint8_t> codes, scales, elements;
+
+  int lines() const { return axis == 1 ? rows : cols; }
+  int length() const { return axis == 1 ? cols : rows; }
+  int bits() const { return mx::ref::getFormatInfo(format).bits; }
+  int elementCols() const { return axis == 1 ? cols * bits() / 8 : cols; }
+  int elementRows() const { return axis == 0 ? rows * bits() / 8 : rows; }
+  int scaleCols() const { return axis == 1 ? cols / block : cols; }
+  int scaleRows() const { return axis == 0 ? rows / block : rows; }
+  uint8_t code(int r, int c) const { return codes[r * cols + c]; }
+  uint8_t scale(int r, int c) const {
+    return axis == 1 ? scales[r * scaleCols() + c / block]
+                     : scales[(r / block) * scaleCols() + c];
+  }
+  double value(int r, int c) const {
+    uint8_t s = scale(r, c);
+    double v = mx::ref::decodeElement(code(r, c), format);
+    return s == 0xFF ? NAN : std::ldexp(v, int(s) - 127);
+  }
+
+  void fill(Trial trial, const uint8_t *constCodes,
+            const uint8_t *constScales) {
+    codes.resize(size_t(rows) * cols);
+    scales.resize(size_t(scaleRows()) * scaleCols());
+    for (uint8_t &c : codes)
+      c = randomCode(format, trial);
+    for (uint8_t &s : scales)
+      s = trial == Trial::Exact                     ? 127
+          : trial == Trial::NaN && next() % 32 == 0 ? 0xFF
+                                                    : 117 + next() % 21;
+    if (constCodes) {
+      // A constant operand of the kernel: the same data in every trial.
+      codes.assign(constCodes, constCodes + codes.size());
+      scales.assign(constScales, constScales + scales.size());
+    }
+    elements.assign(size_t(elementRows()) * elementCols(), 0);
+    std::vector<uint8_t> line(length()), bytes;
+    for (int l = 0; l < lines(); ++l) {
+      for (int i = 0; i < length(); ++i)
+        line[i] = axis == 1 ? code(l, i) : code(i, l);
+      bytes.assign(mx::ref::packedBytes(length(), format), 0);
+      mx::ref::packCodes(line.data(), length(), format, bytes.data());
+      for (size_t j = 0; j < bytes.size(); ++j) {
+        if (axis == 1)
+          elements[l * elementCols() + j] = bytes[j];
+        else
+          elements[j * elementCols() + l] = bytes[j];
+      }
+    }
+  }
+};
+
+template <typename T> MemRef2D ref(std::vector<T> &data, int rows, int cols) {
+  return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
+}
+
+/// A random bf16 value (bits): normal, |x| in [2^-8, 2^8), or a multiple of
+/// 1/4 of magnitude <= 8 for the exact trial.
+uint16_t randomBF16(Trial trial) {
+  if (trial == Trial::Exact) {
+    float f = float(int(next() % 65) - 32) / 4.0f;
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    return uint16_t(bits >> 16);
+  }
+  uint32_t sign = next() & 1, exponent = 127 - 8 + next() % 16,
+           mantissa = next() & 0x7F;
+  return uint16_t(sign << 15 | exponent << 7 | mantissa);
+}
+
+double bf16Value(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, 4);
+  return f;
+}
+
+uint32_t floatBits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return bits;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  bool corrupt = argc > 1 && std::strcmp(argv[1], "--corrupt") == 0;
+  int kernelsFailed = 0, total = 0;
+  // Normal-trial outputs where the unordered result differs from the
+  // ordered one: nonzero shows that another order (AMX) ran.
+  long differing = 0, compared = 0;
+  const double u = std::ldexp(1.0, -24);
+  for (const AmxKernel &kernel : kKernels) {
+    int m = kernel.m, k = kernel.k, n = kernel.n;
+    int failures = 0;
+    double nAdd = k + 1;
+    double gamma = nAdd * u / (1 - nAdd * u);
+    for (Trial trial :
+         {Trial::Normal, Trial::Normal, Trial::Exact, Trial::NaN}) {
+      if (trial == Trial::NaN && kernel.bf16)
+        continue;
+      // Constant operands keep their (inexact) data in every trial.
+      if (trial == Trial::Exact && (kernel.aCodes || kernel.bCodes))
+        continue;
+      // Operand values in logical (M, K) and (K, N) orientation.
+      std::vector<double> av(size_t(m) * k), bv(size_t(k) * n);
+      std::vector<float> acc(size_t(m) * n), cu, co;
+      for (float &x : acc)
+        x = trial == Trial::Exact ? float(int(next() % 201) - 100)
+                                  : float(int(next() % 2001) - 1000) / 64.0f;
+      cu = acc;
+      co = acc;
+      MemRef2D cuRef = ref(cu, m, n), coRef = ref(co, m, n);
+      if (kernel.bf16) {
+        std::vector<uint16_t> a(size_t(m) * k), b(size_t(k) * n);
+        for (size_t i = 0; i < a.size(); ++i)
+          av[i] = bf16Value(a[i] = randomBF16(trial));
+        for (size_t i = 0; i < b.size(); ++i)
+          bv[i] = bf16Value(b[i] = randomBF16(trial));
+        MemRef2D aRef = ref(a, m, k), bRef = ref(b, k, n);
+        kernel.bfU(&aRef, &bRef, &cuRef);
+        kernel.bfO(&aRef, &bRef, &coRef);
+      } else {
+        Operand a{kernel.fa,
+                  kernel.ta ? k : m,
+                  kernel.ta ? m : k,
+                  kernel.ta ? 0 : 1,
+                  kernel.block,
+                  {},
+                  {},
+                  {}};
+        Operand b{kernel.fb,
+                  kernel.tb ? n : k,
+                  kernel.tb ? k : n,
+                  kernel.tb ? 1 : 0,
+                  kernel.block,
+                  {},
+                  {},
+                  {}};
+        a.fill(trial, kernel.aCodes, kernel.aScales);
+        b.fill(trial, kernel.bCodes, kernel.bScales);
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j < k; ++j)
+            av[size_t(i) * k + j] = kernel.ta ? a.value(j, i) : a.value(i, j);
+        for (int i = 0; i < k; ++i)
+          for (int j = 0; j < n; ++j)
+            bv[size_t(i) * n + j] = kernel.tb ? b.value(j, i) : b.value(i, j);
+        MemRef2D ae = ref(a.elements, a.elementRows(), a.elementCols());
+        MemRef2D as = ref(a.scales, a.scaleRows(), a.scaleCols());
+        MemRef2D be = ref(b.elements, b.elementRows(), b.elementCols());
+        MemRef2D bs = ref(b.scales, b.scaleRows(), b.scaleCols());
+        kernel.mxU(&ae, &as, &be, &bs, &cuRef);
+        kernel.mxO(&ae, &as, &be, &bs, &coRef);
+      }
+      if (corrupt && trial == Trial::Normal) {
+        uint32_t bits = floatBits(cu[0]) ^ (1u << 20);
+        std::memcpy(&cu[0], &bits, 4);
+      }
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j < n; ++j) {
+          size_t o = size_t(i) * n + j;
+          double exact = acc[o], mag = std::fabs(acc[o]);
+          for (int q = 0; q < k; ++q) {
+            double p = av[size_t(i) * k + q] * bv[size_t(q) * n + j];
+            exact += p;
+            mag += std::fabs(p);
+          }
+          double bound = gamma * mag + nAdd * std::ldexp(1.0, -126);
+          bool ok;
+          if (trial == Trial::NaN)
+            ok = std::isnan(exact) == std::isnan(double(cu[o])) &&
+                 std::isnan(exact) == std::isnan(double(co[o]));
+          else if (trial == Trial::Exact)
+            ok = double(cu[o]) == exact && double(co[o]) == exact;
+          else {
+            ++compared;
+            differing += cu[o] != co[o];
+          }
+          if (trial == Trial::Normal)
+            ok = std::fabs(double(cu[o]) - exact) <= bound &&
+                 std::fabs(double(cu[o]) - double(co[o])) <= 2 * bound;
+          if (!ok && failures++ < 3)
+            std::printf("FAIL %s trial %d at (%d, %d): unordered %.9g ordered "
+                        "%.9g exact %.17g bound %.3g\n",
+                        kernel.name, int(trial), i, j, double(cu[o]),
+                        double(co[o]), exact, bound);
+        }
+    }
+    ++total;
+    if (failures) {
+      ++kernelsFailed;
+      if (!corrupt)
+        std::printf("FAILED %s: %d outputs\n", kernel.name, failures);
+    } else {
+      std::printf("ok %s\n", kernel.name);
+    }
+  }
+  if (corrupt) {
+    bool all = kernelsFailed == total;
+    std::printf(all ? "SELFTEST OK\n" : "SELFTEST FAILED: %d of %d kernels\n",
+                kernelsFailed, total);
+    return all ? 0 : 1;
+  }
+  if (kernelsFailed) {
+    std::printf("%d of %d kernels FAILED\n", kernelsFailed, total);
+    return 1;
+  }
+  std::printf("unordered != ordered in %ld of %ld outputs\n", differing,
+              compared);
+  std::printf("ALL OK %d kernels\n", total);
+  return 0;
+}
