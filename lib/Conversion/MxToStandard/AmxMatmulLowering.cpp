@@ -35,6 +35,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/IndexMath.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
@@ -76,22 +77,6 @@ constexpr int64_t kGroupBytes = 512 << 10;
 /// The once-per-process AMX permission state: 0 not asked, 1 granted,
 /// 2 refused.
 constexpr llvm::StringLiteral kStateGlobal = "__mx_amx_state";
-
-Value index(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-Value addIndex(OpBuilder &b, Location loc, Value x, int64_t offset) {
-  if (offset == 0)
-    return x;
-  return arith::AddIOp::create(b, loc, x, index(b, loc, offset));
-}
-
-Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
-  if (factor == 1)
-    return x;
-  return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
-}
 
 Value minIndex(OpBuilder &b, Location loc, Value x, int64_t bound) {
   return arith::MinSIOp::create(b, loc, x, index(b, loc, bound));

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/IndexMath.h"
 #include "mx/Conversion/MxToStandard.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
@@ -116,10 +117,6 @@ struct MatmulToLinalg : OpRewritePattern<MatmulOp> {
 };
 
 constexpr int64_t kLanes = 16;
-
-Value index(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
 
 struct MatmulToVector : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/IndexMath.h"
 #include "mx/Conversion/KTanhLowering.h"
 #include "mx/Conversion/MxCastLowering.h"
 #include "mx/Conversion/MxElementMath.h"
@@ -126,20 +127,6 @@ Value reshape(OpBuilder &b, Location loc, Value tensor,
   auto resultType = RankedTensorType::get(shape, type.getElementType());
   return tensor::ExpandShapeOp::create(b, loc, resultType, tensor,
                                        ArrayRef<ReassociationIndices>{all});
-}
-
-Value index(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
-  return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
-}
-
-Value addIndex(OpBuilder &b, Location loc, Value x, int64_t offset) {
-  if (offset == 0)
-    return x;
-  return arith::AddIOp::create(b, loc, x, index(b, loc, offset));
 }
 
 Value broadcast(OpBuilder &b, Location loc, Value scalar, int64_t lanes) {

@@ -32,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/IndexMath.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToStandard.h"
 #include "mx/Conversion/MxToVector.h"
@@ -143,22 +144,6 @@ Value emitIntegerMultiple(OpBuilder &b, Location loc, Value code,
       emitSplatF32(b, loc, value.getType(),
                    static_cast<float>(1 << integerShift(format))));
   return arith::FPToSIOp::create(b, loc, i32, value);
-}
-
-Value index(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-Value addIndex(OpBuilder &b, Location loc, Value x, int64_t offset) {
-  if (offset == 0)
-    return x;
-  return arith::AddIOp::create(b, loc, x, index(b, loc, offset));
-}
-
-Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
-  if (factor == 1)
-    return x;
-  return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
 }
 
 /// Operand facts shared by both lowerings.
