@@ -89,27 +89,18 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
     spec.features = llvm::join(features, ",");
     return spec;
   }
-  if (name == "x86-64-avx512") {
-    spec.lowering = "x86-64-avx512";
+  if (name == "x86-64-avx512" || name == "x86-64-amx") {
+    spec.lowering = name.str();
     spec.triple = "x86_64-unknown-linux-gnu";
     spec.cpu = "x86-64-v4";
-    spec.features = std::string("+avx512f,+avx512bw,+avx512vl,+avx512dq,"
-                                "+avx512cd,+avx512bf16,+avx512vnni,"
-                                "+avx512vbmi,") +
-                    kX86Tuning;
-    return spec;
-  }
-  if (name == "x86-64-amx") {
-    // x86-64-avx512 plus AMX-BF16 tiles for mx.matmul unordered (Sapphire
-    // Rapids and later). Never implied by x86-64-avx512: the CI machines
-    // (AMD Zen 5) have AVX-512 but no AMX.
-    spec.lowering = "x86-64-amx";
-    spec.triple = "x86_64-unknown-linux-gnu";
-    spec.cpu = "x86-64-v4";
-    spec.features = std::string("+avx512f,+avx512bw,+avx512vl,+avx512dq,"
-                                "+avx512cd,+avx512bf16,+avx512vnni,"
-                                "+avx512vbmi,+amx-tile,+amx-bf16,+amx-int8,") +
-                    kX86Tuning;
+    spec.features = "+avx512f,+avx512bw,+avx512vl,+avx512dq,+avx512cd,"
+                    "+avx512bf16,+avx512vnni,+avx512vbmi,";
+    // Plus AMX-BF16 tiles for mx.matmul unordered (Sapphire Rapids and
+    // later). Never implied by x86-64-avx512: the CI machines (AMD Zen 5)
+    // have AVX-512 but no AMX.
+    if (name == "x86-64-amx")
+      spec.features += "+amx-tile,+amx-bf16,+amx-int8,";
+    spec.features += kX86Tuning;
     return spec;
   }
   if (name == "aarch64-neon" || name == "aarch64-sve") {

@@ -356,7 +356,8 @@ Value swishBF16X86(OpBuilder &b, Location loc, KActivation kind, Value h,
 /// (an exponent decrement, exact for |x| >= 2^-125), the K-TanH of w (which
 /// reads only w's bf16 truncation, so the high halves of the f32 w are
 /// packed into one vector: one vpermw per table for 32 lanes), the tiny and
-/// NaN lanes all run in 16-bit lanes; |x|, x / 2 and 0.5 ktanh(2 w) become
+/// -Inf lanes (in a branch taken only by vectors that have one) and NaN
+/// lanes all run in 16-bit lanes; |x|, x / 2 and 0.5 ktanh(2 w) become
 /// f32 on the two halves of each 32-bit lane (one and or one shift), and
 /// w = |x| (c0 + c1 x^2) and fma(|x|, h, x / 2) are f32.
 Value geluBF16X86(OpBuilder &b, Location loc, Value h) {
@@ -429,20 +430,41 @@ Value geluBF16X86(OpBuilder &b, Location loc, Value h) {
     Value g = vector::ShuffleOp::create(
         b, loc, round(math::FmaOp::create(b, loc, aEven, tEven, halfEven)),
         round(math::FmaOp::create(b, loc, aOdd, tOdd, halfOdd)), interleave);
-    // |x| < 2^-125: the result x / 2 (vcvtneps2bf16 would flush it), the
-    // magnitude halved to nearest even.
-    Value halved = shrui(b, loc, a, 1);
-    Value tiny =
-        arith::AddIOp::create(b, loc, halved, andi(andi(halved, a), c16(1)));
-    Value y = select(cmp(arith::CmpIPredicate::ult, a, 0x100), tiny, g);
-    // y <= 0 for x <= 0: the sign turns +0 into -0.
-    y = arith::OrIOp::create(b, loc, y, andi(x, c16(0x8000)));
-    // -Inf: fma(Inf, 0.5, -2^127) is +Inf; the limit is -0.
-    y = select(cmp(arith::CmpIPredicate::eq, x, 0xFF80), c16(0x8000), y);
     result =
-        vector::InsertStridedSliceOp::create(b, loc, y, result, {offset}, {1});
+        vector::InsertStridedSliceOp::create(b, loc, g, result, {offset}, {1});
   }
-  return result;
+  // y <= 0 for x <= 0: the sign turns +0 into -0.
+  auto cv = [&](int64_t v) { return emitSplat(b, loc, type, v); };
+  Value sign = andi(h, cv(0x8000));
+  result = arith::OrIOp::create(b, loc, result, sign);
+
+  // Two kinds of lanes are rare and fixed up only in a vector that has one
+  // (one compare pair and a branch instead of eight instructions per 32
+  // lanes): |x| < 2^-125, whose result x / 2 vcvtne2ps2bf16 would flush
+  // (the magnitude halved to nearest even instead), and -Inf, where
+  // fma(Inf, 0.5, -2^127) is +Inf but the limit is -0.
+  Value a = andi(h, cv(0x7FFF));
+  Value isTiny = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a,
+                                       cv(0x100));
+  Value isMinusInf = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           h, cv(0xFF80));
+  Value anyRare = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::OR,
+      arith::OrIOp::create(b, loc, isTiny, isMinusInf));
+  auto ifOp = scf::IfOp::create(
+      b, loc, anyRare,
+      [&](OpBuilder &b, Location loc) {
+        Value halved = shrui(b, loc, a, 1);
+        Value odd = arith::AndIOp::create(
+            b, loc, arith::AndIOp::create(b, loc, halved, a), cv(1));
+        Value tiny = arith::OrIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, halved, odd), sign);
+        Value y = arith::SelectOp::create(b, loc, isTiny, tiny, result);
+        y = arith::SelectOp::create(b, loc, isMinusInf, cv(0x8000), y);
+        scf::YieldOp::create(b, loc, y);
+      },
+      [&](OpBuilder &b, Location loc) { scf::YieldOp::create(b, loc, result); });
+  return ifOp.getResult(0);
 }
 
 /// `kind` of the f32 or bf16 values `x` (scalar or vector), with the table

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/Transforms/MatmulAccumulation.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -133,27 +134,14 @@ Value rewriteGeneric(OpBuilder &b, linalg::GenericOp op) {
   return generic.getResult(0);
 }
 
-/// Sets `unordered` on the mx.matmul ops of `func` that are not in `before`
-/// (the ones the pass made), for `accumulation=unordered`.
-static void markUnordered(func::FuncOp func,
-                          const llvm::DenseSet<Operation *> &before) {
-  func.walk([&](MatmulOp op) {
-    if (!before.contains(op))
-      op.setUnordered(true);
-  });
-}
-
 struct MxBF16Pass : mx::impl::MxBF16PassBase<MxBF16Pass> {
   using MxBF16PassBase::MxBF16PassBase;
 
   void runOnOperation() override {
-    if (accumulation != "ordered" && accumulation != "unordered") {
-      getOperation().emitError("mx-bf16: unknown accumulation '")
-          << accumulation << "'; expected ordered or unordered";
+    FailureOr<MatmulAccumulation> matmulAccumulation =
+        MatmulAccumulation::get(getOperation(), "mx-bf16", accumulation);
+    if (failed(matmulAccumulation))
       return signalPassFailure();
-    }
-    llvm::DenseSet<Operation *> before;
-    getOperation().walk([&](MatmulOp op) { before.insert(op); });
     llvm::StringSet<> allowed;
     if (ops.empty())
       for (StringRef name : kDefaultOps)
@@ -200,8 +188,7 @@ struct MxBF16Pass : mx::impl::MxBF16PassBase<MxBF16Pass> {
       LLVM_DEBUG(llvm::dbgs() << "rewrote " << op->getName() << "\n");
       rewriter.replaceOp(op, replacement);
     }
-    if (accumulation == "unordered")
-      markUnordered(getOperation(), before);
+    matmulAccumulation->markNewMatmuls(getOperation());
   }
 };
 

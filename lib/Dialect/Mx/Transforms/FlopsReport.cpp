@@ -157,53 +157,43 @@ FailureOr<FlopsReport> mx::computeFlopsReport(Operation *root) {
   return report;
 }
 
-int64_t FlopsReport::denseMacs() const {
-  int64_t sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.macs();
+/// The sum of `cost` over the layers of `report`.
+template <typename T, typename Cost>
+static T sumOverLayers(const FlopsReport &report, Cost cost) {
+  T sum = 0;
+  for (const LayerCost &l : report.layers)
+    sum += cost(l);
   return sum;
+}
+
+int64_t FlopsReport::denseMacs() const {
+  return sumOverLayers<int64_t>(*this, [](auto &l) { return l.macs(); });
 }
 
 double FlopsReport::sparseMacs() const {
-  double sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.sparseMacs();
-  return sum;
+  return sumOverLayers<double>(*this, [](auto &l) { return l.sparseMacs(); });
 }
 
 int64_t FlopsReport::weights() const {
-  int64_t sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.weights;
-  return sum;
+  return sumOverLayers<int64_t>(*this, [](auto &l) { return l.weights; });
 }
 
 double FlopsReport::keptWeights() const {
-  double sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.density * double(l.weights);
-  return sum;
+  return sumOverLayers<double>(
+      *this, [](auto &l) { return l.density * double(l.weights); });
 }
 
 double FlopsReport::trainDense() const {
-  double sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.trainDense();
-  return sum;
+  return sumOverLayers<double>(*this, [](auto &l) { return l.trainDense(); });
 }
 
 double FlopsReport::trainAnnealing() const {
-  double sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.trainAnnealing();
-  return sum;
+  return sumOverLayers<double>(*this,
+                               [](auto &l) { return l.trainAnnealing(); });
 }
 
 double FlopsReport::trainStr() const {
-  double sum = 0;
-  for (const LayerCost &l : layers)
-    sum += l.trainStr();
-  return sum;
+  return sumOverLayers<double>(*this, [](auto &l) { return l.trainStr(); });
 }
 
 /// A MAC count as an integer (sparse counts are sums of d * F).

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/Transforms/MatmulAccumulation.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
 #include "mx/Reference/MxFormats.h"
 
@@ -385,27 +386,14 @@ std::string unsupportedReason(linalg::LinalgOp op) {
   return "";
 }
 
-/// Sets `unordered` on the mx.matmul ops of `func` that are not in `before`
-/// (the ones the pass made), for `accumulation=unordered`.
-static void markUnordered(func::FuncOp func,
-                          const llvm::DenseSet<Operation *> &before) {
-  func.walk([&](MatmulOp op) {
-    if (!before.contains(op))
-      op.setUnordered(true);
-  });
-}
-
 struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
   using MxQuantizePassBase::MxQuantizePassBase;
 
   void runOnOperation() override {
-    if (accumulation != "ordered" && accumulation != "unordered") {
-      getOperation().emitError("mx-quantize: unknown accumulation '")
-          << accumulation << "'; expected ordered or unordered";
+    FailureOr<MatmulAccumulation> matmulAccumulation =
+        MatmulAccumulation::get(getOperation(), "mx-quantize", accumulation);
+    if (failed(matmulAccumulation))
       return signalPassFailure();
-    }
-    llvm::DenseSet<Operation *> before;
-    getOperation().walk([&](MatmulOp op) { before.insert(op); });
     func::FuncOp func = getOperation();
     std::optional<Format> weightFormat = symbolizeFormat(weights);
     std::optional<Format> activationFormat = symbolizeFormat(activations);
@@ -485,8 +473,7 @@ struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
       ++rewritten[name];
       rewriter.replaceOp(op, replacement);
     }
-    if (accumulation == "unordered")
-      markUnordered(func, before);
+    matmulAccumulation->markNewMatmuls(func);
     if (report) {
       InFlightDiagnostic summary = func.emitRemark("mx-quantize: rewrote ");
       summary << total - left << " of " << total << " GEMM/conv ops";
