@@ -101,9 +101,20 @@ private:
   }
   /// `count` clamped to [0, limit], as an index.
   Value clampedCount(Value count, int64_t limit);
+  /// `x` rounded to bf16 (nearest even, subnormals kept) and widened back
+  /// (exact), for bf16Operands.
+  Value roundToBF16(OpBuilder &nb, Location l, Value x) {
+    Value narrow = arith::TruncFOp::create(nb, l, nb.getBF16Type(), x);
+    return arith::ExtFOp::create(nb, l, nb.getF32Type(), narrow);
+  }
   /// rows x D tensor whose row r is table[indices[r]] for r < count, zero
-  /// otherwise.
+  /// otherwise; rounded to bf16 with bf16Operands.
   Value gather(Value table, Value indices, Value count, int64_t rows);
+  /// rows x D tensor whose first `count` rows are table[indices[r]] (the
+  /// others zero with `zeroRest`, else undefined), in a loop over the used
+  /// rows only.
+  Value gatherUsedRows(Value table, Value indices, Value count, int64_t rows,
+                       bool zeroRest);
   Value transpose(Value matrix);
   Value matmul(Value lhs, Value rhs);
   /// g = ((label - sigma(corr)) * alpha) * meta, and 0 in unused slots
@@ -145,6 +156,10 @@ Value Word2VecBuilder::gather(Value table, Value indices, Value count,
         Value safe = arith::SelectOp::create(nb, l, used, index, zeroIndex);
         Value value =
             tensor::ExtractOp::create(nb, l, table, ValueRange{safe, col});
+        // Rounded as it is copied (one pass over the row; every product
+        // then reads bf16 values), not in the tables: updates stay f32.
+        if (options.bf16Operands)
+          value = roundToBF16(nb, l, value);
         Value zero = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0));
         linalg::YieldOp::create(
             nb, l,
@@ -152,6 +167,63 @@ Value Word2VecBuilder::gather(Value table, Value indices, Value count,
                 arith::SelectOp::create(nb, l, used, value, zero).getResult()});
       });
   return generic.getResult(0);
+}
+
+Value Word2VecBuilder::gatherUsedRows(Value table, Value indices, Value count,
+                                      int64_t rows, bool zeroRest) {
+  Type f32 = b.getF32Type();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, count, one, ValueRange{emptyTensor({rows, dim})},
+      [&](OpBuilder &nb, Location l, Value r, ValueRange args) {
+        Value raw = tensor::ExtractOp::create(nb, l, indices, r);
+        Value index = arith::IndexCastOp::create(nb, l, nb.getIndexType(), raw);
+        auto rowType = RankedTensorType::get({1, dim}, f32);
+        Value rowInit = tensor::EmptyOp::create(nb, l, rowType.getShape(), f32);
+        auto row = linalg::GenericOp::create(
+            nb, l, TypeRange{rowType}, ValueRange{}, ValueRange{rowInit},
+            ArrayRef<AffineMap>{identity(2)}, parallel(2),
+            [&](OpBuilder &bb, Location ll, ValueRange) {
+              Value col = linalg::IndexOp::create(bb, ll, 1);
+              Value value = tensor::ExtractOp::create(bb, ll, table,
+                                                      ValueRange{index, col});
+              if (options.bf16Operands)
+                value = roundToBF16(bb, ll, value);
+              linalg::YieldOp::create(bb, ll, value);
+            });
+        SmallVector<OpFoldResult> offsets{r, nb.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1),
+                                        nb.getIndexAttr(dim)};
+        SmallVector<OpFoldResult> strides{nb.getIndexAttr(1),
+                                          nb.getIndexAttr(1)};
+        Value updated = tensor::InsertSliceOp::create(
+            nb, l, row.getResult(0), args[0], offsets, sizes, strides);
+        scf::YieldOp::create(nb, l, updated);
+      });
+  if (!zeroRest)
+    return loop.getResult(0);
+  // Rows count .. rows - 1 zeroed (no iteration when all rows are used).
+  Value end = arith::ConstantIndexOp::create(b, loc, rows);
+  return scf::ForOp::create(
+             b, loc, count, end, one, ValueRange{loop.getResult(0)},
+             [&](OpBuilder &nb, Location l, Value r, ValueRange args) {
+               Value zeroValue =
+                   arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(0.0));
+               Value rowInit = tensor::EmptyOp::create(
+                   nb, l, ArrayRef<int64_t>{1, dim}, f32);
+               Value row = linalg::FillOp::create(nb, l, zeroValue, rowInit)
+                               .getResult(0);
+               SmallVector<OpFoldResult> offsets{r, nb.getIndexAttr(0)};
+               SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1),
+                                               nb.getIndexAttr(dim)};
+               SmallVector<OpFoldResult> strides{nb.getIndexAttr(1),
+                                                 nb.getIndexAttr(1)};
+               Value updated = tensor::InsertSliceOp::create(
+                   nb, l, row, args[0], offsets, sizes, strides);
+               scf::YieldOp::create(nb, l, updated);
+             })
+      .getResult(0);
 }
 
 Value Word2VecBuilder::transpose(Value matrix) {
@@ -224,6 +296,9 @@ Value Word2VecBuilder::sigmoidStep(Value corr, Value meta, Value alpha,
             arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, column,
                                   nctx));
         g = arith::SelectOp::create(nb, l, used, g, zero);
+        // g is an operand of both gradient products.
+        if (options.bf16Operands)
+          g = roundToBF16(nb, l, g);
         linalg::YieldOp::create(nb, l, g);
       });
   return generic.getResult(0);
@@ -305,8 +380,15 @@ OwningOpRef<ModuleOp> Word2VecBuilder::build() {
   Value nctx = clampedCount(entry->getArgument(3), batch);
   Value nout = clampedCount(entry->getArgument(6), outputs);
 
-  Value inM = gather(wihT, ctxT, nctx, batch);
-  Value outM = gather(wohT, outT, nout, outputs);
+  // The trimmed products read the used context rows only (and the output
+  // rows beyond nout as zeros). With the rounding, loops over the used rows
+  // (compact code) beat the static gathers, which LLVM unrolls; fp32's
+  // static gathers become memcpy calls.
+  bool loops = options.bf16Operands && options.trimToContexts;
+  Value inM = loops ? gatherUsedRows(wihT, ctxT, nctx, batch, false)
+                    : gather(wihT, ctxT, nctx, batch);
+  Value outM = loops ? gatherUsedRows(wohT, outT, nout, outputs, true)
+                     : gather(wohT, outT, nout, outputs);
   Value inMd;
   Value outMd;
   if (options.trimToContexts) {

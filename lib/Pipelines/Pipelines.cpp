@@ -9,6 +9,7 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
@@ -124,6 +125,10 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   }
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // A returned tensor that aliases a function argument (e.g. a matmul's
+  // accumulator) comes back as a bufferization.clone for the caller to own:
+  // an allocation and a copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   if (options.streamingStores &&
       (target == "x86-64-avx512" || target == "x86-64-amx"))

@@ -228,7 +228,14 @@ llvm::Error mx::addPolicyPasses(OpPassManager &pm, const PolicyOptions &options,
     MxSparsifyPassOptions sparsify;
     if (sparsity == "csr")
       sparsify.maxDensity = 1.0;
-    sparsify.bf16Values = precision == "bf16";
+    // MX precisions store the non-zeros as codes of the same format.
+    sparsify.valueFormat = llvm::StringSwitch<std::string>(precision)
+                               .Case("bf16", "bf16")
+                               .Case("mxfp8", "e4m3")
+                               .Case("mxfp6", "e2m3")
+                               .Case("mxfp4", "e2m1")
+                               .Case("mxint8", "int8")
+                               .Default("f32");
     pm.addNestedPass<func::FuncOp>(createMxSparsifyPass(sparsify));
   }
   if (precision == "bf16") {

@@ -17,6 +17,10 @@
 //   x_sgemm     time of OpenBLAS cblas_sgemm on f32 data / our time
 //   x_dnnl_f32  time of a oneDNN f32 matmul primitive / our time
 //   x_dnnl_bf16 time of a oneDNN bf16 x bf16 -> f32 matmul / our time
+//   x_dnnl_bf16_alt  (bf16 rows) the same ratio from 41 alternating calls
+//               of oneDNN and our kernel: the median of the per-pair
+//               ratios, which load from other processes on the shared
+//               machine shifts far less than the separate medians
 //
 // OpenBLAS is forced onto its AVX-512 kernels: when OPENBLAS_CORETYPE is not
 // set, the program sets it to SkylakeX and re-executes itself before
@@ -214,32 +218,67 @@ double timeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n) {
   });
 }
 
-double timeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n, bool bf16) {
+/// A call of a oneDNN matmul primitive (f32 or bf16 inputs, f32 output)
+/// on the peer data; the inputs are converted once, here.
+std::function<void()> makeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n,
+                               bool bf16) {
   using dt = dnnl::memory::data_type;
   using tag = dnnl::memory::format_tag;
-  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  dnnl::stream stream(engine);
+  struct Primitive {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{engine};
+    dnnl::memory aMem, bMem, cMem;
+    dnnl::matmul matmul;
+  };
+  auto p = std::make_shared<Primitive>();
   dt in = bf16 ? dt::bf16 : dt::f32;
   dnnl::memory::desc aDesc({m, k}, in, tag::ab), bDesc({k, n}, in, tag::ab),
       cDesc({m, n}, dt::f32, tag::ab);
   dnnl::memory::desc aF32({m, k}, dt::f32, tag::ab),
       bF32({k, n}, dt::f32, tag::ab);
-  dnnl::memory aSrc(aF32, engine, d.a.data()), bSrc(bF32, engine, d.b.data());
-  dnnl::memory aMem(aDesc, engine), bMem(bDesc, engine);
-  dnnl::memory cMem(cDesc, engine, d.c.data());
-  // Inputs converted once, outside the timing.
-  dnnl::reorder(aSrc, aMem).execute(stream, aSrc, aMem);
-  dnnl::reorder(bSrc, bMem).execute(stream, bSrc, bMem);
-  stream.wait();
-  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(aDesc, bDesc, cDesc),
-                                  engine);
-  dnnl::matmul matmul(pd);
-  return timeRuns([&] {
-    matmul.execute(
-        stream,
-        {{DNNL_ARG_SRC, aMem}, {DNNL_ARG_WEIGHTS, bMem}, {DNNL_ARG_DST, cMem}});
-    stream.wait();
-  });
+  dnnl::memory aSrc(aF32, p->engine, d.a.data()),
+      bSrc(bF32, p->engine, d.b.data());
+  p->aMem = dnnl::memory(aDesc, p->engine);
+  p->bMem = dnnl::memory(bDesc, p->engine);
+  p->cMem = dnnl::memory(cDesc, p->engine, d.c.data());
+  dnnl::reorder(aSrc, p->aMem).execute(p->stream, aSrc, p->aMem);
+  dnnl::reorder(bSrc, p->bMem).execute(p->stream, bSrc, p->bMem);
+  p->stream.wait();
+  p->matmul = dnnl::matmul(dnnl::matmul::primitive_desc(
+      dnnl::matmul::desc(aDesc, bDesc, cDesc), p->engine));
+  return [p] {
+    p->matmul.execute(p->stream, {{DNNL_ARG_SRC, p->aMem},
+                                  {DNNL_ARG_WEIGHTS, p->bMem},
+                                  {DNNL_ARG_DST, p->cMem}});
+    p->stream.wait();
+  };
+}
+
+double timeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n, bool bf16) {
+  return timeRuns(makeDnnl(d, m, k, n, bf16));
+}
+
+/// Median of peer time / our time over 41 back-to-back pairs of calls.
+/// With two threads our idle OpenMP workers sleep at once (block time 0),
+/// so they do not spin on the cores while oneDNN (libgomp) runs.
+double alternatingRatio(const std::function<void()> &peer,
+                        const std::function<void()> &ours, int threads) {
+  if (threads > 1)
+    kmp_set_blocktime(0);
+  peer();
+  ours();
+  std::vector<double> ratios;
+  for (int pair = 0; pair < 41; ++pair) {
+    auto t0 = std::chrono::steady_clock::now();
+    ours();
+    auto t1 = std::chrono::steady_clock::now();
+    peer();
+    auto t2 = std::chrono::steady_clock::now();
+    ratios.push_back(seconds(t2 - t1) / seconds(t1 - t0));
+  }
+  if (threads > 1)
+    kmp_set_blocktime(20);
+  return median(ratios);
 }
 
 /// Quantized operands (random codes of every finite value and scales
@@ -329,6 +368,10 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
   settle();
   state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
+  settle();
+  state.counters["x_dnnl_bf16_alt"] = alternatingRatio(
+      makeDnnl(peer, m, k, n, true), [&] { kernel->fn(&av, &bv, &cv); },
+      threads);
 }
 
 int registerBenchmarks() {

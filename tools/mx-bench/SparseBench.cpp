@@ -35,6 +35,15 @@
 //               65536): the kernel at k_tile t, timed in the same loop /
 //               our time (how the k_tile rule was tuned; alt_k_tile = t)
 //
+// BM_SparseMatmulMX/<M>x<K>x<N>/sparsity:<percent>/threads:<t> times the same
+// kernel with MXFP8 (E4M3) non-zeros (kernels/SparseMxKernels.mlir.in: i8
+// codes and one E8M0 scale per 32 columns of a row, as
+// mx-sparsify{value-format=e4m3} emits them; the weights quantized by the
+// scalar oracle) on the batch-1 shapes at 80, 90 and 95%. Counters: GFLOPS
+// and x_sgemm as above (SGEMM on the dequantized masked weights), x_f32 =
+// the f32 kernel on the decoded values / our time, f32_equal = 1 when the
+// two give the same bits (they must: the same sums of the same values).
+//
 //===----------------------------------------------------------------------===//
 
 #include "mx/Reference/SparseMatmul.h"
@@ -100,6 +109,16 @@ MX_SPARSE_SHAPES(MX_DECLARE_SHAPE)
   extern "C" void _mlir_ciface_masked_dense_##M##x##K##x##N(                   \
       MemRef2D *, MemRef2D *, MemRef2D *);
 MX_DENSE_SHAPES(MX_DECLARE_DENSE)
+#define MX_SPARSE_MX_TILES(X, M, K, N)                                         \
+  X(M, K, N, 64) X(M, K, N, 128) X(M, K, N, 256)
+#define MX_SPARSE_MX_SHAPES(X)                                                 \
+  X(256, 2304, 196) X(512, 4608, 49) X(64, 576, 3136) X(1024, 256, 196)
+#define MX_DECLARE_MX_TILE(M, K, N, KT)                                        \
+  extern "C" void _mlir_ciface_spmm_e4m3_##M##x##K##x##N##_t##KT(              \
+      MemRef1D *, MemRef1D *, MemRef1D *, MemRef1D *, MemRef2D *, MemRef2D *);
+#define MX_DECLARE_MX_SHAPE(M, K, N)                                           \
+  MX_SPARSE_MX_TILES(MX_DECLARE_MX_TILE, M, K, N)
+MX_SPARSE_MX_SHAPES(MX_DECLARE_MX_SHAPE)
 extern "C" void _mlir_ciface_upstream_spmm_256x2304x196(MemRef2D *, MemRef1D *,
                                                         MemRef1D *, MemRef1D *,
                                                         MemRef2D *, MemRef2D *);
@@ -122,6 +141,24 @@ const TileKernel kTileKernels[] = {MX_SPARSE_SHAPES(MX_TILE_SHAPE)};
 #define MX_DENSE_ENTRY(M, K, N)                                                \
   DenseKernel{M, K, N, _mlir_ciface_masked_dense_##M##x##K##x##N},
 const DenseKernel kDenseKernels[] = {MX_DENSE_SHAPES(MX_DENSE_ENTRY)};
+
+using SpmmMxFn = void (*)(MemRef1D *, MemRef1D *, MemRef1D *, MemRef1D *,
+                          MemRef2D *, MemRef2D *);
+struct MxTileKernel {
+  int64_t m, k, n, kTile;
+  SpmmMxFn fn;
+};
+#define MX_MX_TILE_ENTRY(M, K, N, KT)                                          \
+  MxTileKernel{M, K, N, KT, _mlir_ciface_spmm_e4m3_##M##x##K##x##N##_t##KT},
+#define MX_MX_TILE_SHAPE(M, K, N) MX_SPARSE_MX_TILES(MX_MX_TILE_ENTRY, M, K, N)
+const MxTileKernel kMxTileKernels[] = {MX_SPARSE_MX_SHAPES(MX_MX_TILE_SHAPE)};
+
+SpmmMxFn findMxTile(int64_t m, int64_t k, int64_t n, int64_t kTile) {
+  for (const MxTileKernel &t : kMxTileKernels)
+    if (t.m == m && t.k == k && t.n == n && t.kTile == kTile)
+      return t.fn;
+  return nullptr;
+}
 
 /// The k_tile rule of mx-sparsify: about 12 entries per row segment, a power
 /// of two in [32, 256], at most 128 for fewer than 128 rows with an output of
@@ -330,6 +367,71 @@ void sparseBench(benchmark::State &state, Config config) {
   }
 }
 
+/// BM_SparseMatmulMX: MXFP8 non-zeros against SGEMM and the f32 kernel.
+void sparseMxBench(benchmark::State &state, Config config) {
+  int threads = static_cast<int>(state.range(0));
+  omp_set_num_threads(threads);
+  openblas_set_num_threads(threads);
+  useThreadCpuTime = threads == 1;
+  state.counters["thread_cpu_time"] = useThreadCpuTime;
+  int64_t m = config.m, k = config.k, n = config.n;
+  double sparsity = config.percent / 100.0;
+  AlignedFloats w(m * k), b(k * n), c(m * n), peerC(m * n), f32C(m * n);
+  std::vector<uint8_t> mask(m * k);
+  for (int64_t i = 0; i < m * k; ++i) {
+    mask[i] = (nextRandom() >> 7) >= sparsity * (1 << 24);
+    w[i] = mask[i] ? std::ldexp(float(int(nextRandom() % 255) - 127), -6) : 0;
+  }
+  for (float &x : b)
+    x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+  mx::reference::MxRows rows = mx::reference::quantizeMaskedRows(
+      w.data(), mask.data(), m, k, mx::ref::Format::E4M3);
+  std::copy(rows.values.begin(), rows.values.end(), w.begin());
+  int64_t kTile = kTileForDensity(1 - sparsity, m, n);
+  Packed packed(mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k,
+                                                kTile, rows.codes.data()));
+  SpmmFn f32Fn = findTile(m, k, n, kTile);
+  SpmmMxFn fn = findMxTile(m, k, n, kTile);
+  if (!fn || !f32Fn) {
+    state.SkipWithError("no kernel for this shape and k_tile");
+    return;
+  }
+  std::vector<uint8_t> codes = packed.csr.codes;
+  codes.push_back(0);
+  MemRef1D codeV = view1D(codes.data(), packed.csr.pos.back());
+  MemRef1D scaleV = view1D(rows.scales.data(), int64_t(rows.scales.size()));
+  MemRef2D bv = view2D(b.data(), k, n), cv = view2D(c.data(), m, n);
+  MemRef2D f32V = view2D(f32C.data(), m, n);
+  auto runOurs = [&] {
+    fn(&packed.pos, &packed.crd, &codeV, &scaleV, &bv, &cv);
+  };
+  auto runF32 = [&] {
+    f32Fn(&packed.pos, &packed.crd, &packed.val, &bv, &f32V);
+  };
+  auto runSgemm = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+                w.data(), k, b.data(), n, 0.0f, peerC.data(), n);
+  };
+  runOurs();
+  runF32();
+  state.counters["f32_equal"] =
+      std::memcmp(c.data(), f32C.data(), c.size() * sizeof(float)) == 0;
+  runSgemm();
+  std::vector<double> tOurs, tSgemm, tF32;
+  for (auto _ : state) {
+    double t = secondsOf(runOurs);
+    state.SetIterationTime(t);
+    tOurs.push_back(t);
+    tSgemm.push_back(secondsOf(runSgemm));
+    tF32.push_back(secondsOf(runF32));
+  }
+  double ours = median(tOurs);
+  state.counters["k_tile"] = double(kTile);
+  state.counters["GFLOPS"] = 2.0 * packed.csr.pos.back() * n / ours * 1e-9;
+  state.counters["x_sgemm"] = median(tSgemm) / ours;
+  state.counters["x_f32"] = median(tF32) / ours;
+}
+
 int registerBenchmarks() {
   const char *core = std::getenv("OPENBLAS_CORETYPE");
   benchmark::AddCustomContext("sparse_openblas_coretype",
@@ -353,6 +455,24 @@ int registerBenchmarks() {
           ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
     }
+  for (const auto &shape : shapes) {
+    if (!findMxTile(shape[0], shape[1], shape[2], 64))
+      continue;
+    for (int percent : {80, 90, 95}) {
+      std::string name = "BM_SparseMatmulMX/" + std::to_string(shape[0]) + "x" +
+                         std::to_string(shape[1]) + "x" +
+                         std::to_string(shape[2]) +
+                         "/sparsity:" + std::to_string(percent);
+      benchmark::RegisterBenchmark(
+          name.c_str(), sparseMxBench,
+          Config{shape[0], shape[1], shape[2], percent})
+          ->ArgName("threads")
+          ->Arg(1)
+          ->Arg(2)
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
   return 0;
 }
 

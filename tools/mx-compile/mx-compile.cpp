@@ -119,6 +119,14 @@ cl::opt<std::string> matmulAccumulationOption(
              "sum in any order within mx.matmul's stated bound: AMX tiles "
              "on x86-64-amx, the ordered kernels elsewhere)"),
     cl::init("ordered"), cl::cat(policyCategory));
+cl::opt<std::string> word2vecBF16Option(
+    "word2vec-bf16",
+    cl::desc("word2vec --precision=bf16: graph (default: the graph rounds "
+             "the products' operands to bf16 and computes them in f32 over "
+             "the used context rows, as mx-word2vec does) | mx-bf16 (the "
+             "mx-bf16 policy: every product an mx.matmul, all context "
+             "slots)"),
+    cl::init("graph"), cl::cat(policyCategory));
 cl::opt<bool> flopsReportOption(
     "flops-report",
     cl::desc("print dense vs sparse MACs of every masked layer, forward and "
@@ -376,9 +384,14 @@ LogicalResult compile(const std::string &invocation) {
     model.dim = dimOption;
     model.batch = batchOption;
     model.negatives = negativesOption;
-    // fp32 computes only the used context rows (the precision policies
-    // need static shapes).
-    model.trimToContexts = precisionOption == "fp32";
+    // fp32 and bf16 rounded in the graph (no policy pass, below) compute
+    // only the used context rows; the policies need static shapes.
+    if (word2vecBF16Option != "graph" && word2vecBF16Option != "mx-bf16")
+      return error("--word2vec-bf16 must be graph or mx-bf16, not '" +
+                   word2vecBF16Option.getValue() + "'");
+    model.bf16Operands =
+        precisionOption == "bf16" && word2vecBF16Option == "graph";
+    model.trimToContexts = precisionOption == "fp32" || model.bf16Operands;
     if (indexTypeOption != "i32" && indexTypeOption != "i64")
       return error("--index-type must be i32 or i64, not '" + indexTypeOption +
                    "'");
@@ -477,7 +490,7 @@ LogicalResult compile(const std::string &invocation) {
   if (failed(applyPassManagerCLOptions(pm)))
     return error("invalid pass manager options");
   PolicyOptions policy;
-  policy.precision = precisionOption;
+  policy.precision = model.bf16Operands ? "fp32" : precisionOption.getValue();
   policy.activations = activationsOption;
   policy.sparsity = sparsityOption;
   policy.matmulAccumulation = matmulAccumulationOption;

@@ -148,9 +148,11 @@ bool LoadedStep::load(const StepSpec &spec, std::string &error) {
   model.negatives = spec.negatives;
   model.indexBitwidth = 32;
   model.functionName = spec.symbol;
-  // fp32 computes only the used context rows (the precision policies need
-  // static shapes), as mx-compile does.
-  model.trimToContexts = spec.precision == "fp32";
+  // fp32 and bf16 (rounded in the graph: no policy pass, below) compute
+  // only the used context rows, as mx-compile does; the MX policies need
+  // static shapes.
+  model.bf16Operands = spec.precision == "bf16";
+  model.trimToContexts = spec.precision == "fp32" || model.bf16Operands;
   if (std::string message = mlir::mx::models::checkWord2VecOptions(model);
       !message.empty()) {
     error = "word2vec step: " + message;
@@ -167,7 +169,7 @@ bool LoadedStep::load(const StepSpec &spec, std::string &error) {
   }
   auto pm = mlir::PassManager::on<mlir::ModuleOp>(&context);
   mlir::mx::PolicyOptions policy;
-  policy.precision = spec.precision;
+  policy.precision = model.bf16Operands ? "fp32" : spec.precision;
   policy.activations = spec.activations;
   if (llvm::Error err = mlir::mx::addPolicyPasses(
           pm, policy, "word2vec",

@@ -35,6 +35,9 @@
 //   outMd = g * inM,  inMd = transpose(g) * outM           (linalg.matmul)
 //   Wih[ctx[b]] += inMd[b] (b < nctx), Woh[out[o]] += outMd[o] (o < nout)
 //
+// With Word2VecOptions::bf16Operands the gathers and g are rounded to bf16
+// in the graph (what mx-compile and mx-word2vec build for bf16).
+//
 // The scatter-add runs on memrefs (memref.subview + linalg.generic, in index
 // order, no atomics: Hogwild), so the tables are never copied. Zero rows
 // and zero scores for unused slots make them contribute nothing to the
@@ -80,8 +83,21 @@ struct Word2VecOptions {
   /// dynamic-size slices of the gathered rows and gradients (views of the
   /// static buffers, no allocation), so a batch that is not full costs
   /// proportionally less. The precision policies (mx-bf16, mx-quantize)
-  /// rewrite static-shape products only: set it for fp32.
+  /// rewrite static-shape products only: set it for fp32 and with
+  /// bf16Operands.
   bool trimToContexts = false;
+  /// The BF16 step built into the graph: the gathers round every row
+  /// element to bf16 as they copy it and the sigmoid step rounds g (nearest
+  /// even, subnormals kept), and the three products stay f32 linalg.matmul
+  /// on those bf16 values, whose products are exact in f32: the BF16
+  /// meaning of mx/Reference/Word2VecStep.h (sums in f32, in any order),
+  /// with the fp32 graph's folded transposes, vectorized dot products and
+  /// trimming, and each row rounded once instead of once per product.
+  /// With trimToContexts the rows are gathered by loops over the used rows
+  /// (rows >= nctx of inM are then left undefined: nothing reads them;
+  /// rows >= nout of outM are zeroed). Compile it without a precision
+  /// policy pass (fp32).
+  bool bf16Operands = false;
   /// Name of the function.
   std::string functionName = "word2vec_step";
 };

@@ -29,7 +29,9 @@
 //   6. Wih[ctx[b]] += inMd[b] for b ascending, then Woh[out[o]] += outMd[o]
 //      for o ascending: a row that appears twice gets both additions.
 //
-// BF16 precision (what `mx-bf16` makes of the graph): the operands of the
+// BF16 precision (what mx-compile and mx-word2vec build for bf16: the
+// gathers and the sigmoid step round as they write, Word2VecOptions::
+// bf16Operands; or what `mx-bf16` makes of the graph): the operands of the
 // three products (inM, outM, g) are rounded to bf16 (nearest even) first;
 // products are then exact in f32 and accumulated in f32. Tables, sigmoid
 // and updates stay f32.

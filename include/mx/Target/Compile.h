@@ -94,7 +94,8 @@ struct PolicyOptions {
   /// Empty or dense: masked ops are computed dense (masked). auto: the
   /// mx.masked_matmul ops with constant weights become sparse kernels
   /// (mx-sparsify) where their density is below the measured break-even;
-  /// csr: all of them. Non-zeros are bf16 with precision bf16.
+  /// csr: all of them. Non-zeros are bf16 with precision bf16 and MX codes
+  /// (e4m3, e2m3, e2m1, int8) with precision mxfp8, mxfp6, mxfp4, mxint8.
   std::string sparsity;
   /// ordered (default) or unordered: the `unordered` attribute on the
   /// mx.matmul ops that mx-bf16 / mx-quantize make (AMX on x86-64-amx).

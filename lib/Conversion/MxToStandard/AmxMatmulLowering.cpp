@@ -27,6 +27,12 @@
 //    panel of B across the chunk. Partial C tiles at the bottom and right
 //    edges go through a 32 x 32 scratch buffer, so every tile has the one
 //    shape 16 x 64 bytes (one tile configuration for the whole function).
+//    bf16 B (K x N, whose packing would otherwise be a third to a half of
+//    the time when N is large or M small) is instead packed inside the
+//    parallel loop when A fits in L2: each work item packs a slab of
+//    panels per K chunk into its worker's scratch slot (cache-resident,
+//    never written back to memory) and sweeps all of A over it
+//    (AmxCompute::emitFused).
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -74,6 +80,21 @@ constexpr int64_t kMaxChunkTiles = 24;
 /// Packed A of one group of row blocks, kept in L2 while a parallel
 /// iteration sweeps it.
 constexpr int64_t kGroupBytes = 512 << 10;
+/// bf16 B is packed inside the parallel loop (AmxCompute::emitFused) when
+/// A takes at most this much of the 2 MiB L2: every panel of B is then
+/// packed once, and all of A is swept per slab of panels.
+constexpr int64_t kFusedABytes = 1536 << 10;
+/// K tiles per chunk of the fused path (as kMaxChunkTiles).
+constexpr int64_t kFusedChunkTiles = 24;
+/// Packed B per slab of the fused path: a few panels of 2 x 768 k x 32
+/// columns (measured best between 64 and 200 KiB on 64x576x3136).
+constexpr int64_t kSlabBytes = 128 << 10;
+/// Fewer slabs than this are made even, so that two threads share them
+/// equally.
+constexpr int64_t kEvenBelow = 8;
+/// At most this many parallel iterations (workers, each with its scratch
+/// slots) in the fused path.
+constexpr int64_t kWorkers = 16;
 /// The once-per-process AMX permission state: 0 not asked, 1 granted,
 /// 2 refused.
 constexpr llvm::StringLiteral kStateGlobal = "__mx_amx_state";
@@ -321,7 +342,7 @@ struct AmxMatmul {
       Value r0 =
           addIndex(b, loc, mulIndex(b, loc, kt, kDepth / 4 * 3), j / 4 * 3);
       codes = emitFP6Field(b, loc, row(r0), row(addIndex(b, loc, r0, 1)),
-                       row(addIndex(b, loc, r0, 2)), j % 4);
+                           row(addIndex(b, loc, r0, 2)), j % 4);
     }
     Value values = decodeValues(b, loc, codes, type.getFormat());
     Value kIndex = addIndex(b, loc, mulIndex(b, loc, kt, kDepth), j);
@@ -614,7 +635,10 @@ struct AmxCompute {
   Value pa, pb, c;
   /// `pa` is the bf16 A itself (M x K), read in place: no packing.
   bool aDirect = false;
-  int64_t m, n, mTiles, nTiles, kTiles;
+  /// bf16 B (K x N, `pb` is its buffer) is packed panel by panel inside
+  /// the parallel loop (emitFused); `plan` reads its rows.
+  const AmxMatmul *plan = nullptr;
+  int64_t m, n, k, mTiles, nTiles, kTiles;
   MLIRContext *ctx;
 
   amx::TileType cTile() const {
@@ -624,11 +648,17 @@ struct AmxCompute {
     return amx::TileType::get({kRows, kDepth}, BFloat16Type::get(ctx));
   }
 
+  /// Where the B tiles of a block come from: by default tile (nt0 + j, kt)
+  /// of `pb`; the fused path reads a packed panel chunk of its own.
+  using BTileIndices =
+      function_ref<SmallVector<Value>(OpBuilder &, Location, int64_t, Value)>;
+
   /// C[rows of base from (r0, c0)] += A tiles mt0.. x B tiles nt0.. over K
   /// tiles [ktLo, ktHi): mCount x nCount (1 or 2) C tiles in AMX registers.
   void emitBlock(OpBuilder &b, Location loc, Value base, Value r0, Value c0,
                  Value mt0, Value nt0, int64_t mCount, int64_t nCount,
-                 Value ktLo, Value ktHi) const {
+                 Value ktLo, Value ktHi, Value bBuffer = {},
+                 BTileIndices bIndices = nullptr) const {
     SmallVector<Value> acc;
     for (int64_t i = 0; i < mCount; ++i)
       for (int64_t j = 0; j < nCount; ++j)
@@ -650,9 +680,13 @@ struct AmxCompute {
                                  mulIndex(b, loc, kt, kDepth)}
                     : ValueRange{addIndex(b, loc, mt0, i), kt, zero, zero}));
           for (int64_t j = 0; j < nCount; ++j)
-            bt.push_back(amx::TileLoadOp::create(
-                b, loc, abTile(), pb,
-                ValueRange{addIndex(b, loc, nt0, j), kt, zero, zero}));
+            bt.push_back(
+                bIndices ? amx::TileLoadOp::create(b, loc, abTile(), bBuffer,
+                                                   bIndices(b, loc, j, kt))
+                         : amx::TileLoadOp::create(
+                               b, loc, abTile(), pb,
+                               ValueRange{addIndex(b, loc, nt0, j), kt, zero,
+                                          zero}));
           for (int64_t i = 0; i < mCount; ++i)
             for (int64_t j = 0; j < nCount; ++j)
               next.push_back(amx::TileMulFOp::create(
@@ -728,6 +762,7 @@ struct AmxCompute {
   }
 
   void emit(OpBuilder &b, Location loc) const;
+  void emitFused(OpBuilder &b, Location loc) const;
 };
 
 /// scf.forall without outputs over `counts`.
@@ -742,7 +777,277 @@ void forallBuffers(OpBuilder &b, Location loc, ArrayRef<int64_t> counts,
   body(b, loc, op.getInductionVars());
 }
 
+/// The fused path for bf16 B stored K x N whose A fits in L2: one work
+/// item is a slab of `slab` 32-column panels of B and a range of row
+/// blocks. Per K chunk, the item packs its slab (two VNNI tiles per panel
+/// and K tile, at most kFusedChunkTiles K tiles) into its worker's scratch
+/// slot, reading each row of B along the slab (sequential lines the
+/// hardware prefetchers follow), then sweeps every panel of the slab over
+/// the item's row blocks with the 2 x 2 tile kernel. B is read once from
+/// memory and its packed copy stays in the cache. Items are split among at
+/// most kWorkers workers (the parallel iterations), each owning one slot;
+/// a single panel (N <= 32) is split into two row ranges instead, so that
+/// two threads get equal shares. Partial C tiles go through the worker's
+/// 32 x 32 C slot, one K chunk at a time.
+void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
+  Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx);
+  int64_t panels = (nTiles + 1) / 2, wholePanels = n / (2 * kCols);
+  int64_t lastPanelTiles = nTiles - 2 * (panels - 1);
+  int64_t wholeBlocks = m / (2 * kRows), blocks = (mTiles + 1) / 2;
+  int64_t wholeKTiles = k / kDepth;
+  int64_t chunks = (kTiles + kFusedChunkTiles - 1) / kFusedChunkTiles;
+  int64_t chunkTiles = (kTiles + chunks - 1) / chunks;
+  chunks = (kTiles + chunkTiles - 1) / chunkTiles;
+  // Slabs of about kSlabBytes of packed B, at least two (an even number
+  // when there are few) so that two threads get equal shares; slab i is
+  // panels [i P / S, (i + 1) P / S), so the larger slabs are the last ones,
+  // which hold the partial panel.
+  int64_t panelBytes = 2 * chunkTiles * kRows * kDepth * 2;
+  int64_t slabs =
+      std::max<int64_t>((panels * panelBytes + kSlabBytes - 1) / kSlabBytes, 2);
+  if (slabs < kEvenBelow)
+    slabs -= slabs % 2;
+  slabs = std::min(slabs, panels);
+  int64_t slab = (panels + slabs - 1) / slabs;
+  auto slabBegin = [&](int64_t i) { return i * panels / slabs; };
+  int64_t wholeSlabs = 0;
+  while (wholeSlabs < slabs && slabBegin(wholeSlabs + 1) <= wholePanels)
+    ++wholeSlabs;
+  // One panel: two row ranges instead.
+  int64_t parts = slabs == 1 ? std::min<int64_t>(blocks, 2) : 1;
+  int64_t partBlocks = (blocks + parts - 1) / parts;
+  parts = (blocks + partBlocks - 1) / partBlocks;
+  int64_t items = slabs * parts;
+  int64_t workers = std::min(items, kWorkers);
+  int64_t perWorker = (items + workers - 1) / workers;
+  workers = (items + perWorker - 1) / perWorker;
+  bool edges = wholePanels != panels || m % kRows != 0;
+
+  Value bSlots = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({workers, slab, 2, chunkTiles, kRows, kDepth}, bf16),
+      /*alignment=*/b.getI64IntegerAttr(64));
+  Value cSlots;
+  if (edges)
+    cSlots = memref::AllocOp::create(
+        b, loc, MemRefType::get({workers, 2 * kRows, 2 * kCols}, f32),
+        b.getI64IntegerAttr(64));
+  Value zero = index(b, loc, 0);
+  Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
+
+  // Rows 2p and 2p + 1 of each K tile interleave into row p of the two
+  // tiles of a panel (as emitPackB).
+  SmallVector<int64_t> low, high;
+  for (int64_t i = 0; i < kCols; ++i) {
+    low.append({i, 2 * kCols + i});
+    high.append({kCols + i, 3 * kCols + i});
+  }
+  // Packs K tiles [ktLo, ktHi) of the panels [pn0, pn0 + slab) into the
+  // slot of worker w; in-bounds reads when every panel is whole.
+  auto packChunk = [&](OpBuilder &b, Location loc, Value w, Value pn0,
+                       Value count, Value ktLo, Value ktHi, bool wholeSlab) {
+    auto packTile = [&](OpBuilder &b, Location loc, Value kt, bool inBounds) {
+      Value slotKt = arith::SubIOp::create(b, loc, kt, ktLo);
+      for (int64_t p = 0; p < kRows; ++p) {
+        forEach(b, loc, zero, count, [&](OpBuilder &b, Location loc, Value s) {
+          Value n0 = mulIndex(b, loc, arith::AddIOp::create(b, loc, pn0, s),
+                              2 * kCols);
+          Value even =
+              plan->bRowBits(b, loc, kt, 2 * p, n0, 2 * kCols, inBounds);
+          Value odd =
+              plan->bRowBits(b, loc, kt, 2 * p + 1, n0, 2 * kCols, inBounds);
+          for (int64_t half = 0; half < 2; ++half) {
+            Value row = vector::ShuffleOp::create(b, loc, even, odd,
+                                                  half == 0 ? low : high);
+            row = vector::BitCastOp::create(
+                b, loc, VectorType::get({kDepth}, bf16), row);
+            vector::TransferWriteOp::create(
+                b, loc, row, bSlots,
+                ValueRange{w, s, index(b, loc, half), slotKt, index(b, loc, p),
+                           zero},
+                ArrayRef<bool>{true});
+          }
+        });
+      }
+    };
+    // Whole K tiles of whole panels read in bounds; the rest masked.
+    Value wholeEnd = minIndex(b, loc, ktHi, wholeKTiles);
+    forEach(b, loc, ktLo, wholeEnd, [&](OpBuilder &b, Location loc, Value kt) {
+      packTile(b, loc, kt, wholeSlab);
+    });
+    if (wholeKTiles != kTiles) {
+      Value last = index(b, loc, wholeKTiles);
+      Value inChunk = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, ktLo, last),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, ktHi));
+      scf::IfOp::create(b, loc, inChunk, [&](OpBuilder &b, Location loc) {
+        packTile(b, loc, last, false);
+        scf::YieldOp::create(b, loc);
+      });
+    }
+  };
+
+  // One row block of panel pn (slab slot s) over one K chunk: straight on
+  // C when all its tiles are whole, else through the worker's C slot.
+  auto block = [&](OpBuilder &b, Location loc, Value w, Value s, Value mb,
+                   Value pn, Value ktLo, Value ktHi, int64_t mCount,
+                   int64_t nCount, bool direct) {
+    Value mt0 = mulIndex(b, loc, mb, 2), nt0 = mulIndex(b, loc, pn, 2);
+    Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
+    auto bIndices = [&](OpBuilder &b, Location loc, int64_t j,
+                        Value kt) -> SmallVector<Value> {
+      return {
+          w,    s,   index(b, loc, j), arith::SubIOp::create(b, loc, kt, ktLo),
+          zero, zero};
+    };
+    if (direct) {
+      emitBlock(b, loc, c, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi, bSlots,
+                bIndices);
+      return;
+    }
+    SmallVector<OpFoldResult> offsets = {w, b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       b.getIndexAttr(2 * kRows),
+                                       b.getIndexAttr(2 * kCols)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto slotType =
+        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+            {2 * kRows, 2 * kCols}, cast<MemRefType>(cSlots.getType()), offsets,
+            sizes, strides));
+    Value slot = memref::SubViewOp::create(b, loc, slotType, cSlots, offsets,
+                                           sizes, strides);
+    Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
+    auto rowType = VectorType::get({2 * kCols}, f32);
+    forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
+      Value row = vector::TransferReadOp::create(
+          b, loc, rowType, c, ValueRange{r, c0}, zeroF, ArrayRef<bool>{false});
+      vector::TransferWriteOp::create(
+          b, loc, row, slot,
+          ValueRange{arith::SubIOp::create(b, loc, r, r0), zero},
+          ArrayRef<bool>{true});
+    });
+    emitBlock(b, loc, slot, zero, zero, mt0, nt0, mCount, nCount, ktLo, ktHi,
+              bSlots, bIndices);
+    forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
+      Value row = vector::TransferReadOp::create(
+          b, loc, rowType, slot,
+          ValueRange{arith::SubIOp::create(b, loc, r, r0), zero}, zeroF,
+          ArrayRef<bool>{true});
+      vector::TransferWriteOp::create(b, loc, row, c, ValueRange{r, c0},
+                                      ArrayRef<bool>{false});
+    });
+  };
+
+  // The row blocks [mbLo, mbHi) of panel pn over one K chunk.
+  auto panel = [&](OpBuilder &b, Location loc, Value w, Value s, Value pn,
+                   Value mbLo, Value mbHi, Value ktLo, Value ktHi,
+                   bool wholePanel) {
+    int64_t nCount = wholePanel ? 2 : lastPanelTiles;
+    forEach(b, loc, mbLo, minIndex(b, loc, mbHi, wholeBlocks),
+            [&](OpBuilder &b, Location loc, Value mb) {
+              block(b, loc, w, s, mb, pn, ktLo, ktHi, 2, nCount, wholePanel);
+            });
+    if (wholeBlocks == blocks)
+      return;
+    Value last = index(b, loc, wholeBlocks);
+    Value mine =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, mbHi);
+    scf::IfOp::create(b, loc, mine, [&](OpBuilder &b, Location loc) {
+      int64_t mCount = mTiles - 2 * wholeBlocks;
+      block(b, loc, w, s, last, pn, ktLo, ktHi, mCount, nCount,
+            wholePanel && m % kRows == 0);
+      scf::YieldOp::create(b, loc);
+    });
+  };
+
+  // One item: slab sl, row blocks [mbLo, mbHi), all of K.
+  auto item = [&](OpBuilder &b, Location loc, Value w, Value sl, Value mbLo,
+                  Value mbHi, bool wholeSlab) {
+    auto begin = [&](Value i) -> Value {
+      return arith::DivUIOp::create(b, loc, mulIndex(b, loc, i, panels),
+                                    index(b, loc, slabs));
+    };
+    Value pn0 = begin(sl);
+    Value count =
+        arith::SubIOp::create(b, loc, begin(addIndex(b, loc, sl, 1)), pn0);
+    forEach(b, loc, zero, index(b, loc, chunks),
+            [&](OpBuilder &b, Location loc, Value chunk) {
+              Value ktLo = mulIndex(b, loc, chunk, chunkTiles);
+              Value ktHi =
+                  minIndex(b, loc, addIndex(b, loc, ktLo, chunkTiles), kTiles);
+              packChunk(b, loc, w, pn0, count, ktLo, ktHi, wholeSlab);
+              forEach(
+                  b, loc, zero, count,
+                  [&](OpBuilder &b, Location loc, Value s) {
+                    Value pn = arith::AddIOp::create(b, loc, pn0, s);
+                    if (wholeSlab) {
+                      panel(b, loc, w, s, pn, mbLo, mbHi, ktLo, ktHi, true);
+                      return;
+                    }
+                    // The last slab: whole panels, a partial one, panels
+                    // past N (zeros in the slot, skipped).
+                    Value whole = ltIndex(b, loc, pn, wholePanels);
+                    Value partial = arith::AndIOp::create(
+                        b, loc,
+                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                              pn, index(b, loc, wholePanels)),
+                        ltIndex(b, loc, pn, panels));
+                    scf::IfOp::create(
+                        b, loc, whole,
+                        [&](OpBuilder &b, Location loc) {
+                          panel(b, loc, w, s, pn, mbLo, mbHi, ktLo, ktHi, true);
+                          scf::YieldOp::create(b, loc);
+                        },
+                        [&](OpBuilder &b, Location loc) {
+                          if (wholePanels != panels)
+                            scf::IfOp::create(b, loc, partial,
+                                              [&](OpBuilder &b, Location loc) {
+                                                panel(b, loc, w, s, pn, mbLo,
+                                                      mbHi, ktLo, ktHi, false);
+                                                scf::YieldOp::create(b, loc);
+                                              });
+                          scf::YieldOp::create(b, loc);
+                        });
+                  });
+            });
+  };
+
+  forallBuffers(
+      b, loc, {workers}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        Value w = ivs[0];
+        Value first = mulIndex(b, loc, w, perWorker);
+        Value end = minIndex(b, loc, addIndex(b, loc, first, perWorker), items);
+        forEach(b, loc, first, end, [&](OpBuilder &b, Location loc, Value i) {
+          Value sl = arith::DivUIOp::create(b, loc, i, index(b, loc, parts));
+          Value part = arith::RemUIOp::create(b, loc, i, index(b, loc, parts));
+          Value mbLo = mulIndex(b, loc, part, partBlocks);
+          Value mbHi =
+              minIndex(b, loc, addIndex(b, loc, mbLo, partBlocks), blocks);
+          if (wholeSlabs == slabs) {
+            item(b, loc, w, sl, mbLo, mbHi, true);
+            return;
+          }
+          scf::IfOp::create(
+              b, loc, ltIndex(b, loc, sl, wholeSlabs),
+              [&](OpBuilder &b, Location loc) {
+                item(b, loc, w, sl, mbLo, mbHi, true);
+                scf::YieldOp::create(b, loc);
+              },
+              [&](OpBuilder &b, Location loc) {
+                item(b, loc, w, sl, mbLo, mbHi, false);
+                scf::YieldOp::create(b, loc);
+              });
+        });
+      });
+}
+
 void AmxCompute::emit(OpBuilder &b, Location loc) const {
+  if (plan) {
+    emitFused(b, loc);
+    return;
+  }
   Split ms = split(m, kRows, mTiles), ns = split(n, kCols, nTiles);
   // Main blocks: groups of row blocks whose packed A stays in L2, one
   // parallel iteration per (group, 32-column panel); K in chunks so that
@@ -835,7 +1140,8 @@ void emitScalarFallback(OpBuilder &b, Location loc, const AmxCompute &cp) {
               Value acc =
                   memref::LoadOp::create(b, loc, cp.c, ValueRange{i, j});
               acc = forCarry(
-                  b, loc, zero, index(b, loc, cp.kTiles * kDepth), acc,
+                  b, loc, zero,
+                  index(b, loc, cp.plan ? cp.k : cp.kTiles * kDepth), acc,
                   [&](OpBuilder &b, Location loc, Value kk, Value acc) {
                     Value kt = arith::DivUIOp::create(b, loc, kk,
                                                       index(b, loc, kDepth));
@@ -851,6 +1157,18 @@ void emitScalarFallback(OpBuilder &b, Location loc, const AmxCompute &cp) {
                         arith::DivUIOp::create(b, loc, q, index(b, loc, 2));
                     Value odd =
                         arith::RemUIOp::create(b, loc, q, index(b, loc, 2));
+                    if (cp.plan) {
+                      // B itself (K x N); the K loop stops at K.
+                      Value y = memref::LoadOp::create(b, loc, cp.pb,
+                                                       ValueRange{kk, j});
+                      return arith::AddFOp::create(
+                                 b, loc, acc,
+                                 arith::MulFOp::create(
+                                     b, loc,
+                                     arith::ExtFOp::create(b, loc, f32, x),
+                                     arith::ExtFOp::create(b, loc, f32, y)))
+                          .getResult();
+                    }
                     Value y = memref::LoadOp::create(
                         b, loc, cp.pb,
                         ValueRange{nt, kt, p,
@@ -1076,8 +1394,12 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     Value packedA = aDirect  ? op.getA()
                     : constA ? packConstant(rewriter, loc, plan, *constA, true)
                              : plan.emitPackA(rewriter, loc);
-    Value packedB = constB ? packConstant(rewriter, loc, plan, *constB, false)
-                           : plan.emitPackB(rewriter, loc);
+    // bf16 B is packed inside the compute loop when A fits in L2.
+    bool fused = !plan.blockScaled &&
+                 plan.mTiles * plan.kTiles * kRows * kDepth * 2 <= kFusedABytes;
+    Value packedB = fused    ? op.getB()
+                    : constB ? packConstant(rewriter, loc, plan, *constB, false)
+                             : plan.emitPackB(rewriter, loc);
 
     // The compute phase works on buffers: the packed operands read-only,
     // the accumulator's buffer updated in place and returned as the result.
@@ -1090,6 +1412,7 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     cp.ctx = rewriter.getContext();
     cp.m = plan.m;
     cp.n = plan.n;
+    cp.k = plan.k;
     cp.mTiles = plan.mTiles;
     cp.nTiles = plan.nTiles;
     cp.kTiles = plan.kTiles;
@@ -1099,6 +1422,11 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         rewriter, loc, bufferType(packedB), packedB, /*read_only=*/true);
     cp.c = bufferization::ToBufferOp::create(
         rewriter, loc, bufferType(op.getAcc()), op.getAcc());
+    AmxMatmul bufferPlan = plan;
+    if (fused) {
+      bufferPlan.b = cp.pb;
+      cp.plan = &bufferPlan;
+    }
     Value granted = emitAmxPermission(rewriter, loc, op);
     scf::IfOp::create(
         rewriter, loc, granted,

@@ -29,8 +29,18 @@
 //   b is larger than L2 and M < 128, segments go outside tiles instead.
 //   Each output still sees its entries in storage order.
 //
+// MX codes (i8 values with value_format and scales) are decoded where they
+// are read: per entry in the reference lowering; by the vector lowering in
+// one parallel pass before the kernel, into an f32 copy of the values that
+// the kernel then reads as it reads f32 values (a loop over the row
+// segments, 16 codes per step: the segment's window of block scales is one
+// vector, and each code's scale is a register-table lookup in it). Either
+// way an entry's value is value(code) * 2^(scale - 127) rounded once, the
+// mx.dequantize rule (MxElementMath), so the sums do not change.
+//
 //===----------------------------------------------------------------------===//
 
+#include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToStandard.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
@@ -70,17 +80,20 @@ SmallVector<Value> forLoop(OpBuilder &b, Location loc, Value lb, Value ub,
 /// The operands of one mx.sparse_matmul and the scalar reads shared by the
 /// lowerings.
 struct SparseOperands {
-  Value pos, crd, values, b;
-  int64_t m, k, n, segments;
+  Value pos, crd, values, scales, b;
+  // With MX codes: their format (scales then holds the E8M0 bytes).
+  std::optional<Format> format;
+  int64_t m, k, n, segments, scaleBlocks;
 
   explicit SparseOperands(SparseMatmulOp op)
       : pos(op.getPos()), crd(op.getCrd()), values(op.getValues()),
-        b(op.getB()) {
+        scales(op.getScales()), b(op.getB()), format(op.getValueFormat()) {
     auto bType = cast<RankedTensorType>(b.getType());
     k = bType.getDimSize(0);
     n = bType.getDimSize(1);
     m = cast<RankedTensorType>(op.getAcc().getType()).getDimSize(0);
     segments = op.getNumSegments();
+    scaleBlocks = op.getNumScaleBlocks();
   }
 
   /// pos[t*M + row] as an index (positions are unsigned).
@@ -100,9 +113,24 @@ struct SparseOperands {
     return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), c);
   }
 
-  /// The value of entry p in f32 (bf16 widens exactly).
-  Value value(OpBuilder &b, Location loc, Value p) const {
+  /// The value of entry p in f32: bf16 widens exactly; an MX code is
+  /// decoded and scaled by the scale of its block (row, column / 32), which
+  /// needs the entry's row and column.
+  Value value(OpBuilder &b, Location loc, Value p, Value row = {},
+              Value col = {}) const {
     Value v = tensor::ExtractOp::create(b, loc, values, ValueRange{p});
+    if (format) {
+      assert(row && col && "MX codes need the entry's row and column");
+      Value block = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, row, cst(b, loc, scaleBlocks)),
+          arith::DivUIOp::create(b, loc, col,
+                                 cst(b, loc, SparseMatmulOp::kScaleBlock)));
+      Value scale = arith::BitcastOp::create(
+          b, loc, b.getI8Type(),
+          tensor::ExtractOp::create(b, loc, scales, ValueRange{block}));
+      return emitApplyScale(b, loc, emitDecodeElement(b, loc, v, *format),
+                            scale);
+    }
     if (!v.getType().isF32())
       v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
     return v;
@@ -144,7 +172,7 @@ struct SparseMatmulToLoops : OpRewritePattern<SparseMatmulOp> {
                                        Value x = tensor::ExtractOp::create(
                                            b, loc, s.b, ValueRange{k, n});
                                        Value prod = arith::MulFOp::create(
-                                           b, loc, s.value(b, loc, p), x);
+                                           b, loc, s.value(b, loc, p, m, k), x);
                                        Value sum = arith::AddFOp::create(
                                            b, loc, cs[0], prod);
                                        return SmallVector<Value>{sum};
@@ -163,6 +191,174 @@ struct SparseMatmulToLoops : OpRewritePattern<SparseMatmulOp> {
 //===----------------------------------------------------------------------===//
 // Vector lowering
 //===----------------------------------------------------------------------===//
+
+/// The f32 values of MX codes (a tensor like `values`), decoded in one pass
+/// over the row segments in storage order, 16 entries per step (masked at
+/// the segment's end), in `chunks` parallel ranges of row segments. An
+/// entry's scale is that of block (row, column / 32).
+/// When a segment spans at most 16 blocks (k_tile up to 481; mx-sparsify
+/// never makes more than 256), the segment's blocks are one vector of scale
+/// bytes loaded once and every lane looks its scale up in it (mx.lookup:
+/// vpshufb, tbl); otherwise each lane gathers its scale.
+Value decodeMxValues(OpBuilder &b, Location loc, const SparseOperands &s,
+                     int64_t kTile, VectorTarget target, int64_t chunks) {
+  constexpr int64_t lanes = 16;
+  constexpr int64_t block = SparseMatmulOp::kScaleBlock;
+  Format format = *s.format;
+  auto i8s = VectorType::get({lanes}, b.getI8Type());
+  auto i32s = VectorType::get({lanes}, b.getI32Type());
+  auto valuesType = cast<RankedTensorType>(s.values.getType());
+  SmallVector<Value> dynamic;
+  if (valuesType.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(b, loc, s.values, 0));
+  Value decoded = tensor::EmptyOp::create(b, loc, valuesType.getShape(),
+                                          b.getF32Type(), dynamic);
+  // Scale bytes are read as f8E8M0FNU vectors and bitcast to i8.
+  Type e8m0 = cast<RankedTensorType>(s.scales.getType()).getElementType();
+  auto e8m0s = VectorType::get({lanes}, e8m0);
+  Value padE8M0 =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(e8m0s)).getResult();
+  auto asBytes = [&](OpBuilder &b, Value v) {
+    return arith::BitcastOp::create(b, loc, i8s, v).getResult();
+  };
+  int64_t kt = std::min(kTile, s.k);
+  // kt columns from anywhere touch at most ceil((kt - 1) / 32) + 1 blocks.
+  bool window = (kt + block - 2) / block + 1 <= lanes;
+  Value zero = cst(b, loc, 0), one = cst(b, loc, 1);
+  Value padI8 = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  Value crdPad = arith::ConstantOp::create(
+      b, loc,
+      b.getIntegerAttr(cast<RankedTensorType>(s.crd.getType()).getElementType(),
+                       0));
+  // 1-D masked reads and writes: every lane the mask enables is inside the
+  // tensor (the masked-off lanes are not accessed), hence in_bounds.
+  auto map =
+      AffineMapAttr::get(AffineMap::getMinorIdentityMap(1, 1, b.getContext()));
+  auto inBounds = b.getBoolArrayAttr({true});
+  auto read = [&](OpBuilder &b, Value tensor, VectorType type, Value at,
+                  Value pad, Value mask) {
+    return vector::TransferReadOp::create(b, loc, type, tensor, ValueRange{at},
+                                          map, pad, mask, inBounds)
+        .getResult();
+  };
+  // pos[r] as an index (positions are unsigned).
+  auto posAt = [&](OpBuilder &b, Location loc, Value r) {
+    Value v = tensor::ExtractOp::create(b, loc, s.pos, ValueRange{r});
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v)
+        .getResult();
+  };
+  // Row segment r = t * M + row; `args[0]` holds the values from entry
+  // pBase on.
+  auto entries = [&](OpBuilder &b, Location loc, Value r, Value pBase,
+                     ValueRange args) {
+    Value t = arith::DivUIOp::create(b, loc, r, cst(b, loc, s.m));
+    Value row = arith::RemUIOp::create(b, loc, r, cst(b, loc, s.m));
+    Value p0 = posAt(b, loc, r);
+    Value p1 = posAt(b, loc, arith::AddIOp::create(b, loc, r, one));
+    Value rowBlock =
+        arith::MulIOp::create(b, loc, row, cst(b, loc, s.scaleBlocks));
+    Value table, first;
+    if (window) {
+      // Blocks [first, first + 16) of the row (the segment's, masked at the
+      // row's end).
+      first = arith::DivUIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, t, cst(b, loc, kt)),
+          cst(b, loc, block));
+      Value count =
+          arith::SubIOp::create(b, loc, cst(b, loc, s.scaleBlocks), first);
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{count});
+      table = asBytes(
+          b,
+          read(b, s.scales, e8m0s,
+               arith::AddIOp::create(b, loc, rowBlock, first),
+               arith::ConstantOp::create(b, loc, b.getZeroAttr(e8m0)), mask));
+    }
+    return forLoop(
+        b, loc, p0, p1, cst(b, loc, lanes), args,
+        [&](OpBuilder &b, Location loc, Value p, ValueRange args) {
+          Value count = arith::SubIOp::create(b, loc, p1, p);
+          Value mask = vector::CreateMaskOp::create(
+              b, loc, VectorType::get({lanes}, b.getI1Type()),
+              ValueRange{count});
+          Value codes = read(b, s.values, i8s, p, padI8, mask);
+          Value cols = read(
+              b, s.crd,
+              VectorType::get(
+                  {lanes},
+                  cast<RankedTensorType>(s.crd.getType()).getElementType()),
+              p, crdPad, mask);
+          if (!cast<VectorType>(cols.getType()).getElementType().isInteger(32))
+            cols = arith::ExtUIOp::create(b, loc, i32s, cols);
+          Value blocks = arith::ShRUIOp::create(
+              b, loc, cols, emitSplat(b, loc, i32s, llvm::Log2_64(block)));
+          Value scaleBytes;
+          if (window) {
+            Value firstI32 =
+                arith::IndexCastUIOp::create(b, loc, b.getI32Type(), first);
+            Value rel = arith::SubIOp::create(
+                b, loc, blocks,
+                vector::BroadcastOp::create(b, loc, i32s, firstI32));
+            scaleBytes = LookupOp::create(
+                b, loc, i8s, table, arith::TruncIOp::create(b, loc, i8s, rel));
+          } else {
+            Value base =
+                arith::IndexCastUIOp::create(b, loc, b.getI32Type(), rowBlock);
+            Value indices = arith::AddIOp::create(
+                b, loc, blocks,
+                vector::BroadcastOp::create(b, loc, i32s, base));
+            scaleBytes =
+                asBytes(b, vector::GatherOp::create(b, loc, e8m0s, s.scales,
+                                                    ValueRange{zero}, indices,
+                                                    mask, padE8M0));
+          }
+          Value values =
+              target != VectorTarget::Generic &&
+                      (format == Format::e4m3 || format == Format::e5m2)
+                  ? emitDecodeFP8ViaF16(b, loc, codes, format)
+                  : emitDecodeElement(b, loc, codes, format);
+          values = emitApplyScale(b, loc, values, scaleBytes);
+          Value at = arith::SubIOp::create(b, loc, p, pBase);
+          Value written = vector::TransferWriteOp::create(
+                              b, loc, args[0].getType(), values, args[0],
+                              ValueRange{at}, map, mask, inBounds)
+                              .getResult();
+          return SmallVector<Value>{written};
+        });
+  };
+  // Parallel chunks (the kernel's) of whole row segments, each writing the
+  // slice of the values its segments hold.
+  int64_t segments = s.segments * s.m;
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
+      ValueRange{decoded}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  Block *body = forall.getBody();
+  b.setInsertionPoint(body->getTerminator());
+  auto bound = [&](Value c) {
+    return arith::DivUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, c, cst(b, loc, segments)),
+        cst(b, loc, chunks));
+  };
+  Value c = body->getArgument(0);
+  Value rLo = bound(c);
+  Value rHi = bound(arith::AddIOp::create(b, loc, c, one));
+  Value pLo = posAt(b, loc, rLo);
+  SmallVector<OpFoldResult> offsets = {pLo};
+  SmallVector<OpFoldResult> sizes = {
+      arith::SubIOp::create(b, loc, posAt(b, loc, rHi), pLo).getResult()};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1)};
+  Value slice = tensor::ExtractSliceOp::create(b, loc, body->getArgument(1),
+                                               offsets, sizes, strides);
+  slice = forLoop(b, loc, rLo, rHi, one, slice,
+                  [&](OpBuilder &b, Location loc, Value r, ValueRange args) {
+                    return entries(b, loc, r, pLo, args);
+                  })[0];
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, slice, body->getArgument(1),
+                                        offsets, sizes, strides);
+  return forall.getResult(0);
+}
 
 /// What the kernel assumes of a target.
 struct TargetModel {
@@ -259,12 +455,13 @@ struct VectorSparseMatmul {
   SparseOperands s;
   SparsePlan plan;
   int64_t kTile;
+  VectorTarget target;
   // The buffers of b and acc for memref.prefetch (null: no prefetch).
   Value bBuf, cBuf;
 
   VectorSparseMatmul(SparseMatmulOp op, VectorTarget target)
       : s(op), plan(s, static_cast<int64_t>(op.getKTile()), target),
-        kTile(static_cast<int64_t>(op.getKTile())) {}
+        kTile(static_cast<int64_t>(op.getKTile())), target(target) {}
 
   VectorType vecType(OpBuilder &b) const {
     return VectorType::get({plan.lanes}, b.getF32Type());
@@ -563,6 +760,11 @@ struct VectorSparseMatmul {
   Value emit(OpBuilder &b, Location loc, Value acc) {
     if (s.m == 0 || s.n == 0)
       return acc;
+    if (s.format) {
+      // MX codes: the kernel reads their f32 values.
+      s.values = decodeMxValues(b, loc, s, kTile, target, plan.chunks);
+      s.format.reset();
+    }
     if (plan.prefetchSegment || plan.prefetchTile) {
       // The buffers, whatever their layout. acc's is taken before the
       // forall writes it in place (a read there, so no copy); a prefetch

@@ -49,9 +49,24 @@ func.func @mx_fp8(%ae: tensor<40x96xi8>, %as: tensor<40x3xf8E8M0FNU>,
 
 // -----
 
-// bf16 x bf16 uses the same kernel without decoding.
+// bf16 x bf16 uses the same kernel without decoding. A (small) is packed
+// up front; B is packed inside the parallel loop: two workers (one slab of
+// one 32-column panel each) fill their slot of a [worker][panel][tile][K
+// tile] scratch buffer, from which the kernel loads its B tiles. The scalar
+// fallback reads B itself.
 // AMX-LABEL: func.func @bf16
-// AMX: amx.tile_mulf
+// AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x3x16x32xbf16>
+// AMX: bufferization.to_buffer %{{.*}} read_only : tensor<70x64xbf16> to memref<70x64xbf16>
+// AMX: scf.if
+// AMX: %[[SLOTS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x1x2x3x16x32xbf16>
+// AMX: scf.forall (%{{.*}}) in (2) {
+// AMX: vector.shuffle
+// AMX: vector.transfer_write {{.*}}, %[[SLOTS]]{{.*}} : vector<32xbf16>, memref<2x1x2x3x16x32xbf16>
+// AMX: amx.tile_load {{.*}} : memref<4x3x16x32xbf16> into !amx.tile<16x32xbf16>
+// AMX: amx.tile_load %[[SLOTS]]{{.*}} : memref<2x1x2x3x16x32xbf16> into !amx.tile<16x32xbf16>
+// AMX-COUNT-4: amx.tile_mulf
+// AMX: } else {
+// AMX: memref.load {{.*}} : memref<70x64xbf16>
 // AVX512-LABEL: func.func @bf16
 // AVX512-NOT: amx.
 // AVX512: mx.dot_bf16
@@ -60,6 +75,39 @@ func.func @bf16(%a: tensor<64x70xbf16>, %b: tensor<70x64xbf16>,
   %r = mx.matmul %a, %b, %c unordered
       : tensor<64x70xbf16>, tensor<70x64xbf16> -> tensor<64x64xf32>
   return %r : tensor<64x64xf32>
+}
+
+// -----
+
+// Partial panels and rows: the last of two slabs holds the partial panel
+// (N = 100: panels 0-1 and 2-3), and partial C tiles go through a 32 x 32 C
+// slot per worker.
+// AMX-LABEL: func.func @bf16_edges
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<2x2x2x8x16x32xbf16>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<2x32x32xf32>
+// AMX: scf.forall (%{{.*}}) in (2) {
+// AMX: memref.subview {{.*}} : memref<2x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
+func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
+                      %c: tensor<40x100xf32>) -> tensor<40x100xf32> {
+  %r = mx.matmul %a, %b, %c unordered
+      : tensor<40x256xbf16>, tensor<256x100xbf16> -> tensor<40x100xf32>
+  return %r : tensor<40x100xf32>
+}
+
+// -----
+
+// A larger than the L2 budget (1.5 MiB packed): B is packed once, in its own
+// parallel loop over K tiles, into tiles of two-panel pairs.
+// AMX-LABEL: func.func @bf16_large_a
+// AMX: scf.forall (%{{.*}}) in (32) shared_outs(%{{.*}}) -> (tensor<4x32x16x32xbf16>)
+// AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x32x16x32xbf16>
+// AMX-NOT: memref<{{.*}}x2x{{.*}}x16x32xbf16>
+// AMX: amx.tile_mulf
+func.func @bf16_large_a(%a: tensor<1600x1024xbf16>, %b: tensor<1024x40xbf16>,
+                        %c: tensor<1600x40xf32>) -> tensor<1600x40xf32> {
+  %r = mx.matmul %a, %b, %c unordered
+      : tensor<1600x1024xbf16>, tensor<1024x40xbf16> -> tensor<1600x40xf32>
+  return %r : tensor<1600x40xf32>
 }
 
 // -----

@@ -57,3 +57,83 @@ func.func @tile(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
            -> tensor<7x5xf32>
   return %c : tensor<7x5xf32>
 }
+
+// -----
+
+func.func @mx_scale_count(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
+                          %val: tensor<?xi8>, %s: tensor<7xf8E8M0FNU>,
+                          %b: tensor<33x5xf32>,
+                          %acc: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{expects 14 scales (7 rows x 2 blocks of 32 columns), got 7}}
+  %c = mx.sparse_matmul %pos, %crd, %val, %b, %acc scales %s k_tile = 8
+         value_format = e2m1
+         : tensor<?xi32>, tensor<?xi32>, tensor<?xi8>, tensor<33x5xf32>,
+           tensor<7xf8E8M0FNU> -> tensor<7x5xf32>
+  return %c : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @mx_no_format(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
+                        %val: tensor<?xi8>, %s: tensor<?xf8E8M0FNU>,
+                        %b: tensor<33x5xf32>,
+                        %acc: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{i8 values (MX codes) need a value_format}}
+  %c = mx.sparse_matmul %pos, %crd, %val, %b, %acc scales %s k_tile = 8
+         : tensor<?xi32>, tensor<?xi32>, tensor<?xi8>, tensor<33x5xf32>,
+           tensor<?xf8E8M0FNU> -> tensor<7x5xf32>
+  return %c : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @mx_no_scales(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
+                        %val: tensor<?xi8>, %b: tensor<33x5xf32>,
+                        %acc: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{i8 values (MX codes) need scales}}
+  %c = mx.sparse_matmul %pos, %crd, %val, %b, %acc k_tile = 8
+         value_format = e4m3
+         : tensor<?xi32>, tensor<?xi32>, tensor<?xi8>, tensor<33x5xf32>
+           -> tensor<7x5xf32>
+  return %c : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @f32_with_format(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
+                           %val: tensor<?xf32>, %b: tensor<33x5xf32>,
+                           %acc: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{value_format needs i8 values (MX codes), got 'tensor<?xf32>'}}
+  %c = mx.sparse_matmul %pos, %crd, %val, %b, %acc k_tile = 8
+         value_format = e4m3
+         : tensor<?xi32>, tensor<?xi32>, tensor<?xf32>, tensor<33x5xf32>
+           -> tensor<7x5xf32>
+  return %c : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @bf16_with_scales(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
+                            %val: tensor<?xbf16>, %s: tensor<14xf8E8M0FNU>,
+                            %b: tensor<33x5xf32>,
+                            %acc: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{scales need i8 values (MX codes), got 'tensor<?xbf16>'}}
+  %c = mx.sparse_matmul %pos, %crd, %val, %b, %acc scales %s k_tile = 8
+         : tensor<?xi32>, tensor<?xi32>, tensor<?xbf16>, tensor<33x5xf32>,
+           tensor<14xf8E8M0FNU> -> tensor<7x5xf32>
+  return %c : tensor<7x5xf32>
+}
+
+// -----
+
+func.func @mx_scale_type(%pos: tensor<?xi32>, %crd: tensor<?xi32>,
+                         %val: tensor<?xi8>, %s: tensor<14xi8>,
+                         %b: tensor<33x5xf32>,
+                         %acc: tensor<7x5xf32>) -> tensor<7x5xf32> {
+  // expected-error @+1 {{operand #3 must be 1D tensor of f8E8M0FNU type values, but got 'tensor<14xi8>'}}
+  %c = mx.sparse_matmul %pos, %crd, %val, %b, %acc scales %s k_tile = 8
+         value_format = e4m3
+         : tensor<?xi32>, tensor<?xi32>, tensor<?xi8>, tensor<33x5xf32>,
+           tensor<14xi8> -> tensor<7x5xf32>
+  return %c : tensor<7x5xf32>
+}

@@ -49,7 +49,9 @@ struct Config {
   std::string activations = "exact";
   unsigned indexBitwidth = 32;
   /// Word2VecOptions::trimToContexts (mx-compile's fp32 graph): products
-  /// over the first nctx context rows only.
+  /// over the first nctx context rows only. With bf16, also
+  /// Word2VecOptions::bf16Operands and no policy pass (mx-compile's and
+  /// mx-word2vec's bf16 graph).
   bool trim = false;
 };
 
@@ -105,6 +107,7 @@ private:
     options.negatives = config.negatives;
     options.indexBitwidth = config.indexBitwidth;
     options.trimToContexts = config.trim;
+    options.bf16Operands = config.trim && config.precision == "bf16";
     bool ktanh = config.activations == "ktanh";
     if (ktanh && !mxc::isKTanhPolicyAvailable())
       options.sigmoid = mxc::models::Word2VecSigmoid::KTanh;
@@ -116,7 +119,7 @@ private:
       return toString(spec.takeError());
     auto pm = PassManager::on<ModuleOp>(context.get());
     mxc::PolicyOptions policy;
-    policy.precision = config.precision;
+    policy.precision = options.bf16Operands ? "fp32" : config.precision;
     policy.activations = config.activations;
     if (llvm::Error err = mxc::addPolicyPasses(
             pm, policy, "word2vec",
@@ -331,6 +334,14 @@ std::vector<Config> configs() {
       result.push_back({dim, batch, negatives, "fp32", "exact", 32, true});
   result.push_back({300, 10, 5, "fp32", "ktanh", 32, true});
   result.push_back({128, 11, 5, "fp32", "exact", 64, true});
+  // The bf16 graph (roundings in the gathers and the sigmoid step, trimmed
+  // f32 products) against the BF16 reference.
+  for (int64_t dim : {100, 128, 300})
+    for (auto [batch, negatives] : std::vector<std::pair<int64_t, int64_t>>{
+             {11, 5}, {1, 0}, {17, 15}, {4, 2}})
+      result.push_back({dim, batch, negatives, "bf16", "exact", 32, true});
+  result.push_back({128, 11, 5, "bf16", "ktanh", 32, true});
+  result.push_back({300, 4, 15, "bf16", "exact", 64, true});
   return result;
 }
 
@@ -375,6 +386,25 @@ TEST(Word2VecBounds, RejectWrongBF16Updates) {
   EXPECT_GT(checkOneStep(config, compiled.step, Data::Dyadic, 9, 11, 6, nullptr,
                          1.003f),
             0);
+}
+
+// The bf16 graph: alpha off by 0.3% is rejected as above; on data that is
+// not bf16-exact it fails against the FP32 reference, and the fp32 graph
+// fails against the BF16 one (both roundings are really there).
+TEST(Word2VecBounds, RejectWrongBF16GraphUpdates) {
+  Config bf16{128, 11, 5, "bf16", "exact", 32, true};
+  CompiledStep compiled(bf16);
+  ASSERT_TRUE(compiled.error.empty()) << compiled.error;
+  EXPECT_EQ(checkOneStep(bf16, compiled.step, Data::Dyadic, 9, 11, 6), 0);
+  EXPECT_GT(checkOneStep(bf16, compiled.step, Data::Dyadic, 9, 11, 6, nullptr,
+                         1.003f),
+            0);
+  EXPECT_EQ(checkOneStep(bf16, compiled.step, Data::Spread, 5, 11, 6), 0);
+  Config fp32{128, 11, 5, "fp32", "exact", 32, true};
+  EXPECT_GT(checkOneStep(fp32, compiled.step, Data::Spread, 5, 11, 6), 0);
+  CompiledStep unrounded(fp32);
+  ASSERT_TRUE(unrounded.error.empty()) << unrounded.error;
+  EXPECT_GT(checkOneStep(bf16, unrounded.step, Data::Spread, 5, 11, 6), 0);
 }
 
 // And MX: an MXFP4 kernel passes against the MXFP4 reference and fails

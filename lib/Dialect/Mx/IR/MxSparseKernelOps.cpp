@@ -15,6 +15,11 @@ int64_t SparseMatmulOp::getNumSegments() {
   return std::max<int64_t>(1, (k + tile - 1) / tile);
 }
 
+int64_t SparseMatmulOp::getNumScaleBlocks() {
+  int64_t k = getB().getType().getDimSize(0);
+  return (k + kScaleBlock - 1) / kScaleBlock;
+}
+
 LogicalResult SparseMatmulOp::verify() {
   auto b = cast<RankedTensorType>(getB().getType());
   auto acc = cast<RankedTensorType>(getAcc().getType());
@@ -44,5 +49,29 @@ LogicalResult SparseMatmulOp::verify() {
       nnz != nval)
     return emitOpError("has ")
            << nnz << " coordinates but " << nval << " values";
+  // MX codes come with their format and their block scales, and only they.
+  bool codes = cast<RankedTensorType>(getValues().getType())
+                   .getElementType()
+                   .isInteger(8);
+  if (codes && !getValueFormat())
+    return emitOpError("i8 values (MX codes) need a value_format");
+  if (codes && !getScales())
+    return emitOpError("i8 values (MX codes) need scales");
+  if (!codes && getValueFormat())
+    return emitOpError("value_format needs i8 values (MX codes), got ")
+           << getValues().getType();
+  if (!codes && getScales())
+    return emitOpError("scales need i8 values (MX codes), got ")
+           << getValues().getType();
+  if (codes) {
+    int64_t scales =
+        cast<RankedTensorType>(getScales().getType()).getDimSize(0);
+    int64_t expectedScales = m * getNumScaleBlocks();
+    if (!ShapedType::isDynamic(scales) && scales != expectedScales)
+      return emitOpError("expects ")
+             << expectedScales << " scales (" << m << " rows x "
+             << getNumScaleBlocks() << " blocks of " << kScaleBlock
+             << " columns), got " << scales;
+  }
   return success();
 }

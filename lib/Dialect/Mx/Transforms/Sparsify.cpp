@@ -6,12 +6,16 @@
 //
 // Applies the mask of an mx.masked_matmul with constant weights and
 // threshold at compile time and rewrites it to mx.sparse_matmul on constant
-// K-segmented CSR arrays (format and k_tile rules in Passes.td).
+// K-segmented CSR arrays (format and k_tile rules in Passes.td). The
+// non-zeros stay f32, are rounded to bf16, or are quantized to an MX format
+// here by the scalar MX reference (mx::ref), blocks of 32 along K per row:
+// the op's scale layout (MxSparseKernelOps.td).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
+#include "mx/Reference/MxFormats.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -30,8 +34,52 @@ namespace mlir::mx {
 
 using namespace mlir;
 using namespace mlir::mx;
+namespace ref = ::mx::ref;
 
 namespace {
+
+/// How the pass stores the kept weights.
+struct ValueStorage {
+  enum Kind { F32, BF16, MX } kind = F32;
+  Format format = Format::e4m3; // with MX
+};
+
+/// The `value-format` option: f32, bf16 or an MX element format.
+std::optional<ValueStorage> parseValueStorage(StringRef name) {
+  if (name == "f32")
+    return ValueStorage{};
+  if (name == "bf16")
+    return ValueStorage{ValueStorage::BF16};
+  if (std::optional<Format> format = symbolizeFormat(name))
+    return ValueStorage{ValueStorage::MX, *format};
+  return std::nullopt;
+}
+
+ref::Format toReference(Format format) {
+  // Same formats in the same order (MxAttrs.td, mx/Reference/MxFormats.h).
+  static_assert(static_cast<int>(ref::Format::E4M3) == 0 &&
+                static_cast<int>(ref::Format::Int8) == 5);
+  return static_cast<ref::Format>(static_cast<int>(format));
+}
+
+/// Codes (one per weight, M x K) and E8M0 scales (M x ceil(K / 32)) of
+/// `masked`: every row quantized in blocks of 32 columns, the last one
+/// shorter when 32 does not divide K (the same as zero padding: zeros
+/// change neither a block's amax nor its other codes). OCP rules of
+/// mx.quantize: floor scale, RNE, saturation, FP32 subnormals kept.
+void quantizeRows(ArrayRef<float> masked, int64_t m, int64_t k, Format format,
+                  std::vector<uint8_t> &codes, std::vector<uint8_t> &scales) {
+  constexpr int64_t block = SparseMatmulOp::kScaleBlock;
+  codes.assign(masked.size(), 0);
+  scales.clear();
+  for (int64_t row = 0; row < m; ++row)
+    for (int64_t col = 0; col < k; col += block) {
+      int64_t n = std::min(block, k - col);
+      scales.push_back(ref::quantizeBlock(
+          &masked[row * k + col], n, toReference(format), ref::ScaleRule::Floor,
+          /*flushSubnormals=*/false, &codes[row * k + col]));
+    }
+}
 
 /// The threshold as an f32 constant, if it is one.
 std::optional<float> constantThreshold(Value threshold) {
@@ -72,9 +120,9 @@ int64_t chooseKTile(double density, int64_t m, int64_t k, int64_t n) {
 }
 
 struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
-  SparsifyMaskedMatmul(MLIRContext *ctx, double maxDensity, bool bf16Values,
-                       bool report)
-      : OpRewritePattern(ctx), maxDensity(maxDensity), bf16Values(bf16Values),
+  SparsifyMaskedMatmul(MLIRContext *ctx, double maxDensity,
+                       ValueStorage storage, bool report)
+      : OpRewritePattern(ctx), maxDensity(maxDensity), storage(storage),
         report(report) {}
 
   LogicalResult matchAndRewrite(MaskedMatmulOp op,
@@ -127,6 +175,12 @@ struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
     SmallVector<int16_t> crd16;
     SmallVector<float> values;
     SmallVector<uint16_t> valuesBF16;
+    SmallVector<int8_t> valuesMX;
+    std::vector<uint8_t> codes, scales;
+    bool bf16Values = storage.kind == ValueStorage::BF16;
+    bool mxValues = storage.kind == ValueStorage::MX;
+    if (mxValues)
+      quantizeRows(masked, m, k, storage.format, codes, scales);
     for (int64_t t = 0; t < segments; ++t)
       for (int64_t row = 0; row < m; ++row) {
         for (int64_t col = t * kTile; col < std::min(k, (t + 1) * kTile);
@@ -142,6 +196,8 @@ struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
             crd32.push_back(static_cast<int32_t>(col));
           if (bf16Values)
             valuesBF16.push_back(toBF16Bits(w));
+          else if (mxValues)
+            valuesMX.push_back(static_cast<int8_t>(codes[row * k + col]));
           else
             values.push_back(w);
         }
@@ -166,8 +222,21 @@ struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
                      rewriter, loc,
                      DenseIntElementsAttr::get(vec(rewriter.getI32Type(), nnz),
                                                ArrayRef<int32_t>(crd32)));
-    Value valValue;
-    if (bf16Values) {
+    Value valValue, scaleValue;
+    if (mxValues) {
+      valValue = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseIntElementsAttr::get(vec(rewriter.getI8Type(), nnz),
+                                    ArrayRef<int8_t>(valuesMX)));
+      // E8M0 bytes as f8E8M0FNU constants (APFloat of the same bits).
+      SmallVector<APFloat> e8m0;
+      for (uint8_t byte : scales)
+        e8m0.push_back(APFloat(APFloat::Float8E8M0FNU(), APInt(8, byte)));
+      scaleValue = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseFPElementsAttr::get(
+              vec(rewriter.getType<Float8E8M0FNUType>(), scales.size()), e8m0));
+    } else if (bf16Values) {
       SmallVector<APFloat> bf16;
       for (uint16_t bits : valuesBF16)
         bf16.push_back(APFloat(APFloat::BFloat(), APInt(16, bits)));
@@ -191,15 +260,20 @@ struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
       op.emitRemark() << "sparse: density " << density << ", " << nnz
                       << " non-zeros, k_tile " << kTile << ", "
                       << (narrow ? "i16" : "i32") << " coordinates, "
-                      << (bf16Values ? "bf16" : "f32") << " values";
+                      << (mxValues     ? stringifyFormat(storage.format)
+                          : bf16Values ? StringRef("bf16")
+                                       : StringRef("f32"))
+                      << " values";
     LLVM_DEBUG(llvm::dbgs() << "mx-sparsify: " << m << "x" << k << " density "
                             << density << " k_tile " << kTile << "\n");
     // The layer name and its measured sparsity travel with the kernel, so
     // that mx-flops-report still accounts for the layer after the rewrite.
     Attribute layer = op->getAttr("mx.layer");
     auto sparse = rewriter.replaceOpWithNewOp<SparseMatmulOp>(
-        op, yType, posValue, crdValue, valValue, op.getInput(), acc,
-        rewriter.getI64IntegerAttr(kTile));
+        op, yType, posValue, crdValue, valValue, scaleValue, op.getInput(), acc,
+        rewriter.getI64IntegerAttr(kTile),
+        mxValues ? FormatAttr::get(getContext(), storage.format)
+                 : FormatAttr());
     if (layer)
       sparse->setAttr("mx.layer", layer);
     sparse->setAttr("mx.sparsity", rewriter.getF64FloatAttr(1.0 - density));
@@ -207,10 +281,11 @@ struct SparsifyMaskedMatmul : OpRewritePattern<MaskedMatmulOp> {
   }
 
   double maxDensity;
-  bool bf16Values, report;
+  ValueStorage storage;
+  bool report;
 };
 
-struct MxSparsifyPass : mx::impl::MxSparsifyPassBase<MxSparsifyPass> {
+struct MxSparsifyPass : mlir::mx::impl::MxSparsifyPassBase<MxSparsifyPass> {
   using MxSparsifyPassBase::MxSparsifyPassBase;
 
   void runOnOperation() override {
@@ -220,8 +295,25 @@ struct MxSparsifyPass : mx::impl::MxSparsifyPassBase<MxSparsifyPass> {
           << maxDensity;
       return signalPassFailure();
     }
+    std::optional<ValueStorage> storage = parseValueStorage(valueFormat);
+    if (!storage) {
+      emitError(getOperation()->getLoc(), "mx-sparsify: unknown value-format '")
+          << valueFormat
+          << "'; expected f32, bf16, e4m3, e5m2, e2m3, e3m2, e2m1 or int8";
+      return signalPassFailure();
+    }
+    if (bf16Values) {
+      if (storage->kind != ValueStorage::F32 &&
+          storage->kind != ValueStorage::BF16) {
+        emitError(getOperation()->getLoc(),
+                  "mx-sparsify: bf16-values contradicts value-format=")
+            << valueFormat;
+        return signalPassFailure();
+      }
+      storage = ValueStorage{ValueStorage::BF16};
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<SparsifyMaskedMatmul>(&getContext(), maxDensity, bf16Values,
+    patterns.add<SparsifyMaskedMatmul>(&getContext(), maxDensity, *storage,
                                        report);
     // One rewrite per op; the new ops match nothing.
     walkAndApplyPatterns(getOperation(), std::move(patterns));

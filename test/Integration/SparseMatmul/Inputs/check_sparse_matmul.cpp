@@ -13,6 +13,13 @@
 // FMA). When the table has a second lowering of each kernel, its result
 // must equal the first's bit for bit too. Values span 2^-6 .. 2^6 so that
 // any change of summation order or a fused multiply-add changes bits.
+// MX kernels (value_format) get the masked weights quantized by the scalar
+// oracle (mx::reference::quantizeMaskedRows: blocks of 32 along K per row,
+// mx::ref::quantizeBlock), their codes and scales, and must equal the dense
+// masked product of the oracle's decoded weights (mx::ref::dequantizeBlock)
+// bit for bit. Some rows are scaled by 2^-130 (scale byte 0x00, element
+// subnormals) or 2^40; FP6/FP4 codes get random bits above the code, which
+// the kernel must ignore.
 // `--corrupt` changes one reference bit and expects the check to fail.
 //
 //===----------------------------------------------------------------------===//
@@ -35,11 +42,15 @@ struct MemRef2D {
 };
 typedef void (*SpmmFn)(MemRef1D *, MemRef1D *, MemRef1D *, MemRef2D *,
                        MemRef2D *);
+typedef void (*SpmmMxFn)(MemRef1D *, MemRef1D *, MemRef1D *, MemRef1D *,
+                         MemRef2D *, MemRef2D *);
 struct SparseKernel {
   const char *name;
   int m, k, n, kTile;
   bool crd16, bf16;
+  int format; // mx::ref::Format of MX codes, or -1
   SpmmFn fn, second;
+  SpmmMxFn mxFn, mxSecond;
 };
 
 #include "kernels.h"
@@ -98,14 +109,16 @@ std::vector<uint8_t> makeMask(int m, int k, double sparsity, int kind) {
   return mask;
 }
 
-SpmmFn fnOf(const SparseKernel &kernel, int which) {
-  return which == 0 ? kernel.fn : kernel.second;
+bool hasSecond(const SparseKernel &kernel) {
+  return kernel.format < 0 ? kernel.second != nullptr
+                           : kernel.mxSecond != nullptr;
 }
 
 /// Runs lowering `which` of `kernel` on the packed weights; c starts as acc.
 std::vector<float> run(const SparseKernel &kernel, int which,
                        mx::reference::SegmentedCsr &csr, std::vector<float> &x,
-                       const std::vector<float> &acc) {
+                       const std::vector<float> &acc,
+                       std::vector<uint8_t> &scales) {
   std::vector<uint16_t> crd16(csr.crd.begin(), csr.crd.end());
   std::vector<uint16_t> val16;
   for (float v : csr.values)
@@ -124,7 +137,16 @@ std::vector<float> run(const SparseKernel &kernel, int which,
   std::vector<float> c = acc;
   MemRef2D b = view2(x.data(), kernel.k, kernel.n);
   MemRef2D cv = view2(c.data(), kernel.m, kernel.n);
-  fnOf(kernel, which)(&pos, &crd, &val, &b, &cv);
+  if (kernel.format >= 0) {
+    std::vector<uint8_t> codes = csr.codes;
+    codes.push_back(0);
+    MemRef1D code = view1(codes.data(), nnz);
+    MemRef1D scale = view1(scales.data(), int64_t(scales.size()));
+    (which == 0 ? kernel.mxFn : kernel.mxSecond)(&pos, &crd, &code, &scale, &b,
+                                                 &cv);
+  } else {
+    (which == 0 ? kernel.fn : kernel.second)(&pos, &crd, &val, &b, &cv);
+  }
   csr.crd.pop_back();
   csr.values.pop_back();
   return c;
@@ -151,8 +173,29 @@ int main(int argc, char **argv) {
         for (float &v : acc)
           v = randomValue(false);
         std::vector<uint8_t> mask = makeMask(m, k, sparsity, kind);
+        mx::reference::MxRows mxRows;
+        const uint8_t *codes = nullptr;
+        if (kernel.format >= 0) {
+          auto format = static_cast<mx::ref::Format>(kernel.format);
+          // Rows far below 1 (scale byte 0x00, subnormal elements) and
+          // far above.
+          for (int i = 0; i < m; ++i) {
+            int shift = i % 7 == 3 ? -130 : i % 7 == 5 ? 40 : 0;
+            for (int l = 0; l < k; ++l)
+              w[size_t(i) * k + l] = std::ldexp(w[size_t(i) * k + l], shift);
+          }
+          mxRows = mx::reference::quantizeMaskedRows(w.data(), mask.data(), m,
+                                                     k, format);
+          // Bits above an FP6/FP4 code are not part of it.
+          unsigned bits = mx::ref::getFormatInfo(format).bits;
+          if (bits < 8)
+            for (uint8_t &code : mxRows.codes)
+              code |= uint8_t((next32() & 0xFF) << bits);
+          w = mxRows.values;
+          codes = mxRows.codes.data();
+        }
         mx::reference::SegmentedCsr csr = mx::reference::packSegmentedCsr(
-            w.data(), mask.data(), m, k, kernel.kTile);
+            w.data(), mask.data(), m, k, kernel.kTile, codes);
         entries += csr.pos.back();
         std::vector<float> expect = acc;
         mx::reference::denseMaskedMatmul(w.data(), mask.data(), x.data(),
@@ -160,8 +203,9 @@ int main(int argc, char **argv) {
         if (corrupt)
           expect[expect.size() / 2] =
               std::nextafter(expect[expect.size() / 2], INFINITY);
-        for (int which = 0; which < (kernel.second ? 2 : 1); ++which) {
-          std::vector<float> got = run(kernel, which, csr, x, acc);
+        for (int which = 0; which < (hasSecond(kernel) ? 2 : 1); ++which) {
+          std::vector<float> got =
+              run(kernel, which, csr, x, acc, mxRows.scales);
           for (size_t i = 0; i < got.size(); ++i, ++compared)
             if (bitsOf(got[i]) != bitsOf(expect[i])) {
               if (ok && !corrupt)

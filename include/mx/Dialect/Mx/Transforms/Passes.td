@@ -271,7 +271,11 @@ def MxSparsifyPass : Pass<"mx-sparsify", "::mlir::func::FuncOp"> {
     density of the kept weights. At or below `max-density` the op becomes an
     `mx.sparse_matmul` on constant K-segmented CSR arrays (positions i32,
     coordinates i16 when K <= 65536 else i32, values f32 or, with
-    `bf16-values`, rounded to bf16 to nearest even) and a `+0` accumulator;
+    `bf16-values` or `value-format=bf16`, rounded to bf16 to nearest even,
+    or with `value-format=e4m3|e5m2|e2m3|e3m2|e2m1|int8` MX codes: each row
+    of the masked weights quantized in blocks of 32 columns as `mx.quantize`
+    does, floor scale rule, scales in the op's `scales` operand) and a `+0`
+    accumulator;
     above it the op is left as it is (the dense path). `k_tile` is chosen
     for about 12 entries per row segment: the smallest power of two in
     [32, 256] with `k_tile * density >= 12`, capped at 128 for fewer than
@@ -306,6 +310,9 @@ def MxSparsifyPass : Pass<"mx-sparsify", "::mlir::func::FuncOp"> {
            "sparsify a layer whose fraction of kept weights is at most this">,
     Option<"bf16Values", "bf16-values", "bool", /*default=*/"false",
            "store the non-zero weights as bf16 (rounded to nearest even)">,
+    Option<"valueFormat", "value-format", "std::string", /*default=*/"\"f32\"",
+           "the non-zero weights as f32, bf16 (nearest even) or MX codes: "
+           "e4m3, e5m2, e2m3, e3m2, e2m1, int8 (blocks of 32 along K)">,
     Option<"report", "report", "bool", /*default=*/"false",
            "emit a remark with the density and format of every layer">,
   ];
