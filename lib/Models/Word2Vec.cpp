@@ -174,6 +174,15 @@ Value Word2VecBuilder::gatherUsedRows(Value table, Value indices, Value count,
   Type f32 = b.getF32Type();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // `row` (1 x dim) as row r of `into`.
+  auto insertRow = [&](OpBuilder &nb, Location l, Value row, Value into,
+                       Value r) -> Value {
+    SmallVector<OpFoldResult> offsets{r, nb.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1), nb.getIndexAttr(dim)};
+    SmallVector<OpFoldResult> strides{nb.getIndexAttr(1), nb.getIndexAttr(1)};
+    return tensor::InsertSliceOp::create(nb, l, row, into, offsets, sizes,
+                                         strides);
+  };
   auto loop = scf::ForOp::create(
       b, loc, zero, count, one, ValueRange{emptyTensor({rows, dim})},
       [&](OpBuilder &nb, Location l, Value r, ValueRange args) {
@@ -192,14 +201,8 @@ Value Word2VecBuilder::gatherUsedRows(Value table, Value indices, Value count,
                 value = roundToBF16(bb, ll, value);
               linalg::YieldOp::create(bb, ll, value);
             });
-        SmallVector<OpFoldResult> offsets{r, nb.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1),
-                                        nb.getIndexAttr(dim)};
-        SmallVector<OpFoldResult> strides{nb.getIndexAttr(1),
-                                          nb.getIndexAttr(1)};
-        Value updated = tensor::InsertSliceOp::create(
-            nb, l, row.getResult(0), args[0], offsets, sizes, strides);
-        scf::YieldOp::create(nb, l, updated);
+        scf::YieldOp::create(nb, l,
+                             insertRow(nb, l, row.getResult(0), args[0], r));
       });
   if (!zeroRest)
     return loop.getResult(0);
@@ -214,14 +217,7 @@ Value Word2VecBuilder::gatherUsedRows(Value table, Value indices, Value count,
                    nb, l, ArrayRef<int64_t>{1, dim}, f32);
                Value row = linalg::FillOp::create(nb, l, zeroValue, rowInit)
                                .getResult(0);
-               SmallVector<OpFoldResult> offsets{r, nb.getIndexAttr(0)};
-               SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1),
-                                               nb.getIndexAttr(dim)};
-               SmallVector<OpFoldResult> strides{nb.getIndexAttr(1),
-                                                 nb.getIndexAttr(1)};
-               Value updated = tensor::InsertSliceOp::create(
-                   nb, l, row, args[0], offsets, sizes, strides);
-               scf::YieldOp::create(nb, l, updated);
+               scf::YieldOp::create(nb, l, insertRow(nb, l, row, args[0], r));
              })
       .getResult(0);
 }

@@ -167,6 +167,83 @@ TEST(ResNet50, NonUniformBudget) {
   EXPECT_DOUBLE_EQ(report.layers[53].density, 0.5);
 }
 
+// STR's published per-layer budgets (RAIVNLab/STR,
+// budgets/STR_Budgets_ResNet50.csv: the 81.27%, 90.23% and 95.15% overall
+// columns, in percent) applied by mx-flops-report give STR's published
+// sparse MAC counts, 705.3M, 342.6M and 162.2M per image (rounded there to
+// 0.1M; the average pool's 100,352 MACs are fully "sparse" in the CSV).
+TEST(ResNet50, StrPublishedBudgets) {
+  const std::map<std::string, std::array<double, 3>> budgets = {
+      {"conv1", {51.4, 59.8, 66.96}},
+      {"layer1.0.conv1", {73.24, 83.28, 91.11}},
+      {"layer1.0.conv2", {76.26, 89.48, 95.04}},
+      {"layer1.0.conv3", {74.65, 85.8, 93.67}},
+      {"layer1.0.downsample.0", {72.96, 83.34, 90.17}},
+      {"layer1.1.conv1", {79.58, 89.89, 95.78}},
+      {"layer1.1.conv2", {80.95, 90.6, 96.18}},
+      {"layer1.1.conv3", {80.11, 91.7, 95.81}},
+      {"layer1.2.conv1", {79.79, 88.07, 94.74}},
+      {"layer1.2.conv2", {81.53, 87.03, 94.26}},
+      {"layer1.2.conv3", {83.28, 90.99, 96.01}},
+      {"layer2.0.conv1", {73.96, 85.95, 93.86}},
+      {"layer2.0.conv2", {85.7, 93.91, 97.65}},
+      {"layer2.0.conv3", {83.55, 93.13, 97.21}},
+      {"layer2.0.downsample.0", {87.66, 94.96, 98.15}},
+      {"layer2.1.conv1", {85.79, 95.31, 98.21}},
+      {"layer2.1.conv2", {82.75, 91.5, 96.07}},
+      {"layer2.1.conv3", {84.71, 93.66, 97.35}},
+      {"layer2.2.conv1", {85.34, 94.61, 98.21}},
+      {"layer2.2.conv2", {85.43, 94.86, 98.11}},
+      {"layer2.2.conv3", {84.21, 93.38, 97.59}},
+      {"layer2.3.conv1", {84.41, 93.26, 96.99}},
+      {"layer2.3.conv2", {84.03, 93.21, 96.96}},
+      {"layer2.3.conv3", {85.65, 94.14, 97.04}},
+      {"layer3.0.conv1", {77.98, 88.85, 94.97}},
+      {"layer3.0.conv2", {88.68, 96.14, 98.72}},
+      {"layer3.0.conv3", {83.22, 93.19, 97.32}},
+      {"layer3.0.downsample.0", {90.99, 97.2, 99.2}},
+      {"layer3.1.conv1", {87.35, 95.36, 98.87}},
+      {"layer3.1.conv2", {86.24, 95.06, 98.36}},
+      {"layer3.1.conv3", {86.79, 94.84, 98.11}},
+      {"layer3.2.conv1", {89.15, 96.77, 98.96}},
+      {"layer3.2.conv2", {88.67, 95.59, 98.91}},
+      {"layer3.2.conv3", {86.9, 94.99, 98.42}},
+      {"layer3.3.conv1", {89.46, 96.08, 98.77}},
+      {"layer3.3.conv2", {87.97, 96.1, 98.89}},
+      {"layer3.3.conv3", {86.81, 94.94, 98.43}},
+      {"layer3.4.conv1", {88.4, 95.49, 98.55}},
+      {"layer3.4.conv2", {87.38, 95.66, 98.56}},
+      {"layer3.4.conv3", {85.76, 94.49, 97.99}},
+      {"layer3.5.conv1", {85.77, 95.09, 97.92}},
+      {"layer3.5.conv2", {86.67, 94.92, 98.32}},
+      {"layer3.5.conv3", {82.23, 93.14, 97.3}},
+      {"layer4.0.conv1", {79.61, 90.32, 95.92}},
+      {"layer4.0.conv2", {88, 95.66, 98.55}},
+      {"layer4.0.conv3", {80.48, 91.14, 96.47}},
+      {"layer4.0.downsample.0", {89.98, 96.79, 99.11}},
+      {"layer4.1.conv1", {84.02, 93.69, 97.76}},
+      {"layer4.1.conv2", {85.23, 93.98, 97.71}},
+      {"layer4.1.conv3", {79.96, 90.48, 95.89}},
+      {"layer4.2.conv1", {77.93, 87.57, 94.16}},
+      {"layer4.2.conv2", {74.97, 84.37, 92.22}},
+      {"layer4.2.conv3", {70.38, 80.29, 89.65}},
+      {"fc", {52.46, 64.5, 75.8}},
+  };
+  const std::array<double, 3> publishedMacs = {705.3e6, 342.6e6, 162.2e6};
+  for (size_t column = 0; column < 3; ++column) {
+    models::ResNet50Options options;
+    for (const std::string &name : models::getResNet50LayerNames()) {
+      auto it = budgets.find(name);
+      ASSERT_NE(it, budgets.end()) << name;
+      options.sparsity.push_back(it->second[column] / 100);
+    }
+    MLIRContext context;
+    mx::FlopsReport report = build(context, options);
+    EXPECT_NEAR(report.sparseMacs(), publishedMacs[column], 0.05e6)
+        << "column " << column;
+  }
+}
+
 // The whole graph (32x32 images, both mask modes) goes through mx-to-llvm
 // for the reference and the generic targets without an mx op left.
 TEST(ResNet50, LowersToLLVM) {
