@@ -129,6 +129,22 @@ Value forCarry(OpBuilder &b, Location loc, Value lb, Value ub, Value init,
       .getResult(0);
 }
 
+/// Slot `slot` (a 2 kRows x 2 kCols f32 buffer) of the per-worker scratch
+/// buffers `slots`.
+Value scratchSlot(OpBuilder &b, Location loc, Value slots, Value slot) {
+  SmallVector<OpFoldResult> offsets = {slot, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     b.getIndexAttr(2 * kRows),
+                                     b.getIndexAttr(2 * kCols)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto slotType = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+      {2 * kRows, 2 * kCols}, cast<MemRefType>(slots.getType()), offsets,
+      sizes, strides));
+  return memref::SubViewOp::create(b, loc, slotType, slots, offsets, sizes,
+                                   strides);
+}
+
 /// Result lane `2i + j` is lane i of plane j.
 Value interleave(OpBuilder &b, Location loc, Value x, Value y) {
   int64_t n = cast<VectorType>(x.getType()).getNumElements();
@@ -709,18 +725,7 @@ struct AmxCompute {
                      Value mt0, Value nt0, int64_t mCount,
                      int64_t nCount) const {
     Type f32 = Float32Type::get(ctx);
-    SmallVector<OpFoldResult> offsets = {slot, b.getIndexAttr(0),
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                       b.getIndexAttr(2 * kRows),
-                                       b.getIndexAttr(2 * kCols)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto scratchType =
-        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            {2 * kRows, 2 * kCols}, cast<MemRefType>(slots.getType()), offsets,
-            sizes, strides));
-    Value scratch = memref::SubViewOp::create(b, loc, scratchType, slots,
-                                              offsets, sizes, strides);
+    Value scratch = scratchSlot(b, loc, slots, slot);
     Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
     Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
     Value zero = index(b, loc, 0);
@@ -906,18 +911,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                 bIndices);
       return;
     }
-    SmallVector<OpFoldResult> offsets = {w, b.getIndexAttr(0),
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                       b.getIndexAttr(2 * kRows),
-                                       b.getIndexAttr(2 * kCols)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    auto slotType =
-        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            {2 * kRows, 2 * kCols}, cast<MemRefType>(cSlots.getType()), offsets,
-            sizes, strides));
-    Value slot = memref::SubViewOp::create(b, loc, slotType, cSlots, offsets,
-                                           sizes, strides);
+    Value slot = scratchSlot(b, loc, cSlots, w);
     Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
     auto rowType = VectorType::get({2 * kCols}, f32);
     forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
