@@ -10,8 +10,11 @@
 // += A (M x K, MX) * B (K x N, MX), operands quantized beforehand (the kernel
 // packs them on every call, as a layer would for its activations). The
 // shapes are ResNet-50 convolution GEMMs (conv4_x 3x3: 256 x 2304 x 196,
-// conv2_x 3x3: 64 x 576 x 3136) and squares. Counters, all from the same
-// process and thread count:
+// conv2_x 3x3: 64 x 576 x 3136) and squares. BM_MxMatmul/amx_bf16_bf16 rows
+// time C = A B (kernels/BF16MatmulKernels.mlir.in: a zero-filled
+// accumulator, which the AMX lowering writes without reading), the operation
+// of oneDNN's matmul primitive; their SGEMM peer runs with beta = 0.
+// Counters, all from the same process and thread count:
 //
 //   GOPS        2 M N K / time (multiply-adds of the dequantized values)
 //   x_sgemm     time of OpenBLAS cblas_sgemm on f32 data / our time
@@ -211,10 +214,12 @@ struct F32Operands {
   }
 };
 
-double timeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n) {
+/// C = A B + beta C.
+double timeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n,
+                 float beta = 1.0f) {
   return timeRuns([&] {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
-                d.a.data(), k, d.b.data(), n, 1.0f, d.c.data(), n);
+                d.a.data(), k, d.b.data(), n, beta, d.c.data(), n);
   });
 }
 
@@ -363,7 +368,7 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
       seconds(std::chrono::steady_clock::now() - start) / state.iterations();
   state.counters["GOPS"] = 2.0 * m * n * k / ours * 1e-9;
   settle();
-  state.counters["x_sgemm"] = timeSgemm(peer, m, k, n) / ours;
+  state.counters["x_sgemm"] = timeSgemm(peer, m, k, n, 0.0f) / ours;
   settle();
   state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
   settle();

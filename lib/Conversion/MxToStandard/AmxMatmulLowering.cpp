@@ -51,6 +51,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -654,6 +655,9 @@ struct AmxCompute {
   /// bf16 B (K x N, `pb` is its buffer) is packed panel by panel inside
   /// the parallel loop (emitFused); `plan` reads its rows.
   const AmxMatmul *plan = nullptr;
+  /// The accumulator is a zero fill: `c` is its uninitialized destination,
+  /// written without being read.
+  bool zeroAcc = false;
   int64_t m, n, k, mTiles, nTiles, kTiles;
   MLIRContext *ctx;
 
@@ -671,84 +675,136 @@ struct AmxCompute {
 
   /// C[rows of base from (r0, c0)] += A tiles mt0.. x B tiles nt0.. over K
   /// tiles [ktLo, ktHi): mCount x nCount (1 or 2) C tiles in AMX registers.
+  /// Where `fromZero` (i1) holds, the tiles start from zero instead of C
+  /// (the first K chunk of a product whose accumulator is a zero fill).
   void emitBlock(OpBuilder &b, Location loc, Value base, Value r0, Value c0,
                  Value mt0, Value nt0, int64_t mCount, int64_t nCount,
-                 Value ktLo, Value ktHi, Value bBuffer = {},
-                 BTileIndices bIndices = nullptr) const {
-    SmallVector<Value> acc;
-    for (int64_t i = 0; i < mCount; ++i)
-      for (int64_t j = 0; j < nCount; ++j)
-        acc.push_back(amx::TileLoadOp::create(
-            b, loc, cTile(), base,
-            ValueRange{addIndex(b, loc, r0, i * kRows),
-                       addIndex(b, loc, c0, j * kCols)}));
-    Value zero = index(b, loc, 0);
-    auto loop = scf::ForOp::create(
-        b, loc, ktLo, ktHi, index(b, loc, 1), acc,
-        [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
-          SmallVector<Value> at, bt, next;
-          for (int64_t i = 0; i < mCount; ++i)
-            at.push_back(amx::TileLoadOp::create(
-                b, loc, abTile(), pa,
-                aDirect
-                    ? ValueRange{mulIndex(b, loc, addIndex(b, loc, mt0, i),
-                                          kRows),
-                                 mulIndex(b, loc, kt, kDepth)}
-                    : ValueRange{addIndex(b, loc, mt0, i), kt, zero, zero}));
-          for (int64_t j = 0; j < nCount; ++j)
-            bt.push_back(
-                bIndices ? amx::TileLoadOp::create(b, loc, abTile(), bBuffer,
-                                                   bIndices(b, loc, j, kt))
-                         : amx::TileLoadOp::create(
-                               b, loc, abTile(), pb,
-                               ValueRange{addIndex(b, loc, nt0, j), kt, zero,
-                                          zero}));
-          for (int64_t i = 0; i < mCount; ++i)
+                 Value ktLo, Value ktHi, Value fromZero,
+                 Value bBuffer = {}, BTileIndices bIndices = nullptr) const {
+    auto body = [&](OpBuilder &b, Location loc, bool zero) {
+      SmallVector<Value> acc;
+      for (int64_t i = 0; i < mCount; ++i)
+        for (int64_t j = 0; j < nCount; ++j)
+          acc.push_back(
+              zero ? amx::TileZeroOp::create(b, loc, cTile()).getResult()
+                   : amx::TileLoadOp::create(
+                         b, loc, cTile(), base,
+                         ValueRange{addIndex(b, loc, r0, i * kRows),
+                                    addIndex(b, loc, c0, j * kCols)})
+                         .getResult());
+      Value zeroIndex = index(b, loc, 0);
+      auto loop = scf::ForOp::create(
+          b, loc, ktLo, ktHi, index(b, loc, 1), acc,
+          [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
+            SmallVector<Value> at, bt, next;
+            for (int64_t i = 0; i < mCount; ++i)
+              at.push_back(amx::TileLoadOp::create(
+                  b, loc, abTile(), pa,
+                  aDirect ? ValueRange{mulIndex(b, loc,
+                                                addIndex(b, loc, mt0, i),
+                                                kRows),
+                                       mulIndex(b, loc, kt, kDepth)}
+                          : ValueRange{addIndex(b, loc, mt0, i), kt,
+                                       zeroIndex, zeroIndex}));
             for (int64_t j = 0; j < nCount; ++j)
-              next.push_back(amx::TileMulFOp::create(
-                  b, loc, cTile(), at[i], bt[j], args[i * nCount + j]));
-          scf::YieldOp::create(b, loc, next);
+              bt.push_back(
+                  bIndices
+                      ? amx::TileLoadOp::create(b, loc, abTile(), bBuffer,
+                                                bIndices(b, loc, j, kt))
+                      : amx::TileLoadOp::create(
+                            b, loc, abTile(), pb,
+                            ValueRange{addIndex(b, loc, nt0, j), kt,
+                                       zeroIndex, zeroIndex}));
+            for (int64_t i = 0; i < mCount; ++i)
+              for (int64_t j = 0; j < nCount; ++j)
+                next.push_back(amx::TileMulFOp::create(
+                    b, loc, cTile(), at[i], bt[j], args[i * nCount + j]));
+            scf::YieldOp::create(b, loc, next);
+          });
+      for (int64_t i = 0; i < mCount; ++i)
+        for (int64_t j = 0; j < nCount; ++j)
+          amx::TileStoreOp::create(b, loc, base,
+                                   ValueRange{addIndex(b, loc, r0, i * kRows),
+                                              addIndex(b, loc, c0, j * kCols)},
+                                   loop.getResult(i * nCount + j));
+    };
+    // Tiles cannot be scf.if results: a dynamic condition gets both bodies.
+    if (!fromZero || matchPattern(fromZero, m_Zero()))
+      return body(b, loc, false);
+    if (matchPattern(fromZero, m_One()))
+      return body(b, loc, true);
+    scf::IfOp::create(
+        b, loc, fromZero,
+        [&](OpBuilder &b, Location loc) {
+          body(b, loc, true);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &b, Location loc) {
+          body(b, loc, false);
+          scf::YieldOp::create(b, loc);
         });
-    for (int64_t i = 0; i < mCount; ++i)
-      for (int64_t j = 0; j < nCount; ++j)
-        amx::TileStoreOp::create(b, loc, base,
-                                 ValueRange{addIndex(b, loc, r0, i * kRows),
-                                            addIndex(b, loc, c0, j * kCols)},
-                                 loop.getResult(i * nCount + j));
   }
 
-  /// A block whose C tiles are not all whole: through a 32 x 32 scratch
-  /// buffer (masked copies in and out), full K. `slots` holds one scratch
-  /// buffer per parallel iteration (no allocation inside the parallel loop:
-  /// an alloca there stops scf-to-openmp's alloca scopes from inlining).
-  void emitEdgeBlock(OpBuilder &b, Location loc, Value slots, Value slot,
-                     Value mt0, Value nt0, int64_t mCount,
-                     int64_t nCount) const {
+  /// emitBlock for a block whose C tiles are not all whole: through a 32 x
+  /// 32 scratch slot (row copies in and out, zeros in where `fromZero`),
+  /// so that every tile keeps the one 16 x 64-byte shape. The slots are
+  /// preallocated, one per parallel worker: an alloca inside the parallel
+  /// loop stops scf-to-openmp's alloca scopes from inlining.
+  void emitEdgeBlock(OpBuilder &b, Location loc, Value slot, Value mt0,
+                     Value nt0, int64_t mCount, int64_t nCount, Value ktLo,
+                     Value ktHi, Value fromZero, Value bBuffer = {},
+                     BTileIndices bIndices = nullptr) const {
     Type f32 = Float32Type::get(ctx);
-    Value scratch = scratchSlot(b, loc, slots, slot);
     Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
     Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
     Value zero = index(b, loc, 0);
     Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
     auto rowType = VectorType::get({2 * kCols}, f32);
+    Value zeroRow = arith::ConstantOp::create(b, loc, b.getZeroAttr(rowType));
     forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
-      Value row = vector::TransferReadOp::create(
-          b, loc, rowType, c, ValueRange{r, c0}, zeroF, ArrayRef<bool>{false});
+      auto readC = [&](OpBuilder &b, Location loc) -> Value {
+        return vector::TransferReadOp::create(b, loc, rowType, c,
+                                              ValueRange{r, c0}, zeroF,
+                                              ArrayRef<bool>{false});
+      };
+      Value row;
+      if (!fromZero) {
+        row = readC(b, loc);
+      } else {
+        row = scf::IfOp::create(
+                  b, loc, fromZero,
+                  [&](OpBuilder &b, Location loc) {
+                    scf::YieldOp::create(b, loc, zeroRow);
+                  },
+                  [&](OpBuilder &b, Location loc) {
+                    scf::YieldOp::create(b, loc, readC(b, loc));
+                  })
+                  .getResult(0);
+      }
       vector::TransferWriteOp::create(
-          b, loc, row, scratch,
+          b, loc, row, slot,
           ValueRange{arith::SubIOp::create(b, loc, r, r0), zero},
           ArrayRef<bool>{true});
     });
-    emitBlock(b, loc, scratch, zero, zero, mt0, nt0, mCount, nCount, zero,
-              index(b, loc, kTiles));
+    emitBlock(b, loc, slot, zero, zero, mt0, nt0, mCount, nCount, ktLo, ktHi,
+              /*fromZero=*/{}, bBuffer, bIndices);
     forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
       Value row = vector::TransferReadOp::create(
-          b, loc, rowType, scratch,
+          b, loc, rowType, slot,
           ValueRange{arith::SubIOp::create(b, loc, r, r0), zero}, zeroF,
           ArrayRef<bool>{true});
       vector::TransferWriteOp::create(b, loc, row, c, ValueRange{r, c0},
                                       ArrayRef<bool>{false});
     });
+  }
+
+  /// i1 for emitBlock: the chunk starting at K tile `ktLo` starts from zero
+  /// (null when the accumulator is read).
+  Value startsFromZero(OpBuilder &b, Location loc, Value ktLo) const {
+    if (!zeroAcc)
+      return {};
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ktLo,
+                                 index(b, loc, 0));
   }
 
   /// How one dimension splits into blocks of two tiles: `pairs` blocks
@@ -838,7 +894,6 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         b, loc, MemRefType::get({workers, 2 * kRows, 2 * kCols}, f32),
         b.getI64IntegerAttr(64));
   Value zero = index(b, loc, 0);
-  Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
 
   // Rows 2p and 2p + 1 of each K tile interleave into row p of the two
   // tiles of a panel (as emitPackB).
@@ -906,32 +961,13 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
           w,    s,   index(b, loc, j), arith::SubIOp::create(b, loc, kt, ktLo),
           zero, zero};
     };
-    if (direct) {
-      emitBlock(b, loc, c, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi, bSlots,
-                bIndices);
-      return;
-    }
-    Value slot = scratchSlot(b, loc, cSlots, w);
-    Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
-    auto rowType = VectorType::get({2 * kCols}, f32);
-    forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
-      Value row = vector::TransferReadOp::create(
-          b, loc, rowType, c, ValueRange{r, c0}, zeroF, ArrayRef<bool>{false});
-      vector::TransferWriteOp::create(
-          b, loc, row, slot,
-          ValueRange{arith::SubIOp::create(b, loc, r, r0), zero},
-          ArrayRef<bool>{true});
-    });
-    emitBlock(b, loc, slot, zero, zero, mt0, nt0, mCount, nCount, ktLo, ktHi,
-              bSlots, bIndices);
-    forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
-      Value row = vector::TransferReadOp::create(
-          b, loc, rowType, slot,
-          ValueRange{arith::SubIOp::create(b, loc, r, r0), zero}, zeroF,
-          ArrayRef<bool>{true});
-      vector::TransferWriteOp::create(b, loc, row, c, ValueRange{r, c0},
-                                      ArrayRef<bool>{false});
-    });
+    Value fromZero = startsFromZero(b, loc, ktLo);
+    if (direct)
+      emitBlock(b, loc, c, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi,
+                fromZero, bSlots, bIndices);
+    else
+      emitEdgeBlock(b, loc, scratchSlot(b, loc, cSlots, w), mt0, nt0, mCount,
+                    nCount, ktLo, ktHi, fromZero, bSlots, bIndices);
   };
 
   // The row blocks [mbLo, mbHi) of panel pn over one K chunk.
@@ -1073,7 +1109,8 @@ void AmxCompute::emit(OpBuilder &b, Location loc) const {
                             [&](OpBuilder &b, Location loc, Value mb) {
                               Value mt0 = mulIndex(b, loc, mb, 2);
                               emitBlock(b, loc, c, mulIndex(b, loc, mt0, kRows),
-                                        c0, mt0, nt0, 2, 2, ktLo, ktHi);
+                                        c0, mt0, nt0, 2, 2, ktLo, ktHi,
+                                        startsFromZero(b, loc, ktLo));
                             });
                   });
         });
@@ -1096,15 +1133,18 @@ void AmxCompute::emit(OpBuilder &b, Location loc) const {
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
           Value mt0 = addIndex(b, loc, mulIndex(b, loc, ivs[0], 2), mFirstTile);
           Value nt0 = addIndex(b, loc, mulIndex(b, loc, ivs[1], 2), nFirstTile);
+          Value kt0 = index(b, loc, 0), ktEnd = index(b, loc, kTiles);
+          Value fromZero = startsFromZero(b, loc, kt0);
           if (mPartial || nPartial) {
             Value slot = arith::AddIOp::create(
                 b, loc, mulIndex(b, loc, ivs[0], nBlocks), ivs[1]);
-            emitEdgeBlock(b, loc, slots, slot, mt0, nt0, mCount, nCount);
+            emitEdgeBlock(b, loc, scratchSlot(b, loc, slots, slot), mt0, nt0,
+                          mCount, nCount, kt0, ktEnd, fromZero);
             return;
           }
           emitBlock(b, loc, c, mulIndex(b, loc, mt0, kRows),
                     mulIndex(b, loc, nt0, kCols), mt0, nt0, mCount, nCount,
-                    index(b, loc, 0), index(b, loc, kTiles));
+                    kt0, ktEnd, fromZero);
         });
   };
   tail(ms.pairs, 0, 2, false, 1, 2 * ns.pairs, ns.tailTiles, ns.tailPartial);
@@ -1132,7 +1172,11 @@ void emitScalarFallback(OpBuilder &b, Location loc, const AmxCompute &cp) {
                   b, loc,
                   arith::RemUIOp::create(b, loc, j, index(b, loc, kCols)), 2);
               Value acc =
-                  memref::LoadOp::create(b, loc, cp.c, ValueRange{i, j});
+                  cp.zeroAcc
+                      ? arith::ConstantOp::create(b, loc, b.getZeroAttr(f32))
+                            .getResult()
+                      : memref::LoadOp::create(b, loc, cp.c, ValueRange{i, j})
+                            .getResult();
               acc = forCarry(
                   b, loc, zero,
                   index(b, loc, cp.plan ? cp.k : cp.kTiles * kDepth), acc,
@@ -1414,8 +1458,16 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         rewriter, loc, bufferType(packedA), packedA, /*read_only=*/true);
     cp.pb = bufferization::ToBufferOp::create(
         rewriter, loc, bufferType(packedB), packedB, /*read_only=*/true);
-    cp.c = bufferization::ToBufferOp::create(
-        rewriter, loc, bufferType(op.getAcc()), op.getAcc());
+    // A zero-filled accumulator used only here: write the fill's
+    // destination without reading it (the fill is then dead).
+    Value acc = op.getAcc();
+    if (auto fill = acc.getDefiningOp<linalg::FillOp>();
+        fill && acc.hasOneUse() && matchPattern(fill.value(), m_PosZeroFloat())) {
+      acc = fill.getDpsInits()[0];
+      cp.zeroAcc = true;
+    }
+    cp.c = bufferization::ToBufferOp::create(rewriter, loc, bufferType(acc),
+                                             acc);
     AmxMatmul bufferPlan = plan;
     if (fused) {
       bufferPlan.b = cp.pb;

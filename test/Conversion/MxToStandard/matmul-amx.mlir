@@ -96,6 +96,49 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 
 // -----
 
+// C = A B: the accumulator is a zero fill used only here, so the tiles start
+// from tilezero, the fill is gone and C (the fill's destination) is never
+// read; the scalar fallback starts from 0. A fill of -0.0 is read as usual.
+// AMX-LABEL: func.func @bf16_zero_acc
+// AMX-NOT: linalg.fill
+// AMX: scf.forall
+// AMX-NOT: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
+// AMX: amx.tile_zero : !amx.tile<16x16xf32>
+// AMX-NOT: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
+// AMX: } else {
+// AMX-NOT: memref.load {{.*}} : memref<64x64xf32>
+// AMX: return
+// AMX-LABEL: func.func @bf16_negative_zero_acc
+// AMX: linalg.fill
+// AMX-NOT: amx.tile_zero
+// AMX: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
+// AMX-NOT: amx.tile_zero
+// AMX: return
+// LLVM-LABEL: llvm.func @bf16_zero_acc
+// LLVM: llvm.x86.tilezero.internal
+func.func @bf16_zero_acc(%a: tensor<64x70xbf16>, %b: tensor<70x64xbf16>)
+    -> tensor<64x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>)
+      -> tensor<64x64xf32>
+  %r = mx.matmul %a, %b, %c unordered
+      : tensor<64x70xbf16>, tensor<70x64xbf16> -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+func.func @bf16_negative_zero_acc(%a: tensor<64x70xbf16>,
+    %b: tensor<70x64xbf16>) -> tensor<64x64xf32> {
+  %zero = arith.constant -0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>)
+      -> tensor<64x64xf32>
+  %r = mx.matmul %a, %b, %c unordered
+      : tensor<64x70xbf16>, tensor<70x64xbf16> -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// -----
+
 // A larger than the L2 budget (1.5 MiB packed): B is packed once, in its own
 // parallel loop over K tiles, into tiles of two-panel pairs.
 // AMX-LABEL: func.func @bf16_large_a

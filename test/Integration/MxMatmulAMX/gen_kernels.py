@@ -11,7 +11,8 @@
 # `mx.matmul ... unordered` (AMX tiles on x86-64-amx) and `<name>_o` without
 # it (the ordered kernel), so the checker can compare the two. MX kernels
 # take five rank-2 memrefs (A elements, A scales, B elements, B scales, C
-# in/out), bf16 kernels three (A, B, C in/out). Configurations with constant
+# in/out), bf16 kernels three (A, B, C in/out; C out only for the `_z`
+# kernels, whose accumulator is a zero fill). Configurations with constant
 # operands (ca, cb) ignore the memrefs of that operand and use storage
 # constants (random codes and scales, also written to the header for the
 # checker), which both lowerings pack at compile time.
@@ -27,9 +28,10 @@ REF = {"e4m3": "E4M3", "e5m2": "E5M2", "e2m3": "E2M3", "e3m2": "E3M2",
        "e2m1": "E2M1", "int8": "Int8"}
 
 
-def cfg(fa, fb, m, k, n, block=32, ta=False, tb=False, ca=False, cb=False):
+def cfg(fa, fb, m, k, n, block=32, ta=False, tb=False, ca=False, cb=False,
+        zero=False):
     return dict(fa=fa, fb=fb, m=m, k=k, n=n, block=block, ta=ta, tb=tb,
-                ca=ca, cb=cb)
+                ca=ca, cb=cb, zero=zero)
 
 
 def configurations():
@@ -73,6 +75,13 @@ def configurations():
                     (48, 513, 50), (100, 1000, 20), (48, 576, 1000),
                     (33, 1537, 70), (48, 64, 40), (1600, 1024, 40)]:
         cfgs.append(cfg("bf16", "bf16", m, k, n))
+    # C = A B: the accumulator is a zero fill, which the AMX path writes
+    # without reading (the checker passes NaN in C). Fused packing with
+    # partial tiles, slabs, K over three chunks; separate packing with two
+    # K chunks and a partial column tail.
+    for m, k, n in [(37, 70, 45), (48, 576, 1000), (33, 1537, 70),
+                    (1600, 1024, 40)]:
+        cfgs.append(cfg("bf16", "bf16", m, k, n, zero=True))
     return cfgs
 
 
@@ -88,6 +97,8 @@ def name_of(c):
         name += "_ca"
     if c["cb"]:
         name += "_cb"
+    if c["zero"]:
+        name += "_z"
     return name
 
 
@@ -205,13 +216,20 @@ def bf16_kernel(c, name, unordered):
     m, k, n = c["m"], c["k"], c["n"]
     at, bt, cc = "%dx%dxbf16" % (m, k), "%dx%dxbf16" % (k, n), "%dx%dxf32" % (m, n)
     attrs = " unordered" if unordered else ""
+    acc = "%ct"
+    fill = ""
+    if c["zero"]:
+        acc = "%zero"
+        fill = f"""  %f0 = arith.constant 0.0 : f32
+  %zero = linalg.fill ins(%f0 : f32) outs(%ct : tensor<{cc}>) -> tensor<{cc}>
+"""
     return f"""
 func.func @{name}(%a: memref<{at}>, %b: memref<{bt}>, %c: memref<{cc}>)
     attributes {{llvm.emit_c_interface}} {{
   %at = bufferization.to_tensor %a restrict : memref<{at}> to tensor<{at}>
   %bt = bufferization.to_tensor %b restrict : memref<{bt}> to tensor<{bt}>
   %ct = bufferization.to_tensor %c restrict writable : memref<{cc}> to tensor<{cc}>
-  %r = mx.matmul %at, %bt, %ct{attrs} : tensor<{at}>, tensor<{bt}> -> tensor<{cc}>
+{fill}  %r = mx.matmul %at, %bt, {acc}{attrs} : tensor<{at}>, tensor<{bt}> -> tensor<{cc}>
   bufferization.materialize_in_destination %r in restrict writable %c
       : (tensor<{cc}>, memref<{cc}>) -> ()
   return
@@ -266,11 +284,12 @@ def main():
                 else:
                     consts += ["nullptr", "nullptr"]
             f.write("    {\"%s\", %s, mx::ref::Format::%s, mx::ref::Format::%s, "
-                    "%d, %d, %d, %d, %s, %s, %s, %s},\n"
+                    "%d, %d, %d, %d, %s, %s, %s, %s, %s},\n"
                     % (name_of(c), "true" if bf else "false", fa, fb, c["m"],
                        c["k"], c["n"], c["block"],
                        "true" if c["ta"] else "false",
-                       "true" if c["tb"] else "false", fns,
+                       "true" if c["tb"] else "false",
+                       "true" if c["zero"] else "false", fns,
                        ", ".join(consts)))
         f.write("};\n")
 

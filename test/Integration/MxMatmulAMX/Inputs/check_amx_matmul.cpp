@@ -22,6 +22,8 @@
 //    (not for kernels with constant operands, whose data is fixed);
 // 3. a "nan" trial (MX only: some 0xFF scales and NaN codes): an output is
 //    NaN exactly where the FP64 computation is NaN.
+// Kernels whose accumulator is a zero fill (`_z`, C = A B) get C full of
+// NaN and are checked against acc = 0: a kernel that read C would fail.
 //
 // Element values come from mx::ref::decodeElement, the storage from
 // mx::ref::packCodes (no code shared with the compiler). --corrupt flips one
@@ -32,6 +34,7 @@
 
 #include "mx/Reference/MxFormats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -55,6 +58,8 @@ struct AmxKernel {
   Format fa, fb;
   int m, k, n, block;
   bool ta, tb;
+  /// C = A B (the kernels fill C with zeros first; C is passed as NaN).
+  bool zeroAcc;
   MxFn mxU, mxO;
   BF16Fn bfU, bfO;
   // Constant operands: their logical codes and scale bytes (else null).
@@ -207,6 +212,11 @@ int main(int argc, char **argv) {
                                   : float(int(next() % 2001) - 1000) / 64.0f;
       cu = acc;
       co = acc;
+      if (kernel.zeroAcc) {
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        std::fill(cu.begin(), cu.end(), std::nanf(""));
+        std::fill(co.begin(), co.end(), std::nanf(""));
+      }
       MemRef2D cuRef = ref(cu, m, n), coRef = ref(co, m, n);
       if (kernel.bf16) {
         std::vector<uint16_t> a(size_t(m) * k), b(size_t(k) * n);
