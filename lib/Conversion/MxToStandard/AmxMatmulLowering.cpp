@@ -146,6 +146,38 @@ Value scratchSlot(OpBuilder &b, Location loc, Value slots, Value slot) {
                                    strides);
 }
 
+/// Claims the lowest free entry of `flags` (i32, 0 = free) with atomic
+/// exchanges and returns its index. Parallel iterations that own scratch
+/// slots claim one while they run, so that the slots in use are as many as
+/// the threads and stay in their caches: one thread reuses slot 0 instead of
+/// cycling through one slot per iteration. There are never more running
+/// iterations than entries, so the scan always ends.
+Value claimSlot(OpBuilder &b, Location loc, Value flags) {
+  Value one = arith::ConstantIntOp::create(b, loc, 1, 32);
+  Value zeroI32 = arith::ConstantIntOp::create(b, loc, 0, 32);
+  Type indexType = b.getIndexType();
+  auto scan = scf::WhileOp::create(
+      b, loc, TypeRange{indexType}, ValueRange{index(b, loc, 0)},
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value old = memref::AtomicRMWOp::create(
+            b, loc, arith::AtomicRMWKind::assign, one, flags, args[0]);
+        Value taken = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                            old, zeroI32);
+        scf::ConditionOp::create(b, loc, taken, args);
+      },
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        scf::YieldOp::create(b, loc, addIndex(b, loc, args[0], 1));
+      });
+  return scan.getResult(0);
+}
+
+/// Returns a slot claimed by claimSlot.
+void releaseSlot(OpBuilder &b, Location loc, Value flags, Value slot) {
+  memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::assign,
+                              arith::ConstantIntOp::create(b, loc, 0, 32),
+                              flags, slot);
+}
+
 /// Result lane `2i + j` is lane i of plane j.
 Value interleave(OpBuilder &b, Location loc, Value x, Value y) {
   int64_t n = cast<VectorType>(x.getType()).getNumElements();
@@ -846,10 +878,11 @@ void forallBuffers(OpBuilder &b, Location loc, ArrayRef<int64_t> counts,
 /// hardware prefetchers follow), then sweeps every panel of the slab over
 /// the item's row blocks with the 2 x 2 tile kernel. B is read once from
 /// memory and its packed copy stays in the cache. Items are split among at
-/// most kWorkers workers (the parallel iterations), each owning one slot;
-/// a single panel (N <= 32) is split into two row ranges instead, so that
-/// two threads get equal shares. Partial C tiles go through the worker's
-/// 32 x 32 C slot, one K chunk at a time.
+/// most kWorkers workers (the parallel iterations); a running worker claims
+/// a free pair of B and C slots (claimSlot), so one thread keeps reusing the
+/// same cache-resident slot. A single panel (N <= 32) is split into two row
+/// ranges instead, so that two threads get equal shares. Partial C tiles go
+/// through the worker's 32 x 32 C slot, one K chunk at a time.
 void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx);
   int64_t panels = (nTiles + 1) / 2, wholePanels = n / (2 * kCols);
@@ -894,6 +927,14 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         b, loc, MemRefType::get({workers, 2 * kRows, 2 * kCols}, f32),
         b.getI64IntegerAttr(64));
   Value zero = index(b, loc, 0);
+  // Which slots are in use (claimSlot).
+  Value flags = memref::AllocOp::create(
+      b, loc, MemRefType::get({workers}, b.getI32Type()));
+  Value zeroI32 = arith::ConstantIntOp::create(b, loc, 0, 32);
+  forEach(b, loc, zero, index(b, loc, workers),
+          [&](OpBuilder &b, Location loc, Value i) {
+            memref::StoreOp::create(b, loc, zeroI32, flags, i);
+          });
 
   // Rows 2p and 2p + 1 of each K tile interleave into row p of the two
   // tiles of a panel (as emitPackB).
@@ -1046,8 +1087,8 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
 
   forallBuffers(
       b, loc, {workers}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        Value w = ivs[0];
-        Value first = mulIndex(b, loc, w, perWorker);
+        Value first = mulIndex(b, loc, ivs[0], perWorker);
+        Value w = claimSlot(b, loc, flags);
         Value end = minIndex(b, loc, addIndex(b, loc, first, perWorker), items);
         forEach(b, loc, first, end, [&](OpBuilder &b, Location loc, Value i) {
           Value sl = arith::DivUIOp::create(b, loc, i, index(b, loc, parts));
@@ -1070,6 +1111,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                 scf::YieldOp::create(b, loc);
               });
         });
+        releaseSlot(b, loc, flags, w);
       });
 }
 

@@ -51,20 +51,24 @@ func.func @mx_fp8(%ae: tensor<40x96xi8>, %as: tensor<40x3xf8E8M0FNU>,
 
 // bf16 x bf16 uses the same kernel without decoding. A (small) is packed
 // up front; B is packed inside the parallel loop: two workers (one slab of
-// one 32-column panel each) fill their slot of a [worker][panel][tile][K
-// tile] scratch buffer, from which the kernel loads its B tiles. The scalar
-// fallback reads B itself.
+// one 32-column panel each) each claim a free slot of a [slot][panel][tile][K
+// tile] scratch buffer (atomic exchange on a flag per slot), fill it, load
+// their B tiles from it and release it. The scalar fallback reads B itself.
 // AMX-LABEL: func.func @bf16
 // AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x3x16x32xbf16>
 // AMX: bufferization.to_buffer %{{.*}} read_only : tensor<70x64xbf16> to memref<70x64xbf16>
 // AMX: scf.if
 // AMX: %[[SLOTS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x1x2x3x16x32xbf16>
+// AMX: %[[FLAGS:.*]] = memref.alloc() : memref<2xi32>
 // AMX: scf.forall (%{{.*}}) in (2) {
+// AMX: %[[SLOT:.*]] = scf.while
+// AMX: memref.atomic_rmw assign %{{.*}}, %[[FLAGS]]
 // AMX: vector.shuffle
 // AMX: vector.transfer_write {{.*}}, %[[SLOTS]]{{.*}} : vector<32xbf16>, memref<2x1x2x3x16x32xbf16>
 // AMX: amx.tile_load {{.*}} : memref<4x3x16x32xbf16> into !amx.tile<16x32xbf16>
 // AMX: amx.tile_load %[[SLOTS]]{{.*}} : memref<2x1x2x3x16x32xbf16> into !amx.tile<16x32xbf16>
 // AMX-COUNT-4: amx.tile_mulf
+// AMX: memref.atomic_rmw assign %{{.*}}, %[[FLAGS]][%[[SLOT]]]
 // AMX: } else {
 // AMX: memref.load {{.*}} : memref<70x64xbf16>
 // AVX512-LABEL: func.func @bf16
