@@ -62,40 +62,41 @@ static std::vector<float> masked(const float *w, size_t n, float s,
   return out;
 }
 
+/// out (rows x cols, row-major) = A B with A(r, t) = a[r * aRow + t * aDepth]
+/// and B(t, c) = b[t * bDepth + c * bCol]; every sum runs over t in
+/// increasing order from 0.0f.
+static void stridedMatmul(const float *a, int64_t aRow, int64_t aDepth,
+                          const float *b, int64_t bDepth, int64_t bCol,
+                          int64_t rows, int64_t depth, int64_t cols,
+                          float *out) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      float acc = 0.0f;
+      for (int64_t t = 0; t < depth; ++t)
+        acc = acc + a[r * aRow + t * aDepth] * b[t * bDepth + c * bCol];
+      out[r * cols + c] = acc;
+    }
+}
+
 void maskedMatmul(const float *w, const float *x, int64_t m, int64_t k,
                   int64_t n, float s, MaskMode mode, float *y) {
   std::vector<float> wt = masked(w, m * k, s, mode);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int64_t l = 0; l < k; ++l)
-        acc = acc + wt[i * k + l] * x[l * n + j];
-      y[i * n + j] = acc;
-    }
+  // y[i, j] = sum over l of wt[i, l] * x[l, j].
+  stridedMatmul(wt.data(), k, 1, x, n, 1, m, k, n, y);
 }
 
 void maskedMatmulGradInput(const float *w, const float *dy, int64_t m,
                            int64_t k, int64_t n, float s, MaskMode mode,
                            float *dx) {
   std::vector<float> wt = masked(w, m * k, s, mode);
-  for (int64_t l = 0; l < k; ++l)
-    for (int64_t j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int64_t i = 0; i < m; ++i)
-        acc = acc + wt[i * k + l] * dy[i * n + j];
-      dx[l * n + j] = acc;
-    }
+  // dx[l, j] = sum over i of wt[i, l] * dy[i, j].
+  stridedMatmul(wt.data(), 1, k, dy, n, 1, k, m, n, dx);
 }
 
 void maskedMatmulGradWeight(const float *dy, const float *x, int64_t m,
                             int64_t k, int64_t n, float *g) {
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t l = 0; l < k; ++l) {
-      float acc = 0.0f;
-      for (int64_t j = 0; j < n; ++j)
-        acc = acc + dy[i * n + j] * x[l * n + j];
-      g[i * k + l] = acc;
-    }
+  // g[i, l] = sum over j of dy[i, j] * x[l, j].
+  stridedMatmul(dy, n, 1, x, 1, n, m, n, k, g);
 }
 
 namespace {

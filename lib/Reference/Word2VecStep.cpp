@@ -249,21 +249,29 @@ void mx::ref::word2vecStep(const Word2VecStepOptions &options, float *wih,
   const float *b2 = fp32 ? inM.data() : inM2.data();
   const float *a3 = fp32 ? g.data() : g3.data();
   const float *b3 = fp32 ? outM.data() : outM3.data();
+  // Both products have the shape out (rows x dim) = A B with
+  // A(r, t) = a[r * aRow + t * aDepth] (a view of g, nout x nctx) and
+  // B(t, d) = x[t * dim + d]; sums run over t in increasing order.
+  struct Product {
+    const float *a;
+    int64_t aRow, aDepth;
+    const float *x;
+    int64_t rows, depth;
+  };
+  const Product outMdProduct{a2, nctx, 1, b2, nout, nctx};
+  const Product inMdProduct{a3, 1, nctx, b3, nctx, nout};
+  auto multiply = [&](const Product &p, std::vector<float> &out) {
+    for (int64_t r = 0; r < p.rows; ++r)
+      for (int64_t d = 0; d < dim; ++d) {
+        float sum = 0.0f;
+        for (int64_t t = 0; t < p.depth; ++t)
+          sum += p.a[r * p.aRow + t * p.aDepth] * p.x[t * dim + d];
+        out[r * dim + d] = sum;
+      }
+  };
   std::vector<float> outMd(nout * dim, 0.0f), inMd(nctx * dim, 0.0f);
-  for (int64_t o = 0; o < nout; ++o)
-    for (int64_t d = 0; d < dim; ++d) {
-      float sum = 0.0f;
-      for (int64_t b = 0; b < nctx; ++b)
-        sum += a2[o * nctx + b] * b2[b * dim + d];
-      outMd[o * dim + d] = sum;
-    }
-  for (int64_t b = 0; b < nctx; ++b)
-    for (int64_t d = 0; d < dim; ++d) {
-      float sum = 0.0f;
-      for (int64_t o = 0; o < nout; ++o)
-        sum += a3[o * nctx + b] * b3[o * dim + d];
-      inMd[b * dim + d] = sum;
-    }
+  multiply(outMdProduct, outMd);
+  multiply(inMdProduct, inMd);
 
   // Their bounds: sum_k dg |x| + 2 gamma(n) sum_k (|g| + dg) |x|.
   std::vector<double> outMdBound(bounds ? nout * dim : 0),
@@ -276,24 +284,22 @@ void mx::ref::word2vecStep(const Word2VecStepOptions &options, float *wih,
       perturbation += dg == 0 ? 0.0 : dg * std::fabs(x);
       magnitude += (std::fabs(gValue) + dg) * std::fabs(x);
     };
-    for (int64_t o = 0; o < nout; ++o)
-      for (int64_t d = 0; d < dim; ++d) {
-        double perturbation = 0, magnitude = 0;
-        for (int64_t b = 0; b < nctx; ++b)
-          accumulate(a2[o * nctx + b], gBound[o * nctx + b], b2[b * dim + d],
-                     perturbation, magnitude);
-        outMdBound[o * dim + d] =
-            perturbation + 2 * gamma(terms(nctx)) * magnitude;
-      }
-    for (int64_t b = 0; b < nctx; ++b)
-      for (int64_t d = 0; d < dim; ++d) {
-        double perturbation = 0, magnitude = 0;
-        for (int64_t o = 0; o < nout; ++o)
-          accumulate(a3[o * nctx + b], gBound[o * nctx + b], b3[o * dim + d],
-                     perturbation, magnitude);
-        inMdBound[b * dim + d] =
-            perturbation + 2 * gamma(terms(nout)) * magnitude;
-      }
+    // g's bound has the layout of g: the same index as the A operand.
+    auto bound = [&](const Product &p, std::vector<double> &out) {
+      for (int64_t r = 0; r < p.rows; ++r)
+        for (int64_t d = 0; d < dim; ++d) {
+          double perturbation = 0, magnitude = 0;
+          for (int64_t t = 0; t < p.depth; ++t) {
+            int64_t at = r * p.aRow + t * p.aDepth;
+            accumulate(p.a[at], gBound[at], p.x[t * dim + d], perturbation,
+                       magnitude);
+          }
+          out[r * dim + d] =
+              perturbation + 2 * gamma(terms(p.depth)) * magnitude;
+        }
+    };
+    bound(outMdProduct, outMdBound);
+    bound(inMdProduct, inMdBound);
   }
 
   // 6. Scatter-add, in order, so repeated rows get every update.

@@ -125,10 +125,12 @@ extern "C" void _mlir_ciface_upstream_spmm_256x2304x196(MemRef2D *, MemRef1D *,
 
 namespace {
 
-struct TileKernel {
+/// A generated kernel for one shape and k_tile.
+template <typename Fn> struct Tile {
   int64_t m, k, n, kTile;
-  SpmmFn fn;
+  Fn fn;
 };
+using TileKernel = Tile<SpmmFn>;
 struct DenseKernel {
   int64_t m, k, n;
   DenseFn fn;
@@ -144,20 +146,24 @@ const DenseKernel kDenseKernels[] = {MX_DENSE_SHAPES(MX_DENSE_ENTRY)};
 
 using SpmmMxFn = void (*)(MemRef1D *, MemRef1D *, MemRef1D *, MemRef1D *,
                           MemRef2D *, MemRef2D *);
-struct MxTileKernel {
-  int64_t m, k, n, kTile;
-  SpmmMxFn fn;
-};
+using MxTileKernel = Tile<SpmmMxFn>;
 #define MX_MX_TILE_ENTRY(M, K, N, KT)                                          \
   MxTileKernel{M, K, N, KT, _mlir_ciface_spmm_e4m3_##M##x##K##x##N##_t##KT},
 #define MX_MX_TILE_SHAPE(M, K, N) MX_SPARSE_MX_TILES(MX_MX_TILE_ENTRY, M, K, N)
 const MxTileKernel kMxTileKernels[] = {MX_SPARSE_MX_SHAPES(MX_MX_TILE_SHAPE)};
 
-SpmmMxFn findMxTile(int64_t m, int64_t k, int64_t n, int64_t kTile) {
-  for (const MxTileKernel &t : kMxTileKernels)
+/// The kernel of `table` for this shape and k_tile, or null.
+template <typename Fn, size_t Size>
+Fn findIn(const Tile<Fn> (&table)[Size], int64_t m, int64_t k, int64_t n,
+          int64_t kTile) {
+  for (const Tile<Fn> &t : table)
     if (t.m == m && t.k == k && t.n == n && t.kTile == kTile)
       return t.fn;
   return nullptr;
+}
+
+SpmmMxFn findMxTile(int64_t m, int64_t k, int64_t n, int64_t kTile) {
+  return findIn(kMxTileKernels, m, k, n, kTile);
 }
 
 /// The k_tile rule of mx-sparsify: about 12 entries per row segment, a power
@@ -172,10 +178,7 @@ int64_t kTileForDensity(double density, int64_t m, int64_t n) {
 }
 
 SpmmFn findTile(int64_t m, int64_t k, int64_t n, int64_t kTile) {
-  for (const TileKernel &t : kTileKernels)
-    if (t.m == m && t.k == k && t.n == n && t.kTile == kTile)
-      return t.fn;
-  return nullptr;
+  return findIn(kTileKernels, m, k, n, kTile);
 }
 
 DenseFn findDense(int64_t m, int64_t k, int64_t n) {
@@ -252,12 +255,43 @@ struct Config {
   int percent;
 };
 
-void sparseBench(benchmark::State &state, Config config) {
+/// Sets the counters both benchmarks report (k_tile, GFLOPS, x_sgemm) and
+/// returns our median time.
+double reportOurs(benchmark::State &state, const std::vector<double> &tOurs,
+                  const std::vector<double> &tSgemm, int64_t kTile, int64_t nnz,
+                  int64_t n) {
+  double ours = median(tOurs);
+  state.counters["k_tile"] = double(kTile);
+  state.counters["GFLOPS"] = 2.0 * nnz * n / ours * 1e-9;
+  state.counters["x_sgemm"] = median(tSgemm) / ours;
+  return ours;
+}
+
+/// Runs our kernels (OpenMP) and OpenBLAS on the benchmark's thread count;
+/// one thread is timed by its CPU time, more by wall time.
+void setThreads(benchmark::State &state) {
   int threads = static_cast<int>(state.range(0));
   omp_set_num_threads(threads);
   openblas_set_num_threads(threads);
   useThreadCpuTime = threads == 1;
   state.counters["thread_cpu_time"] = useThreadCpuTime;
+}
+
+/// A random unstructured mask that keeps a fraction 1 - sparsity of the
+/// (m x k) weights, and the weights and B as multiples of 2^-6 in
+/// [-127, 127] * 2^-6 (exact in every format here).
+void fillOperands(AlignedFloats &w, std::vector<uint8_t> &mask,
+                  AlignedFloats &b, double sparsity) {
+  for (size_t i = 0; i < mask.size(); ++i) {
+    mask[i] = (nextRandom() >> 7) >= sparsity * (1 << 24); // 24 random bits
+    w[i] = mask[i] ? std::ldexp(float(int(nextRandom() % 255) - 127), -6) : 0;
+  }
+  for (float &x : b)
+    x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+}
+
+void sparseBench(benchmark::State &state, Config config) {
+  setThreads(state);
   int64_t m = config.m, k = config.k, n = config.n;
   double sparsity = config.percent / 100.0;
   // 64-byte aligned, as buffers that MLIR allocates are.
@@ -267,12 +301,7 @@ void sparseBench(benchmark::State &state, Config config) {
   AlignedFloats w(m * k), b(k * n), c(m * n), peerC(m * n), csrC(m * n),
       denseC(m * n);
   std::vector<uint8_t> mask(m * k);
-  for (int64_t i = 0; i < m * k; ++i) {
-    mask[i] = (nextRandom() >> 7) >= sparsity * (1 << 24); // 24 random bits
-    w[i] = mask[i] ? std::ldexp(float(int(nextRandom() % 255) - 127), -6) : 0;
-  }
-  for (float &x : b)
-    x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+  fillOperands(w, mask, b, sparsity);
   int64_t kTile = kTileForDensity(1 - sparsity, m, n);
   Packed packed(
       mx::reference::packSegmentedCsr(w.data(), mask.data(), m, k, kTile));
@@ -352,10 +381,8 @@ void sparseBench(benchmark::State &state, Config config) {
     if (denseFn && tDense.size() < 3)
       tDense.push_back(secondsOf(runDense));
   }
-  double ours = median(tOurs);
-  state.counters["k_tile"] = double(kTile);
-  state.counters["GFLOPS"] = 2.0 * packed.csr.pos.back() * n / ours * 1e-9;
-  state.counters["x_sgemm"] = median(tSgemm) / ours;
+  double ours =
+      reportOurs(state, tOurs, tSgemm, kTile, packed.csr.pos.back(), n);
   state.counters["x_csr"] = median(tCsr) / ours;
   if (!tUpstream.empty())
     state.counters["x_upstream"] = median(tUpstream) / ours;
@@ -369,21 +396,12 @@ void sparseBench(benchmark::State &state, Config config) {
 
 /// BM_SparseMatmulMX: MXFP8 non-zeros against SGEMM and the f32 kernel.
 void sparseMxBench(benchmark::State &state, Config config) {
-  int threads = static_cast<int>(state.range(0));
-  omp_set_num_threads(threads);
-  openblas_set_num_threads(threads);
-  useThreadCpuTime = threads == 1;
-  state.counters["thread_cpu_time"] = useThreadCpuTime;
+  setThreads(state);
   int64_t m = config.m, k = config.k, n = config.n;
   double sparsity = config.percent / 100.0;
   AlignedFloats w(m * k), b(k * n), c(m * n), peerC(m * n), f32C(m * n);
   std::vector<uint8_t> mask(m * k);
-  for (int64_t i = 0; i < m * k; ++i) {
-    mask[i] = (nextRandom() >> 7) >= sparsity * (1 << 24);
-    w[i] = mask[i] ? std::ldexp(float(int(nextRandom() % 255) - 127), -6) : 0;
-  }
-  for (float &x : b)
-    x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
+  fillOperands(w, mask, b, sparsity);
   mx::reference::MxRows rows = mx::reference::quantizeMaskedRows(
       w.data(), mask.data(), m, k, mx::ref::Format::E4M3);
   std::copy(rows.values.begin(), rows.values.end(), w.begin());
@@ -425,11 +443,25 @@ void sparseMxBench(benchmark::State &state, Config config) {
     tSgemm.push_back(secondsOf(runSgemm));
     tF32.push_back(secondsOf(runF32));
   }
-  double ours = median(tOurs);
-  state.counters["k_tile"] = double(kTile);
-  state.counters["GFLOPS"] = 2.0 * packed.csr.pos.back() * n / ours * 1e-9;
-  state.counters["x_sgemm"] = median(tSgemm) / ours;
+  double ours =
+      reportOurs(state, tOurs, tSgemm, kTile, packed.csr.pos.back(), n);
   state.counters["x_f32"] = median(tF32) / ours;
+}
+
+/// Registers <family>/<M>x<K>x<N>/sparsity:<percent>/threads:{1,2}.
+void registerRow(const std::string &family,
+                 void (*bench)(benchmark::State &, Config),
+                 const int64_t (&shape)[3], int percent) {
+  std::string name = family + "/" + std::to_string(shape[0]) + "x" +
+                     std::to_string(shape[1]) + "x" + std::to_string(shape[2]) +
+                     "/sparsity:" + std::to_string(percent);
+  benchmark::RegisterBenchmark(name.c_str(), bench,
+                               Config{shape[0], shape[1], shape[2], percent})
+      ->ArgName("threads")
+      ->Arg(1)
+      ->Arg(2)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
 }
 
 int registerBenchmarks() {
@@ -441,37 +473,13 @@ int registerBenchmarks() {
                                       {256, 2304, 6272}, {512, 4608, 1568},
                                       {64, 576, 100352}, {1024, 256, 6272}};
   for (const auto &shape : shapes)
-    for (int percent : {50, 80, 90, 95}) {
-      std::string name = "BM_SparseMatmul/" + std::to_string(shape[0]) + "x" +
-                         std::to_string(shape[1]) + "x" +
-                         std::to_string(shape[2]) +
-                         "/sparsity:" + std::to_string(percent);
-      benchmark::RegisterBenchmark(
-          name.c_str(), sparseBench,
-          Config{shape[0], shape[1], shape[2], percent})
-          ->ArgName("threads")
-          ->Arg(1)
-          ->Arg(2)
-          ->UseManualTime()
-          ->Unit(benchmark::kMillisecond);
-    }
+    for (int percent : {50, 80, 90, 95})
+      registerRow("BM_SparseMatmul", sparseBench, shape, percent);
   for (const auto &shape : shapes) {
     if (!findMxTile(shape[0], shape[1], shape[2], 64))
       continue;
-    for (int percent : {80, 90, 95}) {
-      std::string name = "BM_SparseMatmulMX/" + std::to_string(shape[0]) + "x" +
-                         std::to_string(shape[1]) + "x" +
-                         std::to_string(shape[2]) +
-                         "/sparsity:" + std::to_string(percent);
-      benchmark::RegisterBenchmark(
-          name.c_str(), sparseMxBench,
-          Config{shape[0], shape[1], shape[2], percent})
-          ->ArgName("threads")
-          ->Arg(1)
-          ->Arg(2)
-          ->UseManualTime()
-          ->Unit(benchmark::kMillisecond);
-    }
+    for (int percent : {80, 90, 95})
+      registerRow("BM_SparseMatmulMX", sparseMxBench, shape, percent);
   }
   return 0;
 }

@@ -28,6 +28,7 @@
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Conversion/Passes.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Support/TensorUtils.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -106,28 +107,6 @@ struct Packing {
     }
   }
 };
-
-/// Reshapes a static tensor to `shape` (same element count) through a 1-D
-/// collapse and expand, which bufferize to views.
-Value reshape(OpBuilder &b, Location loc, Value tensor,
-              ArrayRef<int64_t> shape) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  if (type.getShape() == shape)
-    return tensor;
-  if (type.getRank() != 1) {
-    ReassociationIndices all =
-        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-    tensor = tensor::CollapseShapeOp::create(
-        b, loc, tensor, ArrayRef<ReassociationIndices>{all});
-  }
-  if (shape.size() == 1)
-    return tensor;
-  ReassociationIndices all =
-      llvm::to_vector(llvm::seq<int64_t>(0, shape.size()));
-  auto resultType = RankedTensorType::get(shape, type.getElementType());
-  return tensor::ExpandShapeOp::create(b, loc, resultType, tensor,
-                                       ArrayRef<ReassociationIndices>{all});
-}
 
 Value broadcast(OpBuilder &b, Location loc, Value scalar, int64_t lanes) {
   return vector::BroadcastOp::create(

@@ -701,6 +701,26 @@ SmallVector<Value> forLoop(
   return SmallVector<Value>(forOp.getResults());
 }
 
+/// For every row `r` in [0, rows) of a tile starting at row `r0` and every
+/// block `kb` in [0, blocks), carrying `inits`: body(r, r0 + r, kb, carried)
+/// returns the next carried values. `zero` is the index constant 0.
+SmallVector<Value>
+forRowBlocks(OpBuilder &b, Location loc, Value zero, Value r0, Value rows,
+             int64_t blocks, ValueRange inits,
+             function_ref<SmallVector<Value>(OpBuilder &, Location, Value,
+                                             Value, Value, ValueRange)>
+                 body) {
+  return forLoop(b, loc, zero, rows, inits,
+                 [&](OpBuilder &b, Location loc, Value r, ValueRange args) {
+                   Value row = arith::AddIOp::create(b, loc, r0, r);
+                   return forLoop(b, loc, zero, index(b, loc, blocks), args,
+                                  [&](OpBuilder &b, Location loc, Value kb,
+                                      ValueRange args) {
+                                    return body(b, loc, r, row, kb, args);
+                                  });
+                 });
+}
+
 /// `min(cap, total - start)` as an index.
 Value remaining(OpBuilder &b, Location loc, Value start, int64_t total,
                 int64_t cap) {
@@ -772,42 +792,32 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
         Value rows = remaining(b, loc, m0, s.m, kMR);
         Value zero = index(b, loc, 0);
         // Scales (rows of the tile only).
-        tileS = forLoop(
-            b, loc, zero, rows, ValueRange{tileS},
-            [&](OpBuilder &b, Location loc, Value r, ValueRange args) {
-              Value m = arith::AddIOp::create(b, loc, m0, r);
-              return forLoop(
-                  b, loc, zero, index(b, loc, s.blocks), args,
-                  [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-                    SmallVector<Value> at = s.ta ? SmallVector<Value>{kb, m}
-                                                 : SmallVector<Value>{m, kb};
-                    Value f = scaleAt(b, loc, aScales, at, s.shiftA);
-                    Value t = tensor::InsertOp::create(b, loc, f, args[0],
-                                                       ValueRange{zero, r, kb});
-                    return SmallVector<Value>{t};
-                  });
+        tileS = forRowBlocks(
+            b, loc, zero, m0, rows, s.blocks, ValueRange{tileS},
+            [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
+                ValueRange args) {
+              SmallVector<Value> at =
+                  s.ta ? SmallVector<Value>{kb, m} : SmallVector<Value>{m, kb};
+              Value f = scaleAt(b, loc, aScales, at, s.shiftA);
+              Value t = tensor::InsertOp::create(b, loc, f, args[0],
+                                                 ValueRange{zero, r, kb});
+              return SmallVector<Value>{t};
             })[0];
         if (!s.ta) {
           // Rows contiguous along K: one block of one row at a time.
-          tileW = forLoop(
-              b, loc, zero, rows, ValueRange{tileW},
-              [&](OpBuilder &b, Location loc, Value r, ValueRange args) {
-                Value m = arith::AddIOp::create(b, loc, m0, r);
-                return forLoop(
-                    b, loc, zero, index(b, loc, s.blocks), args,
-                    [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-                      Value values = offsetA(
-                          b, loc,
-                          valuesContiguous(b, loc, aElements, s.aType, m, kb));
-                      Value w =
-                          blockWords(b, loc, values, s.integer ? 0x80 : 0);
-                      Value t =
-                          vector::TransferWriteOp::create(
+          tileW = forRowBlocks(
+              b, loc, zero, m0, rows, s.blocks, ValueRange{tileW},
+              [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
+                  ValueRange args) {
+                Value values = offsetA(
+                    b, loc,
+                    valuesContiguous(b, loc, aElements, s.aType, m, kb));
+                Value w = blockWords(b, loc, values, s.integer ? 0x80 : 0);
+                Value t = vector::TransferWriteOp::create(
                               b, loc, w, args[0], ValueRange{zero, kb, r, zero},
                               ArrayRef<bool>{true})
                               .getResult();
-                      return SmallVector<Value>{t};
-                    });
+                return SmallVector<Value>{t};
               })[0];
         } else {
           // Stored K x M: each word row across the kMR rows of the tile,
@@ -948,39 +958,34 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
         AffineMap wordMap =
             AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
         Value cols = remaining(b, loc, n0, s.n, kPanel);
-        tiles = forLoop(
-            b, loc, zero, cols, tiles,
-            [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
-              Value n = arith::AddIOp::create(b, loc, n0, c);
-              return forLoop(
-                  b, loc, zero, index(b, loc, s.blocks), args,
-                  [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-                    SmallVector<Value> t(args);
-                    Value values =
-                        valuesContiguous(b, loc, bElements, s.bType, n, kb);
-                    Value w = blockWords(b, loc, values, 0);
-                    t[0] = vector::TransferWriteOp::create(
-                               b, loc, w, t[0], ValueRange{zero, kb, zero, c},
-                               AffineMapAttr::get(wordMap),
-                               b.getBoolArrayAttr({true}))
-                               .getResult();
-                    Value f =
-                        scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
-                    t[1] = tensor::InsertOp::create(b, loc, f, t[1],
-                                                    ValueRange{zero, kb, c});
-                    if (s.integer) {
-                      auto wide = VectorType::get({s.block}, i32());
-                      Value sum = vector::ReductionOp::create(
-                          b, loc, vector::CombiningKind::ADD,
-                          arith::ExtSIOp::create(b, loc, wide, values));
-                      Value corr = arith::MulIOp::create(
-                          b, loc, sum,
-                          arith::ConstantIntOp::create(b, loc, i32(), -128));
-                      t[2] = tensor::InsertOp::create(b, loc, corr, t[2],
-                                                      ValueRange{zero, kb, c});
-                    }
-                    return t;
-                  });
+        tiles = forRowBlocks(
+            b, loc, zero, n0, cols, s.blocks, tiles,
+            [&](OpBuilder &b, Location loc, Value c, Value n, Value kb,
+                ValueRange args) {
+              SmallVector<Value> t(args);
+              Value values =
+                  valuesContiguous(b, loc, bElements, s.bType, n, kb);
+              Value w = blockWords(b, loc, values, 0);
+              t[0] =
+                  vector::TransferWriteOp::create(
+                      b, loc, w, t[0], ValueRange{zero, kb, zero, c},
+                      AffineMapAttr::get(wordMap), b.getBoolArrayAttr({true}))
+                      .getResult();
+              Value f = scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
+              t[1] = tensor::InsertOp::create(b, loc, f, t[1],
+                                              ValueRange{zero, kb, c});
+              if (s.integer) {
+                auto wide = VectorType::get({s.block}, i32());
+                Value sum = vector::ReductionOp::create(
+                    b, loc, vector::CombiningKind::ADD,
+                    arith::ExtSIOp::create(b, loc, wide, values));
+                Value corr = arith::MulIOp::create(
+                    b, loc, sum,
+                    arith::ConstantIntOp::create(b, loc, i32(), -128));
+                t[2] = tensor::InsertOp::create(b, loc, corr, t[2],
+                                                ValueRange{zero, kb, c});
+              }
+              return t;
             });
       }
       SmallVector<ForallSlice> slices = {{tiles[0], wOffsets, wSizes},

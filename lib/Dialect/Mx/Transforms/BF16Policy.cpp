@@ -7,6 +7,8 @@
 #include "mx/Dialect/Mx/IR/MxOps.h"
 #include "mx/Dialect/Mx/Transforms/MatmulAccumulation.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
+#include "mx/Dialect/Mx/Transforms/PolicyOps.h"
+#include "mx/Support/TensorUtils.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/StringSet.h"
@@ -24,16 +26,6 @@ using namespace mlir;
 using namespace mlir::mx;
 
 namespace {
-
-/// The ops rewritten when `ops` is not given.
-constexpr StringLiteral kDefaultOps[] = {
-    "linalg.matmul", "linalg.batch_matmul", "linalg.conv_2d_nhwc_hwcf",
-    "linalg.conv_2d_nchw_fchw"};
-
-bool isStaticF32Tensor(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  return type && type.hasStaticShape() && type.getElementType().isF32();
-}
 
 /// `value` rounded to bf16 (RNE, subnormals kept).
 Value toBF16(OpBuilder &b, Location loc, Value value) {
@@ -56,46 +48,15 @@ Value rewriteBatchMatmul(OpBuilder &b, linalg::BatchMatmulOp op) {
   Value lhs = toBF16(b, loc, op.getInputs()[0]);
   Value rhs = toBF16(b, loc, op.getInputs()[1]);
   Value acc = op.getOutputs()[0];
-  auto sliceType = [](Value v) {
-    auto type = cast<RankedTensorType>(v.getType());
-    return RankedTensorType::get(type.getShape().drop_front(),
-                                 type.getElementType());
-  };
-  auto extract = [&](OpBuilder &nb, Location l, Value source, Value i) {
-    auto type = cast<RankedTensorType>(source.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0));
-    offsets[0] = i;
-    SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1)};
-    for (int64_t d : type.getShape().drop_front())
-      sizes.push_back(nb.getIndexAttr(d));
-    SmallVector<OpFoldResult> strides(type.getRank(), nb.getIndexAttr(1));
-    return tensor::ExtractSliceOp::create(nb, l, sliceType(source), source,
-                                          offsets, sizes, strides)
-        .getResult();
-  };
   int64_t batch = cast<RankedTensorType>(acc.getType()).getDimSize(0);
-  auto zero = arith::ConstantIndexOp::create(b, loc, 0);
-  auto upper = arith::ConstantIndexOp::create(b, loc, batch);
-  auto step = arith::ConstantIndexOp::create(b, loc, 1);
-  auto loop = scf::ForOp::create(
-      b, loc, zero, upper, step, ValueRange{acc},
-      [&](OpBuilder &nb, Location l, Value i, ValueRange args) {
-        Value c = extract(nb, l, args[0], i);
-        Value product =
-            MatmulOp::create(nb, l, c.getType(), extract(nb, l, lhs, i),
-                             extract(nb, l, rhs, i), c);
-        auto type = cast<RankedTensorType>(args[0].getType());
-        SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0));
-        offsets[0] = i;
-        SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1)};
-        for (int64_t d : type.getShape().drop_front())
-          sizes.push_back(nb.getIndexAttr(d));
-        SmallVector<OpFoldResult> strides(type.getRank(), nb.getIndexAttr(1));
-        Value updated = tensor::InsertSliceOp::create(
-            nb, l, product, args[0], offsets, sizes, strides);
-        scf::YieldOp::create(nb, l, updated);
-      });
-  return loop.getResult(0);
+  return forEach(b, loc, batch, acc,
+                 [&](OpBuilder &nb, Location l, Value i, Value carried) {
+                   Value c = sliceAt(nb, l, carried, i);
+                   Value product = MatmulOp::create(nb, l, c.getType(),
+                                                    sliceAt(nb, l, lhs, i),
+                                                    sliceAt(nb, l, rhs, i), c);
+                   return insertAt(nb, l, product, carried, i);
+                 });
 }
 
 /// Named convolutions accept bf16 inputs with an f32 output (their region
@@ -142,12 +103,7 @@ struct MxBF16Pass : mx::impl::MxBF16PassBase<MxBF16Pass> {
         MatmulAccumulation::get(getOperation(), "mx-bf16", accumulation);
     if (failed(matmulAccumulation))
       return signalPassFailure();
-    llvm::StringSet<> allowed;
-    if (ops.empty())
-      for (StringRef name : kDefaultOps)
-        allowed.insert(name);
-    for (const std::string &name : ops)
-      allowed.insert(name);
+    llvm::StringSet<> allowed = policyOps(ops);
 
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) {

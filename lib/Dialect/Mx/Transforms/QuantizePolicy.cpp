@@ -16,7 +16,9 @@
 #include "mx/Dialect/Mx/IR/MxOps.h"
 #include "mx/Dialect/Mx/Transforms/MatmulAccumulation.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
+#include "mx/Dialect/Mx/Transforms/PolicyOps.h"
 #include "mx/Reference/MxFormats.h"
+#include "mx/Support/TensorUtils.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -34,10 +36,6 @@ using namespace mlir::mx;
 namespace ref = ::mx::ref;
 
 namespace {
-
-constexpr StringLiteral kDefaultOps[] = {"linalg.matmul", "linalg.batch_matmul",
-                                         "linalg.conv_2d_nhwc_hwcf",
-                                         "linalg.conv_2d_nchw_fchw"};
 
 ref::Format toReference(Format format) {
   switch (format) {
@@ -57,39 +55,12 @@ ref::Format toReference(Format format) {
   llvm_unreachable("unknown format");
 }
 
-bool isStaticF32Tensor(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  return type && type.hasStaticShape() && type.getElementType().isF32();
-}
-
 int64_t roundUp(int64_t x, int64_t multiple) {
   return (x + multiple - 1) / multiple * multiple;
 }
 
 Value index(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
-}
-
-/// Reshapes a static tensor (same element count, row-major data) through a
-/// 1-D collapse and expand.
-Value reshape(OpBuilder &b, Location loc, Value tensor,
-              ArrayRef<int64_t> shape) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  if (type.getShape() == shape)
-    return tensor;
-  if (type.getRank() != 1) {
-    ReassociationIndices all =
-        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-    tensor = tensor::CollapseShapeOp::create(
-        b, loc, tensor, ArrayRef<ReassociationIndices>{all});
-  }
-  if (shape.size() == 1)
-    return tensor;
-  ReassociationIndices all =
-      llvm::to_vector(llvm::seq<int64_t>(0, shape.size()));
-  return tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), tensor,
-      ArrayRef<ReassociationIndices>{all});
 }
 
 /// Pads a 2-D tensor with zeros at the high end to `shape` (a
@@ -158,47 +129,6 @@ struct Quantizer {
     return MatmulOp::create(b, loc, acc.getType(), xq, wq, acc);
   }
 };
-
-/// A static slice [i, 0, ...] of size [1, rest] of `source`, rank-reduced.
-Value sliceAt(OpBuilder &b, Location loc, Value source, Value i) {
-  auto type = cast<RankedTensorType>(source.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  offsets[0] = i;
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
-  for (int64_t d : type.getShape().drop_front())
-    sizes.push_back(b.getIndexAttr(d));
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  auto sliceType = RankedTensorType::get(type.getShape().drop_front(),
-                                         type.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, sliceType, source, offsets,
-                                        sizes, strides);
-}
-
-/// Inserts `slice` (rank-reduced) at [i, 0, ...] of `dest`.
-Value insertAt(OpBuilder &b, Location loc, Value slice, Value dest, Value i) {
-  auto type = cast<RankedTensorType>(dest.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  offsets[0] = i;
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
-  for (int64_t d : type.getShape().drop_front())
-    sizes.push_back(b.getIndexAttr(d));
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, slice, dest, offsets, sizes,
-                                       strides);
-}
-
-/// `for i in [0, count)` carrying `init`; `body(i, carried)` returns the
-/// next value.
-Value forEach(OpBuilder &b, Location loc, int64_t count, Value init,
-              function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
-  auto loop = scf::ForOp::create(
-      b, loc, index(b, loc, 0), index(b, loc, count), index(b, loc, 1),
-      ValueRange{init},
-      [&](OpBuilder &nb, Location l, Value i, ValueRange args) {
-        scf::YieldOp::create(nb, l, body(nb, l, i, args[0]));
-      });
-  return loop.getResult(0);
-}
 
 /// A [rows, cols] f32 tensor whose element (r, c) is `element(r, c)`
 /// (index values), zero where `c >= validCols` (the padding of K) or
@@ -413,12 +343,7 @@ struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
         return signalPassFailure();
       }
     }
-    llvm::StringSet<> allowed;
-    if (ops.empty())
-      for (StringRef name : kDefaultOps)
-        allowed.insert(name);
-    for (const std::string &name : ops)
-      allowed.insert(name);
+    llvm::StringSet<> allowed = policyOps(ops);
 
     Quantizer q{*activationFormat, *weightFormat, block, foldConstants};
     // Every GEMM-like op is considered (and reported); the allowed ones
@@ -436,7 +361,7 @@ struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
     for (linalg::LinalgOp op : candidates) {
       StringRef name = op->getName().getStringRef();
       std::string reason;
-      if (!llvm::is_contained(kDefaultOps, name))
+      if (!llvm::is_contained(kPolicyDefaultOps, name))
         reason = "no MX rewrite for this op";
       else if (!allowed.contains(name))
         reason = "not on the ops list";
@@ -478,7 +403,7 @@ struct MxQuantizePass : mlir::mx::impl::MxQuantizePassBase<MxQuantizePass> {
       InFlightDiagnostic summary = func.emitRemark("mx-quantize: rewrote ");
       summary << total - left << " of " << total << " GEMM/conv ops";
       SmallVector<std::string> parts;
-      for (StringRef name : kDefaultOps)
+      for (StringRef name : kPolicyDefaultOps)
         if (rewritten.lookup(name))
           parts.push_back(std::to_string(rewritten.lookup(name)) + " " +
                           name.str());

@@ -55,6 +55,8 @@
 
 #include "mx_cast_kernels.h"
 
+#include "../../Inputs/check_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -69,23 +71,7 @@ using casttest::Kernel;
 
 namespace {
 
-float floatOf(uint32_t bits) {
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
-
-/// splitmix64: a fixed, platform-independent generator.
-struct Rng {
-  uint64_t state;
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
+using Rng = SplitMix64;
 
 /// 64-byte aligned buffer of `n` elements of T.
 template <typename T> struct Buffer {
@@ -109,13 +95,6 @@ template <typename T> struct Buffer {
 // Calling kernels
 //===----------------------------------------------------------------------===//
 
-template <int N> struct Desc {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[N];
-  int64_t strides[N];
-};
 struct Desc0 {
   void *allocated;
   void *aligned;

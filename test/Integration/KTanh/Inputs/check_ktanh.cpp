@@ -33,6 +33,8 @@
 
 #include "ktanh_kernels.h"
 
+#include "../../Inputs/check_support.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -46,25 +48,7 @@ using ktest::Kernel;
 
 namespace {
 
-/// splitmix64: a fixed, platform-independent generator.
-struct Rng {
-  uint64_t state;
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
-
-template <int N> struct Desc {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[N];
-  int64_t strides[N];
-};
+using Rng = SplitMix64;
 
 struct Options {
   bool quick = false;

@@ -16,6 +16,8 @@
 
 #include "mx/Reference/Sparse.h"
 
+#include "../../Inputs/check_support.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -44,16 +46,12 @@ uint32_t next32() {
   return static_cast<uint32_t>(state >> 33);
 }
 
+/// Uniform in (-2^(e+1), 2^(e+1)) for a random e in [-6, 6]: both signs,
+/// so sums cancel.
 float randomValue() {
-  double u = next32() / 4294967296.0;
+  double u = next32() / 2147483648.0; // next32() has 31 bits: [0, 1)
   return static_cast<float>((2 * u - 1) *
                             std::ldexp(1.0, int(next32() % 13) - 6));
-}
-
-uint32_t bitsOf(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
 }
 
 MemRef2D view(float *p, int64_t r, int64_t c) {

@@ -34,6 +34,8 @@
 
 #include "mx/Reference/MxFormats.h"
 
+#include "../../Inputs/mx_operand.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -45,10 +47,6 @@
 
 using mx::ref::Format;
 
-struct MemRef2D {
-  void *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-};
 typedef void (*MxFn)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
                      MemRef2D *);
 typedef void (*BF16Fn)(MemRef2D *, MemRef2D *, MemRef2D *);
@@ -95,62 +93,25 @@ uint8_t randomCode(Format f, Trial trial) {
   }
 }
 
-/// A 2-D MX operand: logical codes (rows x cols, blocked along `axis`) and
-/// their packed storage.
-struct Operand {
-  Format format;
-  int rows, cols, axis, block;
-  std::vector<uint8_t> codes, scales, elements;
-
-  int lines() const { return axis == 1 ? rows : cols; }
-  int length() const { return axis == 1 ? cols : rows; }
-  int bits() const { return mx::ref::getFormatInfo(format).bits; }
-  int elementCols() const { return axis == 1 ? cols * bits() / 8 : cols; }
-  int elementRows() const { return axis == 0 ? rows * bits() / 8 : rows; }
-  int scaleCols() const { return axis == 1 ? cols / block : cols; }
-  int scaleRows() const { return axis == 0 ? rows / block : rows; }
-  uint8_t code(int r, int c) const { return codes[r * cols + c]; }
-  uint8_t scale(int r, int c) const {
-    return axis == 1 ? scales[r * scaleCols() + c / block]
-                     : scales[(r / block) * scaleCols() + c];
+/// Random codes and scales of `op` for the trial (the kernel's constant data
+/// instead when `constCodes` is set), packed.
+void fill(MxOperand &op, Trial trial, const uint8_t *constCodes,
+          const uint8_t *constScales) {
+  op.codes.resize(size_t(op.rows) * op.cols);
+  op.scales.resize(size_t(op.scaleRows()) * op.scaleCols());
+  for (uint8_t &c : op.codes)
+    c = randomCode(op.format, trial);
+  for (uint8_t &s : op.scales)
+    s = trial == Trial::Exact                     ? 127
+        : trial == Trial::NaN && next() % 32 == 0 ? 0xFF
+                                                  : 117 + next() % 21;
+  if (constCodes) {
+    // A constant operand of the kernel: the same data in every trial.
+    op.codes.assign(constCodes, constCodes + op.codes.size());
+    op.scales.assign(constScales, constScales + op.scales.size());
   }
-  double value(int r, int c) const {
-    uint8_t s = scale(r, c);
-    double v = mx::ref::decodeElement(code(r, c), format);
-    return s == 0xFF ? NAN : std::ldexp(v, int(s) - 127);
-  }
-
-  void fill(Trial trial, const uint8_t *constCodes,
-            const uint8_t *constScales) {
-    codes.resize(size_t(rows) * cols);
-    scales.resize(size_t(scaleRows()) * scaleCols());
-    for (uint8_t &c : codes)
-      c = randomCode(format, trial);
-    for (uint8_t &s : scales)
-      s = trial == Trial::Exact                     ? 127
-          : trial == Trial::NaN && next() % 32 == 0 ? 0xFF
-                                                    : 117 + next() % 21;
-    if (constCodes) {
-      // A constant operand of the kernel: the same data in every trial.
-      codes.assign(constCodes, constCodes + codes.size());
-      scales.assign(constScales, constScales + scales.size());
-    }
-    elements.assign(size_t(elementRows()) * elementCols(), 0);
-    std::vector<uint8_t> line(length()), bytes;
-    for (int l = 0; l < lines(); ++l) {
-      for (int i = 0; i < length(); ++i)
-        line[i] = axis == 1 ? code(l, i) : code(i, l);
-      bytes.assign(mx::ref::packedBytes(length(), format), 0);
-      mx::ref::packCodes(line.data(), length(), format, bytes.data());
-      for (size_t j = 0; j < bytes.size(); ++j) {
-        if (axis == 1)
-          elements[l * elementCols() + j] = bytes[j];
-        else
-          elements[j * elementCols() + l] = bytes[j];
-      }
-    }
-  }
-};
+  op.pack();
+}
 
 template <typename T> MemRef2D ref(std::vector<T> &data, int rows, int cols) {
   return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
@@ -228,34 +189,32 @@ int main(int argc, char **argv) {
         kernel.bfU(&aRef, &bRef, &cuRef);
         kernel.bfO(&aRef, &bRef, &coRef);
       } else {
-        Operand a{kernel.fa,
-                  kernel.ta ? k : m,
-                  kernel.ta ? m : k,
-                  kernel.ta ? 0 : 1,
-                  kernel.block,
-                  {},
-                  {},
-                  {}};
-        Operand b{kernel.fb,
-                  kernel.tb ? n : k,
-                  kernel.tb ? k : n,
-                  kernel.tb ? 1 : 0,
-                  kernel.block,
-                  {},
-                  {},
-                  {}};
-        a.fill(trial, kernel.aCodes, kernel.aScales);
-        b.fill(trial, kernel.bCodes, kernel.bScales);
+        MxOperand a{kernel.fa,
+                    kernel.ta ? k : m,
+                    kernel.ta ? m : k,
+                    kernel.ta ? 0 : 1,
+                    kernel.block,
+                    {},
+                    {},
+                    {}};
+        MxOperand b{kernel.fb,
+                    kernel.tb ? n : k,
+                    kernel.tb ? k : n,
+                    kernel.tb ? 1 : 0,
+                    kernel.block,
+                    {},
+                    {},
+                    {}};
+        fill(a, trial, kernel.aCodes, kernel.aScales);
+        fill(b, trial, kernel.bCodes, kernel.bScales);
         for (int i = 0; i < m; ++i)
           for (int j = 0; j < k; ++j)
             av[size_t(i) * k + j] = kernel.ta ? a.value(j, i) : a.value(i, j);
         for (int i = 0; i < k; ++i)
           for (int j = 0; j < n; ++j)
             bv[size_t(i) * n + j] = kernel.tb ? b.value(j, i) : b.value(i, j);
-        MemRef2D ae = ref(a.elements, a.elementRows(), a.elementCols());
-        MemRef2D as = ref(a.scales, a.scaleRows(), a.scaleCols());
-        MemRef2D be = ref(b.elements, b.elementRows(), b.elementCols());
-        MemRef2D bs = ref(b.scales, b.scaleRows(), b.scaleCols());
+        MemRef2D ae = a.elementsRef(), as = a.scalesRef(), be = b.elementsRef(),
+                 bs = b.scalesRef();
         kernel.mxU(&ae, &as, &be, &bs, &cuRef);
         kernel.mxO(&ae, &as, &be, &bs, &coRef);
       }

@@ -33,6 +33,8 @@
 
 #include "mx/Reference/MxFormats.h"
 
+#include "../../Inputs/mx_operand.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -43,10 +45,6 @@
 
 using mx::ref::Format;
 
-struct MemRef2D {
-  void *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-};
 typedef void (*MatmulFn)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
                          MemRef2D *);
 struct MatmulKernel {
@@ -97,63 +95,7 @@ uint8_t randomCode(Format f, bool allowSpecial) {
   }
 }
 
-/// A 2-D MX operand: logical codes (rows x cols, blocked along `axis`) and
-/// their packed storage.
-struct Operand {
-  Format format;
-  int rows, cols, axis, block;
-  std::vector<uint8_t> codes, scales, elements;
-
-  int lines() const { return axis == 1 ? rows : cols; }
-  int length() const { return axis == 1 ? cols : rows; }
-  int elementCols() const {
-    int bits = mx::ref::getFormatInfo(format).bits;
-    return axis == 1 ? cols * bits / 8 : cols;
-  }
-  int elementRows() const {
-    int bits = mx::ref::getFormatInfo(format).bits;
-    return axis == 0 ? rows * bits / 8 : rows;
-  }
-  int scaleCols() const { return axis == 1 ? cols / block : cols; }
-  int scaleRows() const { return axis == 0 ? rows / block : rows; }
-  uint8_t code(int r, int c) const { return codes[r * cols + c]; }
-  uint8_t scale(int r, int c) const {
-    return axis == 1 ? scales[r * scaleCols() + c / block]
-                     : scales[(r / block) * scaleCols() + c];
-  }
-
-  void pack() {
-    elements.assign(size_t(elementRows()) * elementCols(), 0);
-    std::vector<uint8_t> line(length()), bytes;
-    for (int l = 0; l < lines(); ++l) {
-      for (int i = 0; i < length(); ++i)
-        line[i] = axis == 1 ? code(l, i) : code(i, l);
-      bytes.assign(mx::ref::packedBytes(length(), format), 0);
-      mx::ref::packCodes(line.data(), length(), format, bytes.data());
-      for (size_t j = 0; j < bytes.size(); ++j) {
-        if (axis == 1)
-          elements[l * elementCols() + j] = bytes[j];
-        else
-          elements[j * elementCols() + l] = bytes[j];
-      }
-    }
-  }
-
-  MemRef2D elementsRef() {
-    return {elements.data(),
-            elements.data(),
-            0,
-            {elementRows(), elementCols()},
-            {elementCols(), 1}};
-  }
-  MemRef2D scalesRef() {
-    return {scales.data(),
-            scales.data(),
-            0,
-            {scaleRows(), scaleCols()},
-            {scaleCols(), 1}};
-  }
-};
+using Operand = MxOperand;
 
 enum class Trial { Normal, Wide, NaN };
 

@@ -34,6 +34,8 @@
 
 #include "mx_kernels.h"
 
+#include "../../Inputs/check_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -55,28 +57,9 @@ namespace {
 // Small utilities
 //===----------------------------------------------------------------------===//
 
-uint32_t bitsOf(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
-
-float fromBits(uint32_t b) {
-  float v;
-  std::memcpy(&v, &b, 4);
-  return v;
-}
-
-/// splitmix64: a fixed, platform-independent generator.
-struct Rng {
-  uint64_t state;
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+/// splitmix64 with the draws the checks need.
+struct Rng : SplitMix64 {
+  using SplitMix64::SplitMix64;
   uint32_t next32() { return static_cast<uint32_t>(next() >> 32); }
   /// Uniform in (0, 1).
   double uniform() {
@@ -110,15 +93,6 @@ struct Buffer {
   uint8_t *u8() { return static_cast<uint8_t *>(ptr); }
   uint16_t *u16() { return static_cast<uint16_t *>(ptr); }
   float *f32() { return static_cast<float *>(ptr); }
-};
-
-/// An MLIR ranked memref descriptor (C interface), rank <= 3.
-template <int N> struct Desc {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[N];
-  int64_t strides[N];
 };
 
 struct AnyDesc {
@@ -319,7 +293,7 @@ void addBf16Exhaustive(std::vector<FloatStream> &out, size_t block, bool quick,
                        Format f) {
   std::vector<float> all(65536);
   for (uint32_t i = 0; i < 65536; ++i)
-    all[i] = fromBits(i << 16);
+    all[i] = floatOf(i << 16);
   {
     StreamBuilder sb(block);
     sb.addRaw(all);
@@ -422,7 +396,7 @@ void addEdges(std::vector<FloatStream> &out, size_t block, Format f) {
     for (uint32_t b : {p2, p2 - 1, p2 + 1, p2 | 0x7FFFFF, p2 | 0x400000}) {
       if (b == 0xFFFFFFFFu || b >= 0x7F800000u)
         continue;
-      float a = fromBits(b);
+      float a = floatOf(b);
       sb.add({(e & 1) ? -a : a}, payloadBelow(a));
     }
     // EVEN: amax whose top m+1 mantissa bits are all ones, i.e. exactly the
@@ -434,7 +408,7 @@ void addEdges(std::vector<FloatStream> &out, size_t block, Format f) {
                          p2 | (3u << (22 - m))}) {
         if (b >= 0x7F800000u || b == 0)
           continue;
-        sb.add({fromBits(b)}, payloadBelow(fromBits(b)));
+        sb.add({floatOf(b)}, payloadBelow(floatOf(b)));
       }
     }
   }
@@ -449,7 +423,7 @@ void addEdges(std::vector<FloatStream> &out, size_t block, Format f) {
   // Named ones.
   for (uint32_t b : {0x42FFFFFFu, 0x42FFFFFEu, 0x43000000u, 0x7F7FFFFFu,
                      0xFF7FFFFFu, 0x7F000000u, 0x7EFFFFFFu}) {
-    float a = fromBits(b);
+    float a = floatOf(b);
     sb.add({a}, payloadBelow(std::fabs(a)));
     sb.add({a, -a}, {});
   }
@@ -463,7 +437,7 @@ void addEdges(std::vector<FloatStream> &out, size_t block, Format f) {
                        0x400000u, 0x400001u, 0x7FFFFFu, 0x7FFFFEu, 0x123456u,
                        0x600000u, 0x200000u, 0x0FFFFFu})
       for (uint32_t s : {0u, 0x80000000u})
-        subs.push_back(fromBits(b | s));
+        subs.push_back(floatOf(b | s));
     sb.add({}, subs);
     for (int h = 0; h < 23; ++h) {
       uint32_t p = 1u << h;
@@ -474,11 +448,11 @@ void addEdges(std::vector<FloatStream> &out, size_t block, Format f) {
         for (float v : subs)
           if ((bitsOf(v) & 0x7FFFFFFFu) <= b)
             p2.push_back(v);
-        sb.add({fromBits(b | (h % 2 ? 0x80000000u : 0))}, p2);
+        sb.add({floatOf(b | (h % 2 ? 0x80000000u : 0))}, p2);
       }
     }
-    sb.add({fromBits(0x00800000u)}, subs);
-    sb.add({fromBits(0x00800001u), -0.0f}, subs);
+    sb.add({floatOf(0x00800000u)}, subs);
+    sb.add({floatOf(0x00800001u), -0.0f}, subs);
     sb.add({1e-38f, -1e-39f}, subs);
   }
 
@@ -490,14 +464,14 @@ void addEdges(std::vector<FloatStream> &out, size_t block, Format f) {
       payload.push_back(static_cast<float>(i) * 0.37f - 5.0f);
     for (size_t pos : {size_t(0), block / 2, block - 1}) {
       std::vector<float> blk = payload;
-      blk[pos] = fromBits(b);
+      blk[pos] = floatOf(b);
       sb.add({}, blk);
     }
-    sb.add({fromBits(b), fltMax}, {});
-    sb.add({fromBits(b), -0.0f, 0.0f, 1e-45f}, {});
+    sb.add({floatOf(b), fltMax}, {});
+    sb.add({floatOf(b), -0.0f, 0.0f, 1e-45f}, {});
   }
   sb.add({inf, -inf}, {});
-  sb.add({inf, fromBits(0x7FC00000u)}, {});
+  sb.add({inf, floatOf(0x7FC00000u)}, {});
   sb.add({}, std::vector<float>(block, -inf));
 
   // Huge next to tiny.
@@ -548,7 +522,7 @@ void addRandom(std::vector<FloatStream> &out, size_t block, bool quick) {
     Rng rng(0xB175);
     std::vector<float> v(n);
     for (float &x : v)
-      x = fromBits(rng.next32());
+      x = floatOf(rng.next32());
     out.push_back({"random-bits", std::move(v)});
   }
 }
@@ -595,7 +569,7 @@ long long checkQuantize(const Kernel &k, const Options &opt) {
         for (size_t e = 0; e < g.block; ++e) {
           float v = s.values[(first + t) * g.block + e];
           if (k.inType == DType::BF16)
-            v = fromBits(bitsOf(v) & 0xFFFF0000u); // truncate to bf16
+            v = floatOf(bitsOf(v) & 0xFFFF0000u); // truncate to bf16
           ref[g.elementIndex(t, e)] = v;
         }
       if (k.inType == DType::BF16) {
@@ -735,7 +709,7 @@ long long checkDequantize(const Kernel &k, const Options &opt) {
         for (size_t t = count / 2; t < count; ++t) {
           size_t i = g.elementIndex(t, 1 % g.block);
           if (!std::isnan(ref[i])) {
-            ref[i] = fromBits(bitsOf(ref[i]) ^ 0x10000);
+            ref[i] = floatOf(bitsOf(ref[i]) ^ 0x10000);
             break;
           }
         }

@@ -33,6 +33,8 @@
 
 #include "mx/Reference/Sparse.h"
 
+#include "../../Inputs/check_support.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -48,24 +50,11 @@ namespace {
 bool gCorrupt = false;
 int gChecks = 0, gFailures = 0;
 
-struct Rng {
-  uint64_t state;
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+struct Rng : SplitMix64 {
+  using SplitMix64::SplitMix64;
   /// Uniform in [-1, 1).
   float uniform() { return float(next() >> 40) / float(1 << 23) - 1.0f; }
 };
-
-uint32_t bitsOf(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
 
 using Vec = std::vector<float>;
 
@@ -126,27 +115,12 @@ struct Problem {
   std::function<void(const Vec &, const Vec &, Vec &)> rgw;
 };
 
-Problem makeMatmul(const MatmulKernels &k) {
-  Problem p;
-  int64_t m = k.m, kk = k.k, n = k.n;
-  p.name = "mm_" + std::to_string(m) + "x" + std::to_string(kk) + "x" +
-           std::to_string(n);
-  p.nw = m * kk, p.nx = kk * n, p.ny = m * n;
-  p.reduceFwd = kk, p.reduceGin = m, p.reduceGw = n;
-  const KernelSet<MemRef2D> f = k.fns;
-  int64_t ws[2] = {m, kk}, xs[2] = {kk, n}, ys[2] = {m, n};
-  p.fwd = [=](Vec &w, Vec &x, float s, Vec &y, bool hard) {
-    auto a = desc(w, ws), b = desc(x, xs), c = desc(y, ys);
-    (hard ? f.fwdHard : f.fwdSoft)(&a, &b, s, &c);
-  };
-  p.gin = [=](Vec &w, Vec &dy, float s, Vec &dx, bool hard) {
-    auto a = desc(w, ws), b = desc(dy, ys), c = desc(dx, xs);
-    (hard ? f.ginHard : f.ginSoft)(&a, &b, s, &c);
-  };
-  p.gw = [=](Vec &dy, Vec &x, Vec &g) {
-    auto a = desc(dy, ys), b = desc(x, xs), c = desc(g, ws);
-    f.gw(&a, &b, &c);
-  };
+/// Binds the kernels that read only weight-shaped operands (mask, Gradient
+/// Annealing, threshold gradient), alike for matmul and convolution weights
+/// `ws`.
+template <typename Ref, int R>
+void bindWeightKernels(Problem &p, const KernelSet<Ref> &f,
+                       const int64_t (&ws)[R]) {
   p.mask = [=](Vec &w, float s, Vec &o, bool hard) {
     auto a = desc(w, ws), c = desc(o, ws);
     (hard ? f.maskHard : f.maskSoft)(&a, s, &c);
@@ -171,6 +145,30 @@ Problem makeMatmul(const MatmulKernels &k) {
     f.gthT(&a, &sd, &b, &od);
     return out;
   };
+}
+
+Problem makeMatmul(const MatmulKernels &k) {
+  Problem p;
+  int64_t m = k.m, kk = k.k, n = k.n;
+  p.name = "mm_" + std::to_string(m) + "x" + std::to_string(kk) + "x" +
+           std::to_string(n);
+  p.nw = m * kk, p.nx = kk * n, p.ny = m * n;
+  p.reduceFwd = kk, p.reduceGin = m, p.reduceGw = n;
+  const KernelSet<MemRef2D> f = k.fns;
+  int64_t ws[2] = {m, kk}, xs[2] = {kk, n}, ys[2] = {m, n};
+  p.fwd = [=](Vec &w, Vec &x, float s, Vec &y, bool hard) {
+    auto a = desc(w, ws), b = desc(x, xs), c = desc(y, ys);
+    (hard ? f.fwdHard : f.fwdSoft)(&a, &b, s, &c);
+  };
+  p.gin = [=](Vec &w, Vec &dy, float s, Vec &dx, bool hard) {
+    auto a = desc(w, ws), b = desc(dy, ys), c = desc(dx, xs);
+    (hard ? f.ginHard : f.ginSoft)(&a, &b, s, &c);
+  };
+  p.gw = [=](Vec &dy, Vec &x, Vec &g) {
+    auto a = desc(dy, ys), b = desc(x, xs), c = desc(g, ws);
+    f.gw(&a, &b, &c);
+  };
+  bindWeightKernels(p, f, ws);
   p.rfwd = [=](const Vec &w, const Vec &x, float s, Vec &y, MaskMode md) {
     maskedMatmul(w.data(), x.data(), m, kk, n, s, md, y.data());
   };
@@ -216,30 +214,7 @@ Problem makeConv(const ConvKernels &k) {
     auto a = desc(x, xs), b = desc(dy, ys), c = desc(g, ws);
     f.gw(&a, &b, &c);
   };
-  p.mask = [=](Vec &w, float s, Vec &o, bool hard) {
-    auto a = desc(w, ws), c = desc(o, ws);
-    (hard ? f.maskHard : f.maskSoft)(&a, s, &c);
-  };
-  p.maskT = [=](Vec &w, float s, Vec &o) {
-    auto a = desc(w, ws), c = desc(o, ws);
-    MemRef0D sd = desc0(s);
-    f.maskSoftT(&a, &sd, &c);
-  };
-  p.ga = [=](Vec &g, Vec &w, float s, float alpha, Vec &o) {
-    auto a = desc(g, ws), b = desc(w, ws), c = desc(o, ws);
-    f.ga(&a, &b, s, alpha, &c);
-  };
-  p.gth = [=](Vec &w, float s, Vec &g) {
-    auto a = desc(w, ws), b = desc(g, ws);
-    return f.gth(&a, s, &b);
-  };
-  p.gthT = [=](Vec &w, float s, Vec &g) {
-    auto a = desc(w, ws), b = desc(g, ws);
-    float out = 0;
-    MemRef0D sd = desc0(s), od = desc0(out);
-    f.gthT(&a, &sd, &b, &od);
-    return out;
-  };
+  bindWeightKernels(p, f, ws);
   p.rfwd = [=](const Vec &w, const Vec &x, float s, Vec &y, MaskMode md) {
     maskedConv2D(x.data(), w.data(), sh, s, md, y.data());
   };

@@ -26,6 +26,8 @@
 
 #include "mx/Reference/SparseMatmul.h"
 
+#include "../../Inputs/check_support.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -74,12 +76,6 @@ float randomValue(bool bf16) {
     std::memcpy(&v, &bits, 4);
   }
   return v;
-}
-
-uint32_t bitsOf(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
 }
 
 MemRef1D view1(void *p, int64_t n) { return {p, p, 0, {n}, {1}}; }
