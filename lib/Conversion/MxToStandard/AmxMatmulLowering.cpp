@@ -42,9 +42,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Conversion/IndexMath.h"
+#include "mx/Conversion/MxConstantOperand.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToVector.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/IR/MxReferenceFormat.h"
 #include "mx/Reference/MxFormats.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
@@ -1320,62 +1322,20 @@ Value emitAmxPermission(OpBuilder &b, Location loc, Operation *anchor) {
 // Compile-time packing of constant operands
 //===----------------------------------------------------------------------===//
 
-::mx::ref::Format toReference(Format format) {
-  switch (format) {
-  case Format::e4m3:
-    return ::mx::ref::Format::E4M3;
-  case Format::e5m2:
-    return ::mx::ref::Format::E5M2;
-  case Format::e2m3:
-    return ::mx::ref::Format::E2M3;
-  case Format::e3m2:
-    return ::mx::ref::Format::E3M2;
-  case Format::e2m1:
-    return ::mx::ref::Format::E2M1;
-  default:
-    return ::mx::ref::Format::Int8;
-  }
-}
-
 /// The values (element times scale, as f32) of an MX operand assembled
 /// from two constants, [rows][cols] as stored, or nothing.
 std::optional<std::vector<float>> constantValues(Value value,
                                                  MxTensorType type) {
-  auto assemble = value.getDefiningOp<AssembleOp>();
-  DenseElementsAttr elements, scales;
-  if (!assemble ||
-      !matchPattern(assemble.getElements(), m_Constant(&elements)) ||
-      !matchPattern(assemble.getScales(), m_Constant(&scales)))
+  std::optional<ConstantOperand> operand = getConstantOperand(value, type);
+  if (!operand)
     return std::nullopt;
-  int64_t rows = type.getShape()[0], cols = type.getShape()[1];
-  int64_t axis = type.getAxis(), block = type.getBlockSize();
-  std::vector<uint8_t> bytes, scaleBytes;
-  for (const APInt &x : elements.getValues<APInt>())
-    bytes.push_back(static_cast<uint8_t>(x.getZExtValue()));
-  for (const APFloat &x : scales.getValues<APFloat>())
-    scaleBytes.push_back(
-        static_cast<uint8_t>(x.bitcastToAPInt().getZExtValue()));
-  ::mx::ref::Format format = toReference(type.getFormat());
-  int64_t packedCols = type.getPackedShape()[1];
-  int64_t lines = axis == 1 ? rows : cols, length = axis == 1 ? cols : rows;
-  int64_t lineBytes =
-      static_cast<int64_t>(::mx::ref::packedBytes(length, format));
-  std::vector<float> result(rows * cols);
-  std::vector<uint8_t> line(lineBytes), codes(length);
-  for (int64_t l = 0; l < lines; ++l) {
-    for (int64_t i = 0; i < lineBytes; ++i)
-      line[i] =
-          axis == 1 ? bytes[l * packedCols + i] : bytes[i * packedCols + l];
-    ::mx::ref::unpackCodes(line.data(), length, format, codes.data());
-    for (int64_t i = 0; i < length; ++i) {
-      int64_t r = axis == 1 ? l : i, c = axis == 1 ? i : l;
-      uint8_t scale = axis == 1 ? scaleBytes[r * (cols / block) + c / block]
-                                : scaleBytes[(r / block) * cols + c];
-      result[r * cols + c] =
-          static_cast<float>(::mx::ref::decodeElement(codes[i], format) *
-                             ::mx::ref::decodeScale(scale));
-    }
-  }
+  ::mx::ref::Format format = toReferenceFormat(type.getFormat());
+  std::vector<float> result(operand->rows * operand->cols);
+  for (int64_t r = 0; r < operand->rows; ++r)
+    for (int64_t c = 0; c < operand->cols; ++c)
+      result[r * operand->cols + c] = static_cast<float>(
+          ::mx::ref::decodeElement(operand->code(r, c), format) *
+          ::mx::ref::decodeScale(operand->scale(r, c)));
   return result;
 }
 

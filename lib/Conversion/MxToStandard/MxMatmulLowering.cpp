@@ -33,6 +33,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Conversion/IndexMath.h"
+#include "mx/Conversion/MxConstantOperand.h"
 #include "mx/Conversion/MxElementMath.h"
 #include "mx/Conversion/MxToStandard.h"
 #include "mx/Conversion/MxToVector.h"
@@ -1221,62 +1222,6 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
 //===----------------------------------------------------------------------===//
 // Compile-time packing of constant operands
 //===----------------------------------------------------------------------===//
-
-/// Logical codes ([rows][cols], row-major) and scale bytes of an MX tensor
-/// assembled from two constants, or nothing.
-struct ConstantOperand {
-  std::vector<uint8_t> codes, scales;
-  int64_t rows, cols;
-
-  uint8_t code(int64_t r, int64_t c) const { return codes[r * cols + c]; }
-};
-
-std::optional<ConstantOperand> getConstantOperand(Value value,
-                                                  MxTensorType type) {
-  auto assemble = value.getDefiningOp<AssembleOp>();
-  DenseElementsAttr elements, scales;
-  if (!assemble ||
-      !matchPattern(assemble.getElements(), m_Constant(&elements)) ||
-      !matchPattern(assemble.getScales(), m_Constant(&scales)))
-    return std::nullopt;
-  ConstantOperand result;
-  result.rows = type.getShape()[0];
-  result.cols = type.getShape()[1];
-  std::vector<uint8_t> bytes;
-  for (const APInt &x : elements.getValues<APInt>())
-    bytes.push_back(static_cast<uint8_t>(x.getZExtValue()));
-  for (const APFloat &x : scales.getValues<APFloat>())
-    result.scales.push_back(
-        static_cast<uint8_t>(x.bitcastToAPInt().getZExtValue()));
-  // Unpack along the blocked axis (MxTypes.td layout).
-  unsigned bits = type.getElementBits();
-  int64_t axis = type.getAxis();
-  int64_t packedCols = type.getPackedShape()[1];
-  auto byteAt = [&](int64_t line, int64_t i) -> uint32_t {
-    return axis == 1 ? bytes[line * packedCols + i]
-                     : bytes[i * packedCols + line];
-  };
-  result.codes.resize(result.rows * result.cols);
-  int64_t lines = axis == 1 ? result.rows : result.cols;
-  int64_t length = axis == 1 ? result.cols : result.rows;
-  for (int64_t line = 0; line < lines; ++line)
-    for (int64_t i = 0; i < length; ++i) {
-      uint8_t code;
-      if (bits == 8) {
-        code = byteAt(line, i);
-      } else if (bits == 4) {
-        code = (byteAt(line, i / 2) >> (4 * (i % 2))) & 0xF;
-      } else {
-        int64_t g = i / 4;
-        uint32_t word = byteAt(line, 3 * g) | byteAt(line, 3 * g + 1) << 8 |
-                        byteAt(line, 3 * g + 2) << 16;
-        code = (word >> (6 * (i % 4))) & 0x3F;
-      }
-      int64_t r = axis == 1 ? line : i, c = axis == 1 ? i : line;
-      result.codes[r * result.cols + c] = code;
-    }
-  return result;
-}
 
 /// Bits of the f32 factor 2^(byte - 127 - shift) (emitScaleValue).
 uint32_t scaleBits(uint8_t byte, int64_t shift) {

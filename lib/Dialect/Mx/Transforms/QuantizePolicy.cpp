@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/IR/MxReferenceFormat.h"
 #include "mx/Dialect/Mx/Transforms/MatmulAccumulation.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
 #include "mx/Dialect/Mx/Transforms/PolicyOps.h"
@@ -36,24 +37,6 @@ using namespace mlir::mx;
 namespace ref = ::mx::ref;
 
 namespace {
-
-ref::Format toReference(Format format) {
-  switch (format) {
-  case Format::e4m3:
-    return ref::Format::E4M3;
-  case Format::e5m2:
-    return ref::Format::E5M2;
-  case Format::e2m3:
-    return ref::Format::E2M3;
-  case Format::e3m2:
-    return ref::Format::E3M2;
-  case Format::e2m1:
-    return ref::Format::E2M1;
-  case Format::int8:
-    return ref::Format::Int8;
-  }
-  llvm_unreachable("unknown format");
-}
 
 int64_t roundUp(int64_t x, int64_t multiple) {
   return (x + multiple - 1) / multiple * multiple;
@@ -93,7 +76,7 @@ struct Quantizer {
         ++i;
       }
       std::vector<int64_t> shape = {paddedRows, paddedCols};
-      ref::Format f = toReference(format);
+      ref::Format f = toReferenceFormat(format);
       std::vector<uint8_t> elements(ref::tensorElementBytes(shape, axis, f));
       std::vector<uint8_t> scales(ref::tensorScaleBytes(shape, axis, block));
       ref::quantizeTensor(data.data(), shape, axis, block, f,
@@ -228,6 +211,20 @@ struct Conv2D {
   }
 };
 
+/// The accumulator of one product of a rewritten op whose output is
+/// `output`: a fresh +0.0 fill of `shape` when `output` is one (each product
+/// writes its own part of the output, so its part is still zero, and the
+/// matmul lowerings write a zero-filled accumulator without reading it),
+/// else `part` (the product's part of the output, built on demand).
+Value accumulator(OpBuilder &b, Location loc, Value output,
+                  ArrayRef<int64_t> shape, function_ref<Value()> part) {
+  auto fill = output.getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.value(), m_PosZeroFloat()))
+    return part();
+  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return linalg::FillOp::create(b, loc, fill.value(), empty).getResult(0);
+}
+
 /// conv_2d_nhwc_hwcf: patches [N*OH*OW, KH*KW*C] (padded to whole blocks)
 /// times the filter as [KH*KW*C, F], reshaped to the NHWC output.
 Value rewriteConvNhwc(OpBuilder &b, Quantizer &q, linalg::Conv2DNhwcHwcfOp op) {
@@ -250,7 +247,9 @@ Value rewriteConvNhwc(OpBuilder &b, Quantizer &q, linalg::Conv2DNhwcHwcfOp op) {
       });
   Value pq = q.quantize(b, loc, patches, m, kp, m, kp, q.activations, 1);
   Value wq = q.quantize(b, loc, conv.filter, k, f, kp, f, q.weights, 0);
-  Value acc = reshape(b, loc, conv.output, {m, f});
+  Value acc = accumulator(b, loc, conv.output, {m, f}, [&] {
+    return reshape(b, loc, conv.output, {m, f});
+  });
   Value product = MatmulOp::create(b, loc, acc.getType(), pq, wq, acc);
   return reshape(b, loc, product, out);
 }
@@ -281,7 +280,9 @@ Value rewriteConvNchw(OpBuilder &b, Quantizer &q, linalg::Conv2DNchwFchwOp op) {
                          .getResult();
                    });
         Value pq = q.quantize(b, l, patches, kp, p, kp, p, q.activations, 0);
-        Value acc = reshape(b, l, sliceAt(b, l, carried, img), {f, p});
+        Value acc = accumulator(b, l, conv.output, {f, p}, [&] {
+          return reshape(b, l, sliceAt(b, l, carried, img), {f, p});
+        });
         Value product = MatmulOp::create(b, l, acc.getType(), wq, pq, acc);
         return insertAt(b, l, reshape(b, l, product, {f, oh, ow}), carried,
                         img);
@@ -292,12 +293,15 @@ Value rewriteBatchMatmul(OpBuilder &b, Quantizer &q, linalg::BatchMatmulOp op) {
   Location loc = op.getLoc();
   Value lhs = op.getInputs()[0], rhs = op.getInputs()[1];
   Value acc = op.getOutputs()[0];
-  int64_t batch = cast<RankedTensorType>(acc.getType()).getDimSize(0);
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(acc.getType()).getShape();
+  int64_t batch = shape[0];
   return forEach(b, loc, batch, acc,
                  [&](OpBuilder &b, Location l, Value i, Value carried) {
+                   Value part = accumulator(b, l, acc, shape.drop_front(), [&] {
+                     return sliceAt(b, l, carried, i);
+                   });
                    Value product = q.matmul(b, l, sliceAt(b, l, lhs, i),
-                                            sliceAt(b, l, rhs, i),
-                                            sliceAt(b, l, carried, i));
+                                            sliceAt(b, l, rhs, i), part);
                    return insertAt(b, l, product, carried, i);
                  });
 }

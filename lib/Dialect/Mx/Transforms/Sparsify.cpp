@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/IR/MxReferenceFormat.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
 #include "mx/Reference/MxFormats.h"
 
@@ -55,13 +56,6 @@ std::optional<ValueStorage> parseValueStorage(StringRef name) {
   return std::nullopt;
 }
 
-ref::Format toReference(Format format) {
-  // Same formats in the same order (MxAttrs.td, mx/Reference/MxFormats.h).
-  static_assert(static_cast<int>(ref::Format::E4M3) == 0 &&
-                static_cast<int>(ref::Format::Int8) == 5);
-  return static_cast<ref::Format>(static_cast<int>(format));
-}
-
 /// Codes (one per weight, M x K) and E8M0 scales (M x ceil(K / 32)) of
 /// `masked`: every row quantized in blocks of 32 columns, the last one
 /// shorter when 32 does not divide K (the same as zero padding: zeros
@@ -75,9 +69,10 @@ void quantizeRows(ArrayRef<float> masked, int64_t m, int64_t k, Format format,
   for (int64_t row = 0; row < m; ++row)
     for (int64_t col = 0; col < k; col += block) {
       int64_t n = std::min(block, k - col);
-      scales.push_back(ref::quantizeBlock(
-          &masked[row * k + col], n, toReference(format), ref::ScaleRule::Floor,
-          /*flushSubnormals=*/false, &codes[row * k + col]));
+      scales.push_back(
+          ref::quantizeBlock(&masked[row * k + col], n,
+                             toReferenceFormat(format), ref::ScaleRule::Floor,
+                             /*flushSubnormals=*/false, &codes[row * k + col]));
     }
 }
 

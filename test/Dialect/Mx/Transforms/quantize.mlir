@@ -113,6 +113,55 @@ func.func @conv_nchw(%in: tensor<2x3x6x6xf32>, %f: tensor<8x3x3x3xf32>, %o: tens
 
 // -----
 
+// A zero-filled output: every image's product gets its own +0.0 fill as the
+// accumulator (which the matmul lowerings write without reading), not a
+// slice of the carried output; the original fill only seeds the loop.
+// CHECK-LABEL: func @conv_nchw_zero
+// CHECK: scf.for
+// CHECK:   %[[E:.*]] = tensor.empty() : tensor<8x4xf32>
+// CHECK:   %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<8x4xf32>)
+// CHECK:   mx.matmul %{{.*}}, %{{.*}}, %[[Z]]
+// CHECK:   tensor.insert_slice
+func.func @conv_nchw_zero(%in: tensor<2x3x6x6xf32>, %f: tensor<8x3x3x3xf32>) -> tensor<2x8x2x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x8x2x2xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%e : tensor<2x8x2x2xf32>) -> tensor<2x8x2x2xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%in, %f : tensor<2x3x6x6xf32>, tensor<8x3x3x3xf32>) outs(%o : tensor<2x8x2x2xf32>) -> tensor<2x8x2x2xf32>
+  return %y : tensor<2x8x2x2xf32>
+}
+
+// -----
+
+// The same for the NHWC product, and a -0.0 fill is not a zero accumulator.
+// CHECK-LABEL: func @conv_nhwc_zero
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8x8xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<8x8xf32>)
+// CHECK: mx.matmul %{{.*}}, %{{.*}}, %[[Z]]
+// CHECK-LABEL: func @conv_nhwc_negative_zero
+// CHECK: %[[F:.*]] = linalg.fill
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[F]]
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[C]]
+// CHECK: mx.matmul %{{.*}}, %{{.*}}, %[[R]]
+func.func @conv_nhwc_zero(%in: tensor<2x4x4x3xf32>, %f: tensor<3x3x3x8xf32>) -> tensor<2x2x2x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2x2x8xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2x2x8xf32>) -> tensor<2x2x2x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%in, %f : tensor<2x4x4x3xf32>, tensor<3x3x3x8xf32>) outs(%o : tensor<2x2x2x8xf32>) -> tensor<2x2x2x8xf32>
+  return %y : tensor<2x2x2x8xf32>
+}
+func.func @conv_nhwc_negative_zero(%in: tensor<2x4x4x3xf32>, %f: tensor<3x3x3x8xf32>) -> tensor<2x2x2x8xf32> {
+  %zero = arith.constant -0.0 : f32
+  %e = tensor.empty() : tensor<2x2x2x8xf32>
+  %o = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2x2x8xf32>) -> tensor<2x2x2x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%in, %f : tensor<2x4x4x3xf32>, tensor<3x3x3x8xf32>) outs(%o : tensor<2x2x2x8xf32>) -> tensor<2x2x2x8xf32>
+  return %y : tensor<2x2x2x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @batch_matmul
 // CHECK: scf.for
 // CHECK:   mx.quantize %{{.*}} : tensor<4x32xf32> -> !mx.tensor<4x32, e4m3, axis = 1>
