@@ -27,6 +27,8 @@
 //    panel of B across the chunk. Partial C tiles at the bottom and right
 //    edges go through a 32 x 32 scratch buffer, so every tile has the one
 //    shape 16 x 64 bytes (one tile configuration for the whole function).
+//    An accumulator that is a +0.0 fill is written without being read (the
+//    tiles start from tilezero).
 //    bf16 B (K x N, whose packing would otherwise be a third to a half of
 //    the time when N is large or M small) is instead packed inside the
 //    parallel loop when A fits in L2: each work item packs a slab of

@@ -29,20 +29,10 @@ struct MatmulKernel {
   MatmulFn fn;
 };
 
+#include "../../Inputs/check_support.h"
 #include "kernels.h"
 
-static float bf16ToFloat(uint16_t h) {
-  uint32_t bits = uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-static uint32_t floatBits(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  return bits;
-}
+static float bf16ToFloat(uint16_t h) { return floatOf(uint32_t(h) << 16); }
 
 int main() {
   uint64_t state = 0x243F6A8885A308D3ull;
@@ -104,7 +94,7 @@ int main() {
             magnitude += std::fabs(p);
           }
           double bound = (k + 1) * std::ldexp(1.0, -24) * magnitude;
-          if (floatBits(got) != floatBits(want) ||
+          if (bitsOf(got) != bitsOf(want) ||
               std::fabs(got - exact) > bound) {
             if (failures++ < 10)
               std::printf("MISMATCH %s trial %d [%d,%d]: got %a want %a "
