@@ -1237,26 +1237,21 @@ void emitScalarFallback(OpBuilder &b, Location loc, const AmxCompute &cp) {
                                                      ValueRange{i, kk})
                             : memref::LoadOp::create(b, loc, cp.pa,
                                                      ValueRange{mt, kt, r, q});
-                    Value p =
-                        arith::DivUIOp::create(b, loc, q, index(b, loc, 2));
-                    Value odd =
-                        arith::RemUIOp::create(b, loc, q, index(b, loc, 2));
+                    Value y;
                     if (cp.plan) {
                       // B itself (K x N); the K loop stops at K.
-                      Value y = memref::LoadOp::create(b, loc, cp.pb,
-                                                       ValueRange{kk, j});
-                      return arith::AddFOp::create(
-                                 b, loc, acc,
-                                 arith::MulFOp::create(
-                                     b, loc,
-                                     arith::ExtFOp::create(b, loc, f32, x),
-                                     arith::ExtFOp::create(b, loc, f32, y)))
-                          .getResult();
+                      y = memref::LoadOp::create(b, loc, cp.pb,
+                                                 ValueRange{kk, j});
+                    } else {
+                      Value p =
+                          arith::DivUIOp::create(b, loc, q, index(b, loc, 2));
+                      Value odd =
+                          arith::RemUIOp::create(b, loc, q, index(b, loc, 2));
+                      y = memref::LoadOp::create(
+                          b, loc, cp.pb,
+                          ValueRange{nt, kt, p,
+                                     arith::AddIOp::create(b, loc, col, odd)});
                     }
-                    Value y = memref::LoadOp::create(
-                        b, loc, cp.pb,
-                        ValueRange{nt, kt, p,
-                                   arith::AddIOp::create(b, loc, col, odd)});
                     return arith::AddFOp::create(
                                b, loc, acc,
                                arith::MulFOp::create(

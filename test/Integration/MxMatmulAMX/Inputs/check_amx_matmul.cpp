@@ -28,7 +28,10 @@
 // Element values come from mx::ref::decodeElement, the storage from
 // mx::ref::packCodes (no code shared with the compiler). --corrupt flips one
 // bit of one unordered result per kernel and expects every kernel to be
-// reported (the checker can fail).
+// reported (the checker can fail). --refuse-amx makes Linux refuse the AMX
+// tile state to this process (a seccomp filter on arch_prctl), so every
+// unordered kernel must take its scalar fallback (a tile instruction would
+// raise SIGILL) and still pass the same checks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,11 +40,19 @@
 #include "../../Inputs/mx_operand.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <vector>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #pragma clang fp contract(off)
 
@@ -144,10 +155,39 @@ uint32_t floatBits(float f) {
   return bits;
 }
 
+/// Makes arch_prctl(ARCH_REQ_XCOMP_PERM = 0x1023, ...) fail with EPERM in
+/// this process from now on; every other system call is allowed.
+bool refuseAmx() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_arch_prctl, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x1023, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program = {sizeof(filter) / sizeof(filter[0]), filter};
+  return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   bool corrupt = argc > 1 && std::strcmp(argv[1], "--corrupt") == 0;
+  bool refused = argc > 1 && std::strcmp(argv[1], "--refuse-amx") == 0;
+  if (refused) {
+    if (!refuseAmx()) {
+      std::perror("seccomp filter for arch_prctl");
+      return 1;
+    }
+    // The state request itself now fails.
+    if (syscall(SYS_arch_prctl, 0x1023, 18) != -1 || errno != EPERM) {
+      std::printf("arch_prctl was not refused\n");
+      return 1;
+    }
+    std::printf("AMX refused: scalar fallback\n");
+  }
   int kernelsFailed = 0, total = 0;
   // Normal-trial outputs where the unordered result differs from the
   // ordered one: nonzero shows that another order (AMX) ran.
@@ -271,8 +311,10 @@ int main(int argc, char **argv) {
     std::printf("%d of %d kernels FAILED\n", kernelsFailed, total);
     return 1;
   }
-  std::printf("unordered != ordered in %ld of %ld outputs\n", differing,
-              compared);
+  // The scalar fallback sums in the ordered kernel's order or not: no count.
+  if (!refused)
+    std::printf("unordered != ordered in %ld of %ld outputs\n", differing,
+                compared);
   std::printf("ALL OK %d kernels\n", total);
   return 0;
 }
