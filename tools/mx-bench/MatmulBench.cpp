@@ -82,7 +82,8 @@ using MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *,
   X(FA, FB, 256, 2304, 196)                                                    \
   X(FA, FB, 64, 576, 3136)                                                     \
   X(FA, FB, 1024, 1024, 1024)                                                  \
-  X(FA, FB, 2048, 2048, 2048)
+  X(FA, FB, 2048, 2048, 2048)                                                  \
+  X(FA, FB, 4096, 4096, 4096)
 #define MX_MATMUL_PAIRS(X)                                                     \
   MX_MATMUL_SHAPES(X, int8, int8)                                              \
   MX_MATMUL_SHAPES(X, e2m1, e2m1)                                              \
@@ -286,6 +287,32 @@ double alternatingRatio(const std::function<void()> &peer,
   return median(ratios);
 }
 
+/// The scaling t(1 thread) / t(`threads` threads) of `ours`, measured so
+/// that load from other processes affects both sides alike: 9 rounds of
+/// five calls on one thread then five on `threads` (the first two of each
+/// five let OpenMP resize its team), the ratio of the medians of the last
+/// three per round, and the median over the rounds.
+double alternatingScaling(const std::function<void()> &ours, int threads) {
+  auto medianOfLastThree = [&](int count) {
+    omp_set_num_threads(count);
+    ours();
+    ours();
+    std::vector<double> times;
+    for (int call = 0; call < 3; ++call) {
+      auto start = std::chrono::steady_clock::now();
+      ours();
+      times.push_back(seconds(std::chrono::steady_clock::now() - start));
+    }
+    return median(times);
+  };
+  std::vector<double> ratios;
+  for (int round = 0; round < 9; ++round) {
+    double one = medianOfLastThree(1);
+    ratios.push_back(one / medianOfLastThree(threads));
+  }
+  return median(ratios);
+}
+
 /// Quantized operands (random codes of every finite value and scales
 /// around 1) in the storage layout of the kernels.
 struct MxOperands {
@@ -337,6 +364,9 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
   state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
   settle();
   state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
+  if (threads > 1)
+    state.counters["scaling"] = alternatingScaling(
+        [&] { kernel->fn(&ae, &as, &be, &bs, &c); }, threads);
 }
 
 /// bf16 x bf16 -> f32 (mx.matmul unordered on AMX) with the same peers, on
@@ -377,6 +407,9 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   state.counters["x_dnnl_bf16_alt"] = alternatingRatio(
       makeDnnl(peer, m, k, n, true), [&] { kernel->fn(&av, &bv, &cv); },
       threads);
+  if (threads > 1)
+    state.counters["scaling"] = alternatingScaling(
+        [&] { kernel->fn(&av, &bv, &cv); }, threads);
 }
 
 int registerBenchmarks() {

@@ -875,7 +875,7 @@ void forallBuffers(OpBuilder &b, Location loc, ArrayRef<int64_t> counts,
 }
 
 /// The fused path for bf16 B stored K x N whose A fits in L2: one work
-/// item is a slab of `slab` 32-column panels of B and a range of row
+/// item is a slab of `slab` whole 32-column panels of B and a range of row
 /// blocks. Per K chunk, the item packs its slab (two VNNI tiles per panel
 /// and K tile, at most kFusedChunkTiles K tiles) into its worker's scratch
 /// slot, reading each row of B along the slab (sequential lines the
@@ -884,9 +884,12 @@ void forallBuffers(OpBuilder &b, Location loc, ArrayRef<int64_t> counts,
 /// memory and its packed copy stays in the cache. Items are split among at
 /// most kWorkers workers (the parallel iterations); a running worker claims
 /// a free pair of B and C slots (claimSlot), so one thread keeps reusing the
-/// same cache-resident slot. A single panel (N <= 32) is split into two row
-/// ranges instead, so that two threads get equal shares. Partial C tiles go
-/// through the worker's 32 x 32 C slot, one K chunk at a time.
+/// same cache-resident slot. A single whole panel is split into two row
+/// ranges instead, so that two threads get equal shares. A partial last
+/// panel is two items of its own (halves of the rows), one after the first
+/// half of the slab items and one at the end, so that it does not make the
+/// second thread's share larger. Partial C tiles go through the worker's
+/// 32 x 32 C slot, one K chunk at a time.
 void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx);
   int64_t panels = (nTiles + 1) / 2, wholePanels = n / (2 * kCols);
@@ -898,24 +901,33 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   chunks = (kTiles + chunkTiles - 1) / chunkTiles;
   // Slabs of about kSlabBytes of packed B, at least two (an even number
   // when there are few) so that two threads get equal shares; slab i is
-  // panels [i P / S, (i + 1) P / S), so the larger slabs are the last ones,
-  // which hold the partial panel.
+  // the whole panels [i W / S, (i + 1) W / S).
   int64_t panelBytes = 2 * chunkTiles * kRows * kDepth * 2;
-  int64_t slabs =
-      std::max<int64_t>((panels * panelBytes + kSlabBytes - 1) / kSlabBytes, 2);
-  if (slabs < kEvenBelow)
-    slabs -= slabs % 2;
-  slabs = std::min(slabs, panels);
-  int64_t slab = (panels + slabs - 1) / slabs;
-  auto slabBegin = [&](int64_t i) { return i * panels / slabs; };
-  int64_t wholeSlabs = 0;
-  while (wholeSlabs < slabs && slabBegin(wholeSlabs + 1) <= wholePanels)
-    ++wholeSlabs;
-  // One panel: two row ranges instead.
-  int64_t parts = slabs == 1 ? std::min<int64_t>(blocks, 2) : 1;
-  int64_t partBlocks = (blocks + parts - 1) / parts;
-  parts = (blocks + partBlocks - 1) / partBlocks;
-  int64_t items = slabs * parts;
+  int64_t slabs = 0;
+  if (wholePanels > 0) {
+    slabs = std::max<int64_t>(
+        (wholePanels * panelBytes + kSlabBytes - 1) / kSlabBytes, 2);
+    if (slabs < kEvenBelow)
+      slabs -= slabs % 2;
+    slabs = std::min(slabs, wholePanels);
+  }
+  int64_t slab = slabs ? (wholePanels + slabs - 1) / slabs : 1;
+  // Row ranges: `parts` of `partBlocks` row blocks per slab (two for a
+  // single whole panel), `partialItems` of `partialBlocks` for the partial
+  // panel.
+  auto rowParts = [&](int64_t parts, int64_t &partBlocks) {
+    partBlocks = (blocks + parts - 1) / parts;
+    return (blocks + partBlocks - 1) / partBlocks;
+  };
+  int64_t partBlocks = 0, partialBlocks = 0;
+  int64_t parts =
+      rowParts(slabs == 1 ? std::min<int64_t>(blocks, 2) : 1, partBlocks);
+  int64_t partialItems =
+      wholePanels != panels
+          ? rowParts(std::min<int64_t>(blocks, 2), partialBlocks)
+          : 0;
+  int64_t slabItems = slabs * parts, firstHalf = slabItems / 2;
+  int64_t items = slabItems + partialItems;
   int64_t workers = std::min(items, kWorkers);
   int64_t perWorker = (items + workers - 1) / workers;
   workers = (items + perWorker - 1) / perWorker;
@@ -1037,56 +1049,92 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     });
   };
 
-  // One item: slab sl, row blocks [mbLo, mbHi), all of K.
-  auto item = [&](OpBuilder &b, Location loc, Value w, Value sl, Value mbLo,
-                  Value mbHi, bool wholeSlab) {
-    auto begin = [&](Value i) -> Value {
-      return arith::DivUIOp::create(b, loc, mulIndex(b, loc, i, panels),
-                                    index(b, loc, slabs));
-    };
-    Value pn0 = begin(sl);
-    Value count =
-        arith::SubIOp::create(b, loc, begin(addIndex(b, loc, sl, 1)), pn0);
+  // One item: panels [pn0, pn0 + count) (whole panels, or the partial
+  // one), row blocks [mbLo, mbHi), all of K.
+  auto item = [&](OpBuilder &b, Location loc, Value w, Value pn0, Value count,
+                  Value mbLo, Value mbHi, bool whole) {
     forEach(b, loc, zero, index(b, loc, chunks),
             [&](OpBuilder &b, Location loc, Value chunk) {
               Value ktLo = mulIndex(b, loc, chunk, chunkTiles);
               Value ktHi =
                   minIndex(b, loc, addIndex(b, loc, ktLo, chunkTiles), kTiles);
-              packChunk(b, loc, w, pn0, count, ktLo, ktHi, wholeSlab);
-              forEach(
-                  b, loc, zero, count,
-                  [&](OpBuilder &b, Location loc, Value s) {
-                    Value pn = arith::AddIOp::create(b, loc, pn0, s);
-                    if (wholeSlab) {
-                      panel(b, loc, w, s, pn, mbLo, mbHi, ktLo, ktHi, true);
-                      return;
-                    }
-                    // The last slab: whole panels, a partial one, panels
-                    // past N (zeros in the slot, skipped).
-                    Value whole = ltIndex(b, loc, pn, wholePanels);
-                    Value partial = arith::AndIOp::create(
-                        b, loc,
-                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                              pn, index(b, loc, wholePanels)),
-                        ltIndex(b, loc, pn, panels));
-                    scf::IfOp::create(
-                        b, loc, whole,
-                        [&](OpBuilder &b, Location loc) {
-                          panel(b, loc, w, s, pn, mbLo, mbHi, ktLo, ktHi, true);
-                          scf::YieldOp::create(b, loc);
-                        },
-                        [&](OpBuilder &b, Location loc) {
-                          if (wholePanels != panels)
-                            scf::IfOp::create(b, loc, partial,
-                                              [&](OpBuilder &b, Location loc) {
-                                                panel(b, loc, w, s, pn, mbLo,
-                                                      mbHi, ktLo, ktHi, false);
-                                                scf::YieldOp::create(b, loc);
-                                              });
-                          scf::YieldOp::create(b, loc);
-                        });
-                  });
+              packChunk(b, loc, w, pn0, count, ktLo, ktHi, whole);
+              forEach(b, loc, zero, count,
+                      [&](OpBuilder &b, Location loc, Value s) {
+                        panel(b, loc, w, s,
+                              arith::AddIOp::create(b, loc, pn0, s), mbLo, mbHi,
+                              ktLo, ktHi, whole);
+                      });
             });
+  };
+  // Item j of the slabs: slab j / parts, row part j % parts.
+  auto slabItem = [&](OpBuilder &b, Location loc, Value w, Value j) {
+    Value sl = arith::DivUIOp::create(b, loc, j, index(b, loc, parts));
+    Value part = arith::RemUIOp::create(b, loc, j, index(b, loc, parts));
+    auto begin = [&](Value i) -> Value {
+      return arith::DivUIOp::create(b, loc, mulIndex(b, loc, i, wholePanels),
+                                    index(b, loc, slabs));
+    };
+    Value pn0 = begin(sl);
+    Value count =
+        arith::SubIOp::create(b, loc, begin(addIndex(b, loc, sl, 1)), pn0);
+    Value mbLo = mulIndex(b, loc, part, partBlocks);
+    item(b, loc, w, pn0, count, mbLo,
+         minIndex(b, loc, addIndex(b, loc, mbLo, partBlocks), blocks), true);
+  };
+  // Row part q of the partial panel.
+  auto partialItem = [&](OpBuilder &b, Location loc, Value w, int64_t q) {
+    int64_t mbLo = q * partialBlocks;
+    item(b, loc, w, index(b, loc, wholePanels), index(b, loc, 1),
+         index(b, loc, mbLo),
+         index(b, loc, std::min(mbLo + partialBlocks, blocks)), false);
+  };
+  // Item i in the order [slab items before firstHalf, partial part 0, the
+  // other slab items, partial part 1].
+  auto anyItem = [&](OpBuilder &b, Location loc, Value w, Value i) {
+    using Emit = function_ref<void(OpBuilder &, Location)>;
+    auto ifElse = [&](OpBuilder &b, Location loc, int64_t position, Emit then,
+                      Emit otherwise) {
+      Value at = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i,
+                                       index(b, loc, position));
+      scf::IfOp::create(
+          b, loc, at,
+          [&](OpBuilder &b, Location loc) {
+            then(b, loc);
+            scf::YieldOp::create(b, loc);
+          },
+          [&](OpBuilder &b, Location loc) {
+            otherwise(b, loc);
+            scf::YieldOp::create(b, loc);
+          });
+    };
+    auto partial0 = [&](OpBuilder &b, Location loc) {
+      partialItem(b, loc, w, 0);
+    };
+    auto partial1 = [&](OpBuilder &b, Location loc) {
+      partialItem(b, loc, w, 1);
+    };
+    if (partialItems == 0)
+      return slabItem(b, loc, w, i);
+    if (slabItems == 0) {
+      if (partialItems == 1)
+        return partial0(b, loc);
+      return ifElse(b, loc, 0, partial0, partial1);
+    }
+    auto slabsOnly = [&](OpBuilder &b, Location loc) {
+      Value after = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, i,
+                                          index(b, loc, firstHalf));
+      slabItem(b, loc, w,
+               arith::SubIOp::create(b, loc, i,
+                                     arith::IndexCastUIOp::create(
+                                         b, loc, b.getIndexType(), after)));
+    };
+    auto rest = [&](OpBuilder &b, Location loc) {
+      if (partialItems == 1)
+        return slabsOnly(b, loc);
+      ifElse(b, loc, items - 1, partial1, slabsOnly);
+    };
+    ifElse(b, loc, firstHalf, partial0, rest);
   };
 
   forallBuffers(
@@ -1095,25 +1143,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         Value w = claimSlot(b, loc, flags);
         Value end = minIndex(b, loc, addIndex(b, loc, first, perWorker), items);
         forEach(b, loc, first, end, [&](OpBuilder &b, Location loc, Value i) {
-          Value sl = arith::DivUIOp::create(b, loc, i, index(b, loc, parts));
-          Value part = arith::RemUIOp::create(b, loc, i, index(b, loc, parts));
-          Value mbLo = mulIndex(b, loc, part, partBlocks);
-          Value mbHi =
-              minIndex(b, loc, addIndex(b, loc, mbLo, partBlocks), blocks);
-          if (wholeSlabs == slabs) {
-            item(b, loc, w, sl, mbLo, mbHi, true);
-            return;
-          }
-          scf::IfOp::create(
-              b, loc, ltIndex(b, loc, sl, wholeSlabs),
-              [&](OpBuilder &b, Location loc) {
-                item(b, loc, w, sl, mbLo, mbHi, true);
-                scf::YieldOp::create(b, loc);
-              },
-              [&](OpBuilder &b, Location loc) {
-                item(b, loc, w, sl, mbLo, mbHi, false);
-                scf::YieldOp::create(b, loc);
-              });
+          anyItem(b, loc, w, i);
         });
         releaseSlot(b, loc, flags, w);
       });
@@ -1134,6 +1164,16 @@ void AmxCompute::emit(OpBuilder &b, Location loc) const {
     while (groups * ns.pairs < 16 && groups < ms.pairs)
       ++groups;
     int64_t groupBlocks = (ms.pairs + groups - 1) / groups;
+    // Groups of equal size where a divisor of the block count is at least
+    // half as large: every parallel iteration then costs the same, so a
+    // static split gives two threads equal shares (at M = 256, groups of
+    // 3, 3 and 2 blocks had one thread do 27 block-panels, the other 21).
+    for (int64_t g = groupBlocks; 2 * g >= groupBlocks; --g) {
+      if (ms.pairs % g == 0) {
+        groupBlocks = g;
+        break;
+      }
+    }
     groups = (ms.pairs + groupBlocks - 1) / groupBlocks;
     int64_t chunks = (kTiles + kMaxChunkTiles - 1) / kMaxChunkTiles;
     int64_t chunkTiles = (kTiles + chunks - 1) / chunks;

@@ -83,14 +83,20 @@ func.func @bf16(%a: tensor<64x70xbf16>, %b: tensor<70x64xbf16>,
 
 // -----
 
-// Partial panels and rows: the last of two slabs holds the partial panel
-// (N = 100: panels 0-1 and 2-3), and partial C tiles go through a 32 x 32 C
-// slot per worker.
+// Partial panels and rows (N = 100: whole panels 0-2, a partial panel 3):
+// two slabs of whole panels (0 and 1-2), and the partial panel as two items
+// of its own, one row block each, placed after the first slab and last
+// (items: slab 0, partial rows 0-31, slab 1, partial rows 32-39), so that
+// two threads get equal shares. Partial C tiles go through a 32 x 32 C slot
+// per worker.
 // AMX-LABEL: func.func @bf16_edges
-// AMX: memref.alloc() {alignment = 64 : i64} : memref<2x2x2x8x16x32xbf16>
-// AMX: memref.alloc() {alignment = 64 : i64} : memref<2x32x32xf32>
-// AMX: scf.forall (%{{.*}}) in (2) {
-// AMX: memref.subview {{.*}} : memref<2x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<4x2x2x8x16x32xbf16>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<4x32x32xf32>
+// AMX: scf.forall (%{{.*}}) in (4) {
+// AMX: arith.cmpi eq, %[[ITEM:.*]], %c1 : index
+// AMX: memref.subview {{.*}} : memref<4x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
+// AMX: arith.cmpi eq, %[[ITEM]], %c3 : index
+// AMX: arith.cmpi ugt, %[[ITEM]], %c1 : index
 func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
                       %c: tensor<40x100xf32>) -> tensor<40x100xf32> {
   %r = mx.matmul %a, %b, %c unordered

@@ -63,16 +63,19 @@ def configurations():
     cfgs.append(cfg("e2m1", "e4m3", 37, 96, 45, ca=True, tb=True))
     cfgs.append(cfg("e5m2", "e3m2", 19, 64, 33, ca=True, cb=True, ta=True))
     # bf16 x bf16 (K any size). B is packed inside the parallel loop in
-    # slabs of panels: one panel split into two row ranges (100x1000x20),
-    # two slabs with the partial panel in the second (64x256x100), nine
-    # slabs of 3 or 4 panels (48x576x1000), K over three chunks with a
-    # partial last K tile (33x1537x70), a last row block of one whole tile
-    # (48x64x40); with A larger than the L2 budget (1600x1024x40) B is
-    # packed once up front instead.
+    # slabs of whole panels, a partial last panel in two row ranges of its
+    # own: only a partial panel (100x1000x20, 33x33x17), one whole panel
+    # split into two row ranges and a partial one (37x70x45), two slabs and
+    # the partial panel in two items (64x256x100) or, with one row block,
+    # in one (20x96x80), nine slabs of 3 or 4 panels (48x576x1000), K over
+    # three chunks with a partial last K tile (33x1537x70), a last row block
+    # of one whole tile (48x64x40); with A larger than the L2 budget
+    # (1600x1024x40) B is packed once up front instead.
     for m, k, n in [(1, 1, 1), (5, 7, 3), (16, 32, 16), (37, 70, 45),
                     (32, 64, 32), (33, 33, 17), (64, 256, 100),
-                    (48, 513, 50), (100, 1000, 20), (48, 576, 1000),
-                    (33, 1537, 70), (48, 64, 40), (1600, 1024, 40)]:
+                    (20, 96, 80), (48, 513, 50), (100, 1000, 20),
+                    (48, 576, 1000), (33, 1537, 70), (48, 64, 40),
+                    (1600, 1024, 40)]:
         cfgs.append(cfg("bf16", "bf16", m, k, n))
     # C = A B: the accumulator is a zero fill, which the AMX path writes
     # without reading (the checker passes NaN in C). Fused packing with
