@@ -444,6 +444,10 @@ constexpr int64_t kVecs = 2;
 constexpr int64_t kPanel = kLanes * kVecs;
 /// Packed A kept in L2 while the compute loop sweeps the panels.
 constexpr int64_t kChunkBytes = 512 << 10;
+/// Packed B kept in L2 while the tiles of a chunk sweep it, when C is
+/// larger than kCachedCBytes (a C in cache is read down the panels).
+constexpr int64_t kPanelGroupBytes = 512 << 10;
+constexpr int64_t kCachedCBytes = 2 << 20;
 
 Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
               ArrayRef<int64_t> mask) {
@@ -1158,55 +1162,83 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
               tileSlice(b, loc, shared[0], p, mt, rows, cols)};
         })[0];
   };
-  // The full tiles: one parallel iteration per (chunk of row tiles, panel),
-  // the chunk's tiles in a loop. A chunk of packed A (at most kChunkBytes)
-  // stays in L2 while consecutive iterations sweep the panels, so A is read
-  // from memory once per chunk rather than once per panel; chunks are split
-  // further until there are 16 iterations to share between threads.
+  // The full tiles: one parallel iteration per (chunk of row tiles, group
+  // of panels). A chunk of packed A (at most kChunkBytes) stays in L2 while
+  // consecutive iterations sweep the panels, so A is read from memory once
+  // per chunk rather than once per panel. A group is one panel, whose packed
+  // B stays in L1 for all tiles of the chunk, unless C is larger than the
+  // caches: then each tile sweeps a group of panels (packed B of at most
+  // kPanelGroupBytes, kept in L2) and so reads its C rows left to right,
+  // which the hardware prefetches; down a panel they are kilobytes apart
+  // and every tile would wait for memory. Chunks are split further until
+  // there are 16 iterations to share between threads.
   int64_t tileBytes = s.blocks * kMR * words * 4;
-  int64_t chunks = 0, chunkTiles = 0;
+  int64_t panelBytes = s.blocks * words * kPanel * 4;
+  int64_t chunks = 0, chunkTiles = 0, groups = 0, groupPanels = 0;
   if (fullTiles > 0 && fullPanels > 0) {
-    chunks = (fullTiles * tileBytes + kChunkBytes - 1) / kChunkBytes;
-    while (chunks * fullPanels < 16 && chunks < fullTiles)
+    groupPanels =
+        s.m * s.n * 4 <= kCachedCBytes
+            ? 1
+            : std::clamp<int64_t>(kPanelGroupBytes / panelBytes, 1, fullPanels);
+    groups = llvm::divideCeil(fullPanels, groupPanels);
+    chunks = llvm::divideCeil(fullTiles * tileBytes, kChunkBytes);
+    while (chunks * groups < 16 && chunks < fullTiles)
       ++chunks;
-    chunkTiles = (fullTiles + chunks - 1) / chunks;
-    chunks = (fullTiles + chunkTiles - 1) / chunkTiles;
+    chunkTiles = llvm::divideCeil(fullTiles, chunks);
+    chunks = llvm::divideCeil(fullTiles, chunkTiles);
   }
   Value c = acc;
   if (chunks > 0)
     c = forall(
-        b, loc, {chunks, fullPanels}, ValueRange{c},
+        b, loc, {chunks, groups}, ValueRange{c},
         [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
           Value first = mulIndex(b, loc, ivs[0], chunkTiles);
           Value last = arith::MinSIOp::create(
               b, loc, addIndex(b, loc, first, chunkTiles),
               index(b, loc, fullTiles));
-          Value p = ivs[1];
+          auto count = [&](Value from, Value to, int64_t size) -> OpFoldResult {
+            return mulIndex(b, loc, arith::SubIOp::create(b, loc, to, from),
+                            size);
+          };
+          Value p0 = mulIndex(b, loc, ivs[1], groupPanels), p1;
+          OpFoldResult width = b.getIndexAttr(kPanel);
+          if (groupPanels > 1) {
+            p1 = arith::MinSIOp::create(b, loc,
+                                        addIndex(b, loc, p0, groupPanels),
+                                        index(b, loc, fullPanels));
+            width = count(p0, p1, kPanel);
+          }
           ForallSlice slice;
           slice.offsets = {mulIndex(b, loc, first, kMR),
-                           mulIndex(b, loc, p, kPanel)};
-          Value rows =
-              mulIndex(b, loc, arith::SubIOp::create(b, loc, last, first), kMR);
-          slice.sizes = {rows, b.getIndexAttr(kPanel)};
+                           mulIndex(b, loc, p0, kPanel)};
+          slice.sizes = {count(first, last, kMR), width};
           SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
-          Value rowsTensor = tensor::ExtractSliceOp::create(
+          Value block = tensor::ExtractSliceOp::create(
               b, loc, shared[0], slice.offsets, slice.sizes, ones);
+          auto tileAt = [&](OpBuilder &b, Location loc, Value mt, Value p,
+                            ValueRange args) {
+            SmallVector<OpFoldResult> offsets = {
+                count(first, mt, kMR),
+                p == p0 ? b.getIndexAttr(0) : count(p0, p, kPanel)};
+            SmallVector<OpFoldResult> sizes = staticSizes(b, {kMR, kPanel});
+            Value tile = tensor::ExtractSliceOp::create(
+                b, loc, RankedTensorType::get({kMR, kPanel}, f32()), args[0],
+                offsets, sizes, ones);
+            tile = emitTile(b, loc, kMR, kPanel, tile, mt, p, aWords, aScalesF,
+                            bWords, bScalesF, bCorr);
+            return SmallVector<Value>{tensor::InsertSliceOp::create(
+                b, loc, tile, args[0], offsets, sizes, ones)};
+          };
           slice.source = forLoop(
-              b, loc, first, last, ValueRange{rowsTensor},
+              b, loc, first, last, ValueRange{block},
               [&](OpBuilder &b, Location loc, Value mt, ValueRange args) {
-                SmallVector<OpFoldResult> offsets = {
-                    mulIndex(b, loc, arith::SubIOp::create(b, loc, mt, first),
-                             kMR),
-                    b.getIndexAttr(0)};
-                SmallVector<OpFoldResult> sizes = staticSizes(b, {kMR, kPanel});
-                Value tile = tensor::ExtractSliceOp::create(
-                    b, loc, RankedTensorType::get({kMR, kPanel}, f32()),
-                    args[0], offsets, sizes, ones);
-                tile = emitTile(b, loc, kMR, kPanel, tile, mt, p, aWords,
-                                aScalesF, bWords, bScalesF, bCorr);
-                Value updated = tensor::InsertSliceOp::create(
-                    b, loc, tile, args[0], offsets, sizes, ones);
-                return SmallVector<Value>{updated};
+                if (groupPanels == 1)
+                  return tileAt(b, loc, mt, p0, args);
+                return forLoop(
+                    b, loc, p0, p1, args,
+                    [&](OpBuilder &b, Location loc, Value p, ValueRange args) {
+                      return tileAt(b, loc, mt, p, args);
+                    });
               })[0];
           return SmallVector<ForallSlice>{slice};
         })[0];

@@ -70,6 +70,26 @@ func.func @float_pair(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.tensor<64x32
 
 // -----
 
+// C larger than the caches (128 x 4160 f32, 2.1 MB): each row tile sweeps a
+// group of panels (128 panels of 4 KiB packed B, then the last 2), so that
+// it reads its C rows left to right.
+// VEC-LABEL: func @panel_groups
+// VEC: scf.forall (%{{.*}}, %[[G:.*]]) in (7, 2) shared_outs({{.*}}) -> (tensor<128x4160xf32>)
+// VEC: %[[P0:.*]] = arith.muli %[[G]], %c128
+// VEC-NEXT: %[[END:.*]] = arith.addi %[[P0]], %c128
+// VEC-NEXT: %[[P1:.*]] = arith.minsi %[[END]], %c130
+// VEC: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
+// VEC-NEXT: scf.for %{{.*}} = %[[P0]] to %[[P1]] step %c1
+// VEC: tensor.extract_slice {{.*}} [6, 32] [1, 1] : tensor<?x?xf32> to tensor<6x32xf32>
+// VEC-COUNT-384: math.fma {{.*}} : vector<16xf32>
+func.func @panel_groups(%a: !mx.tensor<128x32, e4m3, axis = 1>, %b: !mx.tensor<32x4160, e2m1, axis = 0>,
+                        %c: tensor<128x4160xf32>) -> tensor<128x4160xf32> {
+  %0 = mx.matmul %a, %b, %c : !mx.tensor<128x32, e4m3, axis = 1>, !mx.tensor<32x4160, e2m1, axis = 0> -> tensor<128x4160xf32>
+  return %0 : tensor<128x4160xf32>
+}
+
+// -----
+
 // X86-LABEL: func @dot_i8
 // X86: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // ARM-LABEL: func @dot_i8

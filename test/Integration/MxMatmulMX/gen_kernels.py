@@ -56,6 +56,14 @@ def configurations():
         cfgs.append(cfg("e4m3", "e2m1", m, k, n))
     cfgs.append(cfg("e2m1", "e2m1", 31, 512, 45))
     cfgs.append(cfg("e5m2", "e4m3", 31, 512, 45))
+    # A long K (50 blocks, a B panel larger than L1) with groups of several
+    # row tiles in one parallel iteration, and every edge tile.
+    cfgs.append(cfg("int8", "int8", 103, 1600, 37))
+    cfgs.append(cfg("e4m3", "e2m1", 31, 1600, 45))
+    # C larger than the caches (2 MiB, 32 x 16500): each row tile sweeps a
+    # group of panels (int8: all 515; e4m3 x e2m1: 512, then 3).
+    cfgs.append(cfg("int8", "int8", 32, 8, 16500, block=4))
+    cfgs.append(cfg("e4m3", "e2m1", 32, 8, 16500, block=4))
     # Block sizes other than 32: 16 and 64, a block that is not a multiple
     # of four (padded words) and an odd one (the floating-point tail).
     cfgs.append(cfg("int8", "e2m1", 9, 64, 20, block=16))
@@ -90,6 +98,7 @@ QUICK = {
     "mm_e2m3_int8_9x128x20_b64", "mm_int8_e2m1_13x96x37_b32_ta_tb",
     "mm_e4m3_e2m3_13x96x37_b32_ta", "mm_e2m1_e2m1_13x96x37_b32_tb",
     "mm_int8_e2m1_13x96x37_b32_cb", "mm_e3m2_e2m1_13x64x20_b32_ta_ca_cb",
+    "mm_e4m3_e2m1_32x8x16500_b4",
 }
 
 
