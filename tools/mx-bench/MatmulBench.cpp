@@ -192,11 +192,13 @@ void setThreads(int threads) {
 /// longer), so that no measurement shares the cores with spinning threads.
 void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }
 
-/// Median time of 5 runs of `fn` after one warm-up run.
-double timeRuns(const std::function<void()> &fn) {
-  fn();
+/// Median time of `runs` runs of `fn` after `warmups` untimed ones.
+double timeRuns(const std::function<void()> &fn, int warmups = 1,
+                int runs = 5) {
+  for (int rep = 0; rep < warmups; ++rep)
+    fn();
   std::vector<double> times;
-  for (int rep = 0; rep < 5; ++rep) {
+  for (int rep = 0; rep < runs; ++rep) {
     auto start = std::chrono::steady_clock::now();
     fn();
     times.push_back(seconds(std::chrono::steady_clock::now() - start));
@@ -295,15 +297,7 @@ double alternatingRatio(const std::function<void()> &peer,
 double alternatingScaling(const std::function<void()> &ours, int threads) {
   auto medianOfLastThree = [&](int count) {
     omp_set_num_threads(count);
-    ours();
-    ours();
-    std::vector<double> times;
-    for (int call = 0; call < 3; ++call) {
-      auto start = std::chrono::steady_clock::now();
-      ours();
-      times.push_back(seconds(std::chrono::steady_clock::now() - start));
-    }
-    return median(times);
+    return timeRuns(ours, /*warmups=*/2, /*runs=*/3);
   };
   std::vector<double> ratios;
   for (int round = 0; round < 9; ++round) {
