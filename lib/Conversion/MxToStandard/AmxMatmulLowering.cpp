@@ -97,6 +97,9 @@ constexpr int64_t kSlabBytes = 128 << 10;
 /// Fewer slabs than this are made even, so that two threads share them
 /// equally.
 constexpr int64_t kEvenBelow = 8;
+/// The fused path splits K in two halves when A is larger than this: with
+/// the columns split instead, each thread would keep all of A in its L2.
+constexpr int64_t kSplitABytes = 512 << 10;
 /// At most this many parallel iterations (workers, each with its scratch
 /// slots) in the fused path.
 constexpr int64_t kWorkers = 16;
@@ -781,14 +784,15 @@ struct AmxCompute {
         });
   }
 
-  /// emitBlock for a block whose C tiles are not all whole: through a 32 x
-  /// 32 scratch slot (row copies in and out, zeros in where `fromZero`),
+  /// emitBlock on `dest` (C or a buffer of its shape) for a block whose C
+  /// tiles are not all whole: through a 32 x 32 scratch slot (row copies in
+  /// and out, zeros in where `fromZero`),
   /// so that every tile keeps the one 16 x 64-byte shape. The slots are
   /// preallocated, one per parallel worker: an alloca inside the parallel
   /// loop stops scf-to-openmp's alloca scopes from inlining.
-  void emitEdgeBlock(OpBuilder &b, Location loc, Value slot, Value mt0,
-                     Value nt0, int64_t mCount, int64_t nCount, Value ktLo,
-                     Value ktHi, Value fromZero, Value bBuffer = {},
+  void emitEdgeBlock(OpBuilder &b, Location loc, Value dest, Value slot,
+                     Value mt0, Value nt0, int64_t mCount, int64_t nCount,
+                     Value ktLo, Value ktHi, Value fromZero, Value bBuffer = {},
                      BTileIndices bIndices = nullptr) const {
     Type f32 = Float32Type::get(ctx);
     Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
@@ -799,7 +803,7 @@ struct AmxCompute {
     Value zeroRow = arith::ConstantOp::create(b, loc, b.getZeroAttr(rowType));
     forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
       auto readC = [&](OpBuilder &b, Location loc) -> Value {
-        return vector::TransferReadOp::create(b, loc, rowType, c,
+        return vector::TransferReadOp::create(b, loc, rowType, dest,
                                               ValueRange{r, c0}, zeroF,
                                               ArrayRef<bool>{false});
       };
@@ -829,7 +833,7 @@ struct AmxCompute {
           b, loc, rowType, slot,
           ValueRange{arith::SubIOp::create(b, loc, r, r0), zero}, zeroF,
           ArrayRef<bool>{true});
-      vector::TransferWriteOp::create(b, loc, row, c, ValueRange{r, c0},
+      vector::TransferWriteOp::create(b, loc, row, dest, ValueRange{r, c0},
                                       ArrayRef<bool>{false});
     });
   }
@@ -896,39 +900,55 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   int64_t lastPanelTiles = nTiles - 2 * (panels - 1);
   int64_t wholeBlocks = m / (2 * kRows), blocks = (mTiles + 1) / 2;
   int64_t wholeKTiles = k / kDepth;
-  int64_t chunks = (kTiles + kFusedChunkTiles - 1) / kFusedChunkTiles;
-  int64_t chunkTiles = (kTiles + chunks - 1) / chunks;
-  chunks = (kTiles + chunkTiles - 1) / chunkTiles;
-  // Slabs of about kSlabBytes of packed B, at least two (an even number
-  // when there are few) so that two threads get equal shares; slab i is
-  // the whole panels [i W / S, (i + 1) W / S).
+  bool kSplit = m * k * 2 > kSplitABytes && kTiles >= 2;
+  // K tiles per item: all of them, or about half when K is split.
+  int64_t itemKTiles = kSplit ? (kTiles + 1) / 2 : kTiles;
+  int64_t chunks = (itemKTiles + kFusedChunkTiles - 1) / kFusedChunkTiles;
+  int64_t chunkTiles = (itemKTiles + chunks - 1) / chunks;
+  // Slabs of about kSlabBytes of packed B; without the K split at least
+  // two (an even number when there are few) so that two threads get equal
+  // shares. Slab i is the whole panels [i W / S, (i + 1) W / S).
   int64_t panelBytes = 2 * chunkTiles * kRows * kDepth * 2;
   int64_t slabs = 0;
   if (wholePanels > 0) {
-    slabs = std::max<int64_t>(
-        (wholePanels * panelBytes + kSlabBytes - 1) / kSlabBytes, 2);
-    if (slabs < kEvenBelow)
-      slabs -= slabs % 2;
+    slabs = (wholePanels * panelBytes + kSlabBytes - 1) / kSlabBytes;
+    if (!kSplit) {
+      slabs = std::max<int64_t>(slabs, 2);
+      if (slabs < kEvenBelow)
+        slabs -= slabs % 2;
+    }
     slabs = std::min(slabs, wholePanels);
   }
   int64_t slab = slabs ? (wholePanels + slabs - 1) / slabs : 1;
-  // Row ranges: `parts` of `partBlocks` row blocks per slab (two for a
-  // single whole panel), `partialItems` of `partialBlocks` for the partial
-  // panel.
+  // Without the K split: row ranges, `parts` of `partBlocks` row blocks per
+  // slab (two for a single whole panel), `partialItems` of `partialBlocks`
+  // for the partial panel.
   auto rowParts = [&](int64_t parts, int64_t &partBlocks) {
     partBlocks = (blocks + parts - 1) / parts;
     return (blocks + partBlocks - 1) / partBlocks;
   };
-  int64_t partBlocks = 0, partialBlocks = 0;
-  int64_t parts =
-      rowParts(slabs == 1 ? std::min<int64_t>(blocks, 2) : 1, partBlocks);
-  int64_t partialItems =
-      wholePanels != panels
-          ? rowParts(std::min<int64_t>(blocks, 2), partialBlocks)
-          : 0;
+  int64_t partBlocks = blocks, partialBlocks = blocks;
+  int64_t parts = 1, partialItems = wholePanels != panels;
+  if (!kSplit) {
+    parts = rowParts(slabs == 1 ? std::min<int64_t>(blocks, 2) : 1, partBlocks);
+    if (partialItems)
+      partialItems = rowParts(std::min<int64_t>(blocks, 2), partialBlocks);
+  }
   int64_t slabItems = slabs * parts, firstHalf = slabItems / 2;
-  int64_t items = slabItems + partialItems;
+  // With the K split, a unit (a slab or the partial panel) is two items,
+  // one per half of K; all first halves come before all second halves.
+  int64_t units = slabs + partialItems;
+  int64_t items = kSplit ? 2 * units : slabItems + partialItems;
   int64_t workers = std::min(items, kWorkers);
+  if (kSplit) {
+    // An even number of workers that each take items of one half, so that
+    // two threads (the first and second half of the workers) never run two
+    // items of one unit one after the other.
+    workers = std::min(units, kWorkers / 2);
+    while (units % workers != 0)
+      --workers;
+    workers *= 2;
+  }
   int64_t perWorker = (items + workers - 1) / workers;
   workers = (items + perWorker - 1) / perWorker;
   bool edges = wholePanels != panels || m % kRows != 0;
@@ -943,14 +963,29 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         b, loc, MemRefType::get({workers, 2 * kRows, 2 * kCols}, f32),
         b.getI64IntegerAttr(64));
   Value zero = index(b, loc, 0);
-  // Which slots are in use (claimSlot).
-  Value flags = memref::AllocOp::create(
-      b, loc, MemRefType::get({workers}, b.getI32Type()));
   Value zeroI32 = arith::ConstantIntOp::create(b, loc, 0, 32);
-  forEach(b, loc, zero, index(b, loc, workers),
-          [&](OpBuilder &b, Location loc, Value i) {
-            memref::StoreOp::create(b, loc, zeroI32, flags, i);
-          });
+  Value oneI32 = arith::ConstantIntOp::create(b, loc, 1, 32);
+  auto zeroCounters = [&](int64_t count) -> Value {
+    Value counters = memref::AllocOp::create(
+        b, loc, MemRefType::get({count}, b.getI32Type()));
+    forEach(b, loc, zero, index(b, loc, count),
+            [&](OpBuilder &b, Location loc, Value i) {
+              memref::StoreOp::create(b, loc, zeroI32, counters, i);
+            });
+    return counters;
+  };
+  // Which slots are in use (claimSlot).
+  Value flags = zeroCounters(workers);
+  // K split: per unit, how many of its items started and finished, and
+  // whether one of them summed into `partial` instead of C.
+  Value started, finished, usedPartial, partial;
+  if (kSplit) {
+    started = zeroCounters(units);
+    finished = zeroCounters(units);
+    usedPartial = zeroCounters(units);
+    partial = memref::AllocOp::create(b, loc, cast<MemRefType>(c.getType()),
+                                      b.getI64IntegerAttr(64));
+  }
 
   // Rows 2p and 2p + 1 of each K tile interleave into row p of the two
   // tiles of a panel (as emitPackB).
@@ -1005,11 +1040,17 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     }
   };
 
+  // Where an item sums: `dest` (C or `partial`), from zero in its first K
+  // chunk where `fromZero` (an i1, or null for never).
+  struct Target {
+    Value dest, fromZero;
+  };
   // One row block of panel pn (slab slot s) over one K chunk: straight on
-  // C when all its tiles are whole, else through the worker's C slot.
+  // the destination when all its tiles are whole, else through the
+  // worker's C slot.
   auto block = [&](OpBuilder &b, Location loc, Value w, Value s, Value mb,
-                   Value pn, Value ktLo, Value ktHi, int64_t mCount,
-                   int64_t nCount, bool direct) {
+                   Value pn, Value ktLo, Value ktHi, Value fromZero, Value dest,
+                   int64_t mCount, int64_t nCount, bool direct) {
     Value mt0 = mulIndex(b, loc, mb, 2), nt0 = mulIndex(b, loc, pn, 2);
     Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
     auto bIndices = [&](OpBuilder &b, Location loc, int64_t j,
@@ -1018,23 +1059,23 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
           w,    s,   index(b, loc, j), arith::SubIOp::create(b, loc, kt, ktLo),
           zero, zero};
     };
-    Value fromZero = startsFromZero(b, loc, ktLo);
     if (direct)
-      emitBlock(b, loc, c, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi,
+      emitBlock(b, loc, dest, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi,
                 fromZero, bSlots, bIndices);
     else
-      emitEdgeBlock(b, loc, scratchSlot(b, loc, cSlots, w), mt0, nt0, mCount,
-                    nCount, ktLo, ktHi, fromZero, bSlots, bIndices);
+      emitEdgeBlock(b, loc, dest, scratchSlot(b, loc, cSlots, w), mt0, nt0,
+                    mCount, nCount, ktLo, ktHi, fromZero, bSlots, bIndices);
   };
 
   // The row blocks [mbLo, mbHi) of panel pn over one K chunk.
   auto panel = [&](OpBuilder &b, Location loc, Value w, Value s, Value pn,
                    Value mbLo, Value mbHi, Value ktLo, Value ktHi,
-                   bool wholePanel) {
+                   Value fromZero, Value dest, bool wholePanel) {
     int64_t nCount = wholePanel ? 2 : lastPanelTiles;
     forEach(b, loc, mbLo, minIndex(b, loc, mbHi, wholeBlocks),
             [&](OpBuilder &b, Location loc, Value mb) {
-              block(b, loc, w, s, mb, pn, ktLo, ktHi, 2, nCount, wholePanel);
+              block(b, loc, w, s, mb, pn, ktLo, ktHi, fromZero, dest, 2, nCount,
+                    wholePanel);
             });
     if (wholeBlocks == blocks)
       return;
@@ -1043,51 +1084,69 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, mbHi);
     scf::IfOp::create(b, loc, mine, [&](OpBuilder &b, Location loc) {
       int64_t mCount = mTiles - 2 * wholeBlocks;
-      block(b, loc, w, s, last, pn, ktLo, ktHi, mCount, nCount,
+      block(b, loc, w, s, last, pn, ktLo, ktHi, fromZero, dest, mCount, nCount,
             wholePanel && m % kRows == 0);
       scf::YieldOp::create(b, loc);
     });
   };
 
   // One item: panels [pn0, pn0 + count) (whole panels, or the partial
-  // one), row blocks [mbLo, mbHi), all of K.
+  // one), row blocks [mbLo, mbHi), K tiles [ktBegin, ktEnd), chunk by
+  // chunk, into `to`.
   auto item = [&](OpBuilder &b, Location loc, Value w, Value pn0, Value count,
-                  Value mbLo, Value mbHi, bool whole) {
-    forEach(b, loc, zero, index(b, loc, chunks),
-            [&](OpBuilder &b, Location loc, Value chunk) {
-              Value ktLo = mulIndex(b, loc, chunk, chunkTiles);
-              Value ktHi =
-                  minIndex(b, loc, addIndex(b, loc, ktLo, chunkTiles), kTiles);
-              packChunk(b, loc, w, pn0, count, ktLo, ktHi, whole);
-              forEach(b, loc, zero, count,
-                      [&](OpBuilder &b, Location loc, Value s) {
-                        panel(b, loc, w, s,
-                              arith::AddIOp::create(b, loc, pn0, s), mbLo, mbHi,
-                              ktLo, ktHi, whole);
-                      });
-            });
+                  Value mbLo, Value mbHi, Value ktBegin, Value ktEnd, Target to,
+                  bool whole) {
+    scf::ForOp::create(
+        b, loc, ktBegin, ktEnd, index(b, loc, chunkTiles), ValueRange{},
+        [&](OpBuilder &b, Location loc, Value ktLo, ValueRange) {
+          Value ktHi = arith::MinSIOp::create(
+              b, loc, addIndex(b, loc, ktLo, chunkTiles), ktEnd);
+          Value fromZero;
+          if (to.fromZero)
+            fromZero = arith::AndIOp::create(
+                b, loc, to.fromZero,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ktLo,
+                                      ktBegin));
+          packChunk(b, loc, w, pn0, count, ktLo, ktHi, whole);
+          forEach(b, loc, zero, count,
+                  [&](OpBuilder &b, Location loc, Value s) {
+                    panel(b, loc, w, s, arith::AddIOp::create(b, loc, pn0, s),
+                          mbLo, mbHi, ktLo, ktHi, fromZero, to.dest, whole);
+                  });
+          scf::YieldOp::create(b, loc);
+        });
+  };
+  Value kTilesEnd = index(b, loc, kTiles);
+  Target toC{c, zeroAcc ? arith::ConstantIntOp::create(b, loc, 1, 1).getResult()
+                        : Value()};
+  // The first panel of slab `sl` and the number of its panels.
+  auto slabPanels = [&](OpBuilder &b, Location loc, Value sl, Value &pn0,
+                        Value &count) {
+    auto begin = [&](Value i) -> Value {
+      return arith::DivUIOp::create(b, loc, mulIndex(b, loc, i, wholePanels),
+                                    index(b, loc, slabs));
+    };
+    pn0 = begin(sl);
+    count = arith::SubIOp::create(b, loc, begin(addIndex(b, loc, sl, 1)), pn0);
   };
   // Item j of the slabs: slab j / parts, row part j % parts.
   auto slabItem = [&](OpBuilder &b, Location loc, Value w, Value j) {
     Value sl = arith::DivUIOp::create(b, loc, j, index(b, loc, parts));
     Value part = arith::RemUIOp::create(b, loc, j, index(b, loc, parts));
-    auto begin = [&](Value i) -> Value {
-      return arith::DivUIOp::create(b, loc, mulIndex(b, loc, i, wholePanels),
-                                    index(b, loc, slabs));
-    };
-    Value pn0 = begin(sl);
-    Value count =
-        arith::SubIOp::create(b, loc, begin(addIndex(b, loc, sl, 1)), pn0);
+    Value pn0, count;
+    slabPanels(b, loc, sl, pn0, count);
     Value mbLo = mulIndex(b, loc, part, partBlocks);
     item(b, loc, w, pn0, count, mbLo,
-         minIndex(b, loc, addIndex(b, loc, mbLo, partBlocks), blocks), true);
+         minIndex(b, loc, addIndex(b, loc, mbLo, partBlocks), blocks), zero,
+         kTilesEnd, toC, true);
   };
   // Row part q of the partial panel.
   auto partialItem = [&](OpBuilder &b, Location loc, Value w, int64_t q) {
     int64_t mbLo = q * partialBlocks;
     item(b, loc, w, index(b, loc, wholePanels), index(b, loc, 1),
          index(b, loc, mbLo),
-         index(b, loc, std::min(mbLo + partialBlocks, blocks)), false);
+         index(b, loc, std::min(mbLo + partialBlocks, blocks)), zero, kTilesEnd,
+         toC, false);
   };
   // Item i in the order [slab items before firstHalf, partial part 0, the
   // other slab items, partial part 1].
@@ -1137,13 +1196,111 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     ifElse(b, loc, firstHalf, partial0, rest);
   };
 
+  // C[:, panels [pn0, pn0 + count)] += partial.
+  auto addPartial = [&](OpBuilder &b, Location loc, Value pn0, Value count,
+                        bool whole) {
+    auto rowType = VectorType::get({2 * kCols}, f32);
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
+    forEach(
+        b, loc, zero, index(b, loc, m),
+        [&](OpBuilder &b, Location loc, Value r) {
+          forEach(
+              b, loc, zero, count, [&](OpBuilder &b, Location loc, Value s) {
+                Value c0 = mulIndex(
+                    b, loc, arith::AddIOp::create(b, loc, pn0, s), 2 * kCols);
+                auto read = [&](Value buffer) -> Value {
+                  return vector::TransferReadOp::create(
+                      b, loc, rowType, buffer, ValueRange{r, c0}, zeroF,
+                      ArrayRef<bool>{whole});
+                };
+                Value sum =
+                    arith::AddFOp::create(b, loc, read(c), read(partial));
+                vector::TransferWriteOp::create(
+                    b, loc, sum, c, ValueRange{r, c0}, ArrayRef<bool>{whole});
+              });
+        });
+  };
+
+  // K split, item i: half i / units of unit u = i % units. The first item
+  // of a unit to start sums into C. The second sums into C as well if the
+  // first has finished, else into `partial` from zero; whichever finishes
+  // last then adds the unit's columns of `partial` to C. One thread thus
+  // sums straight into C, and two threads work on separate halves of A.
+  auto splitItem = [&](OpBuilder &b, Location loc, Value w, Value i) {
+    Value unitCount = index(b, loc, units);
+    Value half = arith::DivUIOp::create(b, loc, i, unitCount);
+    Value u = arith::RemUIOp::create(b, loc, i, unitCount);
+    Value ktBegin = mulIndex(b, loc, half, itemKTiles);
+    Value ktEnd =
+        minIndex(b, loc, addIndex(b, loc, ktBegin, itemKTiles), kTiles);
+    auto atomicAdd = [&](OpBuilder &b, Location loc, Value counters,
+                         Value value) -> Value {
+      return memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
+                                         value, counters, u);
+    };
+    auto eq = [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+    };
+    Value first = eq(b, loc, atomicAdd(b, loc, started, oneI32), zeroI32);
+    Value otherRunning =
+        eq(b, loc, atomicAdd(b, loc, finished, zeroI32), zeroI32);
+    Value toPartial = arith::AndIOp::create(
+        b, loc,
+        arith::XOrIOp::create(b, loc, first,
+                              arith::ConstantIntOp::create(b, loc, 1, 1)),
+        otherRunning);
+    scf::IfOp::create(b, loc, toPartial, [&](OpBuilder &b, Location loc) {
+      memref::StoreOp::create(b, loc, oneI32, usedPartial, u);
+      scf::YieldOp::create(b, loc);
+    });
+    Value fromZero = toPartial;
+    if (zeroAcc)
+      fromZero = arith::OrIOp::create(b, loc, first, toPartial);
+    Target to{arith::SelectOp::create(b, loc, toPartial, partial, c), fromZero};
+    // Panels and whether they are whole.
+    auto run = [&](OpBuilder &b, Location loc, Value pn0, Value count,
+                   bool whole) {
+      item(b, loc, w, pn0, count, zero, index(b, loc, blocks), ktBegin, ktEnd,
+           to, whole);
+      Value last = eq(b, loc, atomicAdd(b, loc, finished, oneI32), oneI32);
+      Value summed = arith::AndIOp::create(
+          b, loc, last,
+          eq(b, loc, memref::LoadOp::create(b, loc, usedPartial, u), oneI32));
+      scf::IfOp::create(b, loc, summed, [&](OpBuilder &b, Location loc) {
+        addPartial(b, loc, pn0, count, whole);
+        scf::YieldOp::create(b, loc);
+      });
+    };
+    auto slabUnit = [&](OpBuilder &b, Location loc) {
+      Value pn0, count;
+      slabPanels(b, loc, u, pn0, count);
+      run(b, loc, pn0, count, true);
+    };
+    if (!partialItems)
+      return slabUnit(b, loc);
+    Value isPartial = eq(b, loc, u, index(b, loc, slabs));
+    scf::IfOp::create(
+        b, loc, isPartial,
+        [&](OpBuilder &b, Location loc) {
+          run(b, loc, index(b, loc, wholePanels), index(b, loc, 1), false);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &b, Location loc) {
+          slabUnit(b, loc);
+          scf::YieldOp::create(b, loc);
+        });
+  };
+
   forallBuffers(
       b, loc, {workers}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
         Value first = mulIndex(b, loc, ivs[0], perWorker);
         Value w = claimSlot(b, loc, flags);
         Value end = minIndex(b, loc, addIndex(b, loc, first, perWorker), items);
         forEach(b, loc, first, end, [&](OpBuilder &b, Location loc, Value i) {
-          anyItem(b, loc, w, i);
+          if (kSplit)
+            splitItem(b, loc, w, i);
+          else
+            anyItem(b, loc, w, i);
         });
         releaseSlot(b, loc, flags, w);
       });
@@ -1224,7 +1381,7 @@ void AmxCompute::emit(OpBuilder &b, Location loc) const {
           if (mPartial || nPartial) {
             Value slot = arith::AddIOp::create(
                 b, loc, mulIndex(b, loc, ivs[0], nBlocks), ivs[1]);
-            emitEdgeBlock(b, loc, scratchSlot(b, loc, slots, slot), mt0, nt0,
+            emitEdgeBlock(b, loc, c, scratchSlot(b, loc, slots, slot), mt0, nt0,
                           mCount, nCount, kt0, ktEnd, fromZero);
             return;
           }
