@@ -29,17 +29,20 @@
 //    shape 16 x 64 bytes (one tile configuration for the whole function).
 //    An accumulator that is a +0.0 fill is written without being read (the
 //    tiles start from tilezero).
-//    bf16 B (K x N, whose packing would otherwise be a third to a half of
-//    the time when N is large or M small) is instead packed inside the
-//    parallel loop when A fits in L2: each work item packs a slab of
-//    panels per K chunk into its worker's scratch slot (cache-resident,
-//    never written back to memory) and sweeps all of A over it
-//    (AmxCompute::emitFused).
+//    B stored K x N (bf16, or MX that is not a constant; its packing would
+//    otherwise be a third to a half of the time when N is large or M
+//    small) is instead packed inside the parallel loop when A fits in L2:
+//    each work item packs (and decodes) a slab of panels per K chunk into
+//    its worker's scratch slot (cache-resident, never written back to
+//    memory) and sweeps all of A over it (AmxCompute::emitFused). When A
+//    is over 512 KiB, each slab is two items, one per half of K, so that
+//    two threads each keep half of A in L2.
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
 //    if the kernel refuses, computes the product from the same packed
-//    buffers with scalar f32 loops, so the result stays within the bound.
+//    buffers (MX B packed whole first) with scalar f32 loops, so the result
+//    stays within the bound.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,9 +88,10 @@ constexpr int64_t kMaxChunkTiles = 24;
 /// Packed A of one group of row blocks, kept in L2 while a parallel
 /// iteration sweeps it.
 constexpr int64_t kGroupBytes = 512 << 10;
-/// bf16 B is packed inside the parallel loop (AmxCompute::emitFused) when
-/// A takes at most this much of the 2 MiB L2: every panel of B is then
-/// packed once, and all of A is swept per slab of panels.
+/// B stored K x N (bf16, or MX decoded as it is packed) is packed inside
+/// the parallel loop (AmxCompute::emitFused) when A takes at most this much
+/// of the 2 MiB L2: every panel of B is then packed once, and all of A is
+/// swept per slab of panels.
 constexpr int64_t kFusedABytes = 1536 << 10;
 /// K tiles per chunk of the fused path (as kMaxChunkTiles).
 constexpr int64_t kFusedChunkTiles = 24;
@@ -691,8 +695,8 @@ struct AmxCompute {
   Value pa, pb, c;
   /// `pa` is the bf16 A itself (M x K), read in place: no packing.
   bool aDirect = false;
-  /// bf16 B (K x N, `pb` is its buffer) is packed panel by panel inside
-  /// the parallel loop (emitFused); `plan` reads its rows.
+  /// B stored K x N (bf16: `pb` is its buffer; or MX) is packed panel by
+  /// panel inside the parallel loop (emitFused); `plan` reads its rows.
   const AmxMatmul *plan = nullptr;
   /// The accumulator is a zero fill: `c` is its uninitialized destination,
   /// written without being read.
@@ -878,7 +882,7 @@ void forallBuffers(OpBuilder &b, Location loc, ArrayRef<int64_t> counts,
   body(b, loc, op.getInductionVars());
 }
 
-/// The fused path for bf16 B stored K x N whose A fits in L2: one work
+/// The fused path for B stored K x N (bf16 or MX) whose A fits in L2: one work
 /// item is a slab of `slab` whole 32-column panels of B and a range of row
 /// blocks. Per K chunk, the item packs its slab (two VNNI tiles per panel
 /// and K tile, at most kFusedChunkTiles K tiles) into its worker's scratch
@@ -1628,10 +1632,11 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     Value packedA = aDirect  ? op.getA()
                     : constA ? packConstant(rewriter, loc, plan, *constA, true)
                              : plan.emitPackA(rewriter, loc);
-    // bf16 B is packed inside the compute loop when A fits in L2.
-    bool fused = !plan.blockScaled &&
+    // B is packed inside the compute loop when A fits in L2, for bf16 B
+    // and for MX B stored K x N that is not a constant.
+    bool fused = (!plan.blockScaled || (!plan.tb && !constB)) &&
                  plan.mTiles * plan.kTiles * kRows * kDepth * 2 <= kFusedABytes;
-    Value packedB = fused    ? op.getB()
+    Value packedB = fused    ? (plan.blockScaled ? Value() : op.getB())
                     : constB ? packConstant(rewriter, loc, plan, *constB, false)
                              : plan.emitPackB(rewriter, loc);
 
@@ -1652,8 +1657,9 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     cp.kTiles = plan.kTiles;
     cp.pa = bufferization::ToBufferOp::create(
         rewriter, loc, bufferType(packedA), packedA, /*read_only=*/true);
-    cp.pb = bufferization::ToBufferOp::create(
-        rewriter, loc, bufferType(packedB), packedB, /*read_only=*/true);
+    if (packedB)
+      cp.pb = bufferization::ToBufferOp::create(
+          rewriter, loc, bufferType(packedB), packedB, /*read_only=*/true);
     // A zero-filled accumulator used only here: write the fill's
     // destination without reading it (the fill is then dead).
     Value acc = op.getAcc();
@@ -1666,7 +1672,16 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
                                              acc);
     AmxMatmul bufferPlan = plan;
     if (fused) {
-      bufferPlan.b = cp.pb;
+      if (plan.blockScaled) {
+        auto toBuffer = [&](Value tensor) -> Value {
+          return bufferization::ToBufferOp::create(
+              rewriter, loc, bufferType(tensor), tensor, /*read_only=*/true);
+        };
+        bufferPlan.bElements = toBuffer(plan.bElements);
+        bufferPlan.bScales = toBuffer(plan.bScales);
+      } else {
+        bufferPlan.b = cp.pb;
+      }
       cp.plan = &bufferPlan;
     }
     Value granted = emitAmxPermission(rewriter, loc, op);
@@ -1677,7 +1692,16 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
           scf::YieldOp::create(b, loc);
         },
         [&](OpBuilder &b, Location loc) {
-          emitScalarFallback(b, loc, cp);
+          AmxCompute fallback = cp;
+          if (fused && plan.blockScaled) {
+            // The AMX loop decodes MX B slab by slab; the fallback reads
+            // all of it packed.
+            Value packed = plan.emitPackB(b, loc);
+            fallback.pb = bufferization::ToBufferOp::create(
+                b, loc, bufferType(packed), packed, /*read_only=*/true);
+            fallback.plan = nullptr;
+          }
+          emitScalarFallback(b, loc, fallback);
           scf::YieldOp::create(b, loc);
         });
     Value result = bufferization::ToTensorOp::create(

@@ -12,18 +12,25 @@
 // RUN:   | FileCheck %s --check-prefix=NOAMX
 
 // AMX: memref.global "private" @__mx_amx_state : memref<i32> = dense<0>
+// MX A is decoded and packed up front. MX B stored K x N is decoded inside
+// the parallel loop, slab by slab into each worker's slot, as bf16 B is
+// packed (see @bf16); the scalar fallback packs all of B first.
 // AMX-LABEL: func.func @mx_fp8
 // AMX: scf.forall
 // AMX: vector.transfer_write {{.*}} : vector<32xbf16>, tensor<1x3x16x32xbf16>
 // AMX: bufferization.to_buffer {{.*}} read_only : tensor<3x3x16x32xbf16>
+// AMX: bufferization.to_buffer %{{.*}} read_only : tensor<48x45xi8> to memref<48x45xi8>
 // AMX: llvm.inline_asm has_side_effects "syscall"
 // AMX: scf.if
+// AMX: scf.forall (%{{.*}}) in (4) {
+// AMX: vector.transfer_write {{.*}} : vector<32xbf16>, memref<4x1x2x3x16x32xbf16>
 // AMX: amx.tile_load {{.*}} into !amx.tile<16x16xf32>
 // AMX: scf.for {{.*}} -> (!amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>)
 // AMX-COUNT-4: amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
 // AMX: amx.tile_store
-// AMX: memref.subview {{.*}} : memref<1x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
+// AMX: memref.subview {{.*}} : memref<4x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
 // AMX: } else {
+// AMX: scf.forall {{.*}} -> (tensor<4x3x16x32xbf16>)
 // AMX: arith.mulf {{.*}} : f32
 // AMX: bufferization.to_tensor {{.*}} restrict writable
 // AVX512-LABEL: func.func @mx_fp8
@@ -45,6 +52,30 @@ func.func @mx_fp8(%ae: tensor<40x96xi8>, %as: tensor<40x3xf8E8M0FNU>,
       : !mx.tensor<40x96, e4m3, axis = 1>, !mx.tensor<96x45, e2m1, axis = 0>
         -> tensor<40x45xf32>
   return %r : tensor<40x45xf32>
+}
+
+// -----
+
+// MX B stored N x K (transposed) is decoded and packed up front, in a
+// parallel loop of its own, and the compute loop reads the packed B tiles.
+// AMX-LABEL: func.func @mx_fp8_tb
+// AMX: scf.forall {{.*}} -> (tensor<1x3x16x32xbf16>)
+// AMX: scf.forall {{.*}} -> (tensor<4x3x16x32xbf16>)
+// AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x3x16x32xbf16>
+// AMX: scf.if
+// AMX: amx.tile_load {{.*}} : memref<4x3x16x32xbf16> into !amx.tile<16x32xbf16>
+// AMX: amx.tile_mulf
+func.func @mx_fp8_tb(%ae: tensor<16x96xi8>, %as: tensor<16x3xf8E8M0FNU>,
+                     %be: tensor<64x96xi8>, %bs: tensor<64x3xf8E8M0FNU>,
+                     %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %a = mx.assemble %ae, %as : tensor<16x96xi8>, tensor<16x3xf8E8M0FNU>
+      -> !mx.tensor<16x96, e4m3, axis = 1>
+  %b = mx.assemble %be, %bs : tensor<64x96xi8>, tensor<64x3xf8E8M0FNU>
+      -> !mx.tensor<64x96, e4m3, axis = 1>
+  %r = mx.matmul %a, %b, %c transpose_b unordered
+      : !mx.tensor<16x96, e4m3, axis = 1>, !mx.tensor<64x96, e4m3, axis = 1>
+        -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
 }
 
 // -----

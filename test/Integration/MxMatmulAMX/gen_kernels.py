@@ -48,6 +48,12 @@ def configurations():
                     (50, 1024, 45), (96, 64, 200)]:
         cfgs.append(cfg("e4m3", "e4m3", m, k, n))
         cfgs.append(cfg("e2m1", "e4m3", m, k, n))
+    # B stored K x N is decoded inside the parallel loop (as bf16 B is
+    # packed); with A over 512 KiB packed, K is split in halves: a partial
+    # panel and partial rows (130x2112x100), one whole panel and a partial
+    # one (300x1024x40).
+    cfgs.append(cfg("e4m3", "e2m1", 130, 2112, 100))
+    cfgs.append(cfg("e2m1", "e4m3", 300, 1024, 40))
     # Block sizes 16, 64 and an odd one (K not a multiple of 32).
     cfgs.append(cfg("e4m3", "e3m2", 19, 64, 20, block=16))
     cfgs.append(cfg("e5m2", "e4m3", 19, 128, 20, block=64))
