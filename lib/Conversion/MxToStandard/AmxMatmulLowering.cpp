@@ -36,7 +36,9 @@
 //    its worker's scratch slot (cache-resident, never written back to
 //    memory) and sweeps all of A over it (AmxCompute::emitFused). When A
 //    is over 512 KiB, each slab is two items, one per half of K, so that
-//    two threads each keep half of A in L2.
+//    two threads each keep half of A in L2; MX A stored M x K is then
+//    decoded in that loop as well, each half of K by the first item that
+//    needs it (the thread that reads it next).
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -104,6 +106,11 @@ constexpr int64_t kEvenBelow = 8;
 /// The fused path splits K in two halves when A is larger than this: with
 /// the columns split instead, each thread would keep all of A in its L2.
 constexpr int64_t kSplitABytes = 512 << 10;
+
+/// Whether the fused path splits K (packed A bytes over kSplitABytes).
+bool splitsK(int64_t mTiles, int64_t kTiles) {
+  return mTiles * kTiles * kRows * kDepth * 2 > kSplitABytes && kTiles >= 2;
+}
 /// At most this many parallel iterations (workers, each with its scratch
 /// slots) in the fused path.
 constexpr int64_t kWorkers = 16;
@@ -280,10 +287,13 @@ struct AmxMatmul {
     return arith::SelectOp::create(b, loc, valid, x, zero);
   }
 
-  /// An E8M0 scale (tensor element) as an i8 byte.
+  /// An E8M0 scale (tensor or memref element) as an i8 byte.
   Value scaleByte(OpBuilder &b, Location loc, Value scales,
                   ValueRange indices) const {
-    Value byte = tensor::ExtractOp::create(b, loc, scales, indices);
+    Value byte =
+        isa<MemRefType>(scales.getType())
+            ? memref::LoadOp::create(b, loc, scales, indices).getResult()
+            : tensor::ExtractOp::create(b, loc, scales, indices).getResult();
     return arith::BitcastOp::create(b, loc, i8(), byte);
   }
 
@@ -698,6 +708,9 @@ struct AmxCompute {
   /// B stored K x N (bf16: `pb` is its buffer; or MX) is packed panel by
   /// panel inside the parallel loop (emitFused); `plan` reads its rows.
   const AmxMatmul *plan = nullptr;
+  /// With K split, MX A is decoded into `pa` inside the parallel loop, each
+  /// half of K by the first item that needs it (emitFused).
+  bool decodeA = false;
   /// The accumulator is a zero fill: `c` is its uninitialized destination,
   /// written without being read.
   bool zeroAcc = false;
@@ -904,7 +917,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   int64_t lastPanelTiles = nTiles - 2 * (panels - 1);
   int64_t wholeBlocks = m / (2 * kRows), blocks = (mTiles + 1) / 2;
   int64_t wholeKTiles = k / kDepth;
-  bool kSplit = m * k * 2 > kSplitABytes && kTiles >= 2;
+  bool kSplit = splitsK(mTiles, kTiles);
   // K tiles per item: all of them, or about half when K is split.
   int64_t itemKTiles = kSplit ? (kTiles + 1) / 2 : kTiles;
   int64_t chunks = (itemKTiles + kFusedChunkTiles - 1) / kFusedChunkTiles;
@@ -990,6 +1003,13 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     partial = memref::AllocOp::create(b, loc, cast<MemRefType>(c.getType()),
                                       b.getI64IntegerAttr(64));
   }
+  // decodeA: per half of K, whether an item has claimed its decoding and
+  // whether it is done.
+  Value aClaimed, aDecoded;
+  if (decodeA) {
+    aClaimed = zeroCounters(2);
+    aDecoded = zeroCounters(2);
+  }
 
   // Rows 2p and 2p + 1 of each K tile interleave into row p of the two
   // tiles of a panel (as emitPackB).
@@ -998,6 +1018,27 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     low.append({i, 2 * kCols + i});
     high.append({kCols + i, 3 * kCols + i});
   }
+  // `body` on the K tiles [ktLo, ktHi): whole ones (true), then the
+  // partial last one (false) if it is in the range.
+  auto forKTilesIn = [&](OpBuilder &b, Location loc, Value ktLo, Value ktHi,
+                         function_ref<void(OpBuilder &, Location, Value, bool)>
+                             body) {
+    Value wholeEnd = minIndex(b, loc, ktHi, wholeKTiles);
+    forEach(b, loc, ktLo, wholeEnd, [&](OpBuilder &b, Location loc, Value kt) {
+      body(b, loc, kt, true);
+    });
+    if (wholeKTiles == kTiles)
+      return;
+    Value last = index(b, loc, wholeKTiles);
+    Value inRange = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, ktLo, last),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, ktHi));
+    scf::IfOp::create(b, loc, inRange, [&](OpBuilder &b, Location loc) {
+      body(b, loc, last, false);
+      scf::YieldOp::create(b, loc);
+    });
+  };
   // Packs K tiles [ktLo, ktHi) of the panels [pn0, pn0 + slab) into the
   // slot of worker w; in-bounds reads when every panel is whole.
   auto packChunk = [&](OpBuilder &b, Location loc, Value w, Value pn0,
@@ -1027,21 +1068,63 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
       }
     };
     // Whole K tiles of whole panels read in bounds; the rest masked.
-    Value wholeEnd = minIndex(b, loc, ktHi, wholeKTiles);
-    forEach(b, loc, ktLo, wholeEnd, [&](OpBuilder &b, Location loc, Value kt) {
-      packTile(b, loc, kt, wholeSlab);
-    });
-    if (wholeKTiles != kTiles) {
-      Value last = index(b, loc, wholeKTiles);
-      Value inChunk = arith::AndIOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, ktLo, last),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, ktHi));
-      scf::IfOp::create(b, loc, inChunk, [&](OpBuilder &b, Location loc) {
-        packTile(b, loc, last, false);
-        scf::YieldOp::create(b, loc);
-      });
-    }
+    forKTilesIn(b, loc, ktLo, ktHi,
+                [&](OpBuilder &b, Location loc, Value kt, bool whole) {
+                  packTile(b, loc, kt, whole && wholeSlab);
+                });
+  };
+  // decodeA: decodes the A tiles of K tiles [ktLo, ktHi) of every row tile
+  // into `pa` (as AmxMatmul::emitPackA) the first time an item needs them;
+  // the other items of that half wait until they are done.
+  auto ensureA = [&](OpBuilder &b, Location loc, Value half, Value ktLo,
+                     Value ktHi) {
+    Value claimed = memref::AtomicRMWOp::create(
+        b, loc, arith::AtomicRMWKind::addi, oneI32, aClaimed, half);
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        claimed, zeroI32);
+    scf::IfOp::create(
+        b, loc, first,
+        [&](OpBuilder &b, Location loc) {
+          forEach(b, loc, zero, index(b, loc, mTiles),
+                  [&](OpBuilder &b, Location loc, Value mt) {
+                    Value m0 = mulIndex(b, loc, mt, kRows);
+                    forKTilesIn(
+                        b, loc, ktLo, ktHi,
+                        [&](OpBuilder &b, Location loc, Value kt, bool whole) {
+                          for (int64_t r = 0; r < kRows; ++r) {
+                            Value row = vector::BitCastOp::create(
+                                b, loc, VectorType::get({kDepth}, bf16),
+                                plan->aRowBits(b, loc, addIndex(b, loc, m0, r),
+                                               kt, whole));
+                            vector::TransferWriteOp::create(
+                                b, loc, row, pa,
+                                ValueRange{mt, kt, index(b, loc, r), zero},
+                                ArrayRef<bool>{true});
+                          }
+                        });
+                  });
+          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::assign,
+                                      oneI32, aDecoded, half);
+          scf::YieldOp::create(b, loc);
+        },
+        [&](OpBuilder &b, Location loc) {
+          scf::WhileOp::create(
+              b, loc, TypeRange{}, ValueRange{},
+              [&](OpBuilder &b, Location loc, ValueRange) {
+                Value done = memref::AtomicRMWOp::create(
+                    b, loc, arith::AtomicRMWKind::addi, zeroI32, aDecoded,
+                    half);
+                scf::ConditionOp::create(
+                    b, loc,
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          done, zeroI32),
+                    ValueRange{});
+              },
+              [&](OpBuilder &b, Location loc, ValueRange) {
+                scf::YieldOp::create(b, loc);
+              });
+          scf::YieldOp::create(b, loc);
+        });
   };
 
   // Where an item sums: `dest` (C or `partial`), from zero in its first K
@@ -1237,6 +1320,8 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     Value ktBegin = mulIndex(b, loc, half, itemKTiles);
     Value ktEnd =
         minIndex(b, loc, addIndex(b, loc, ktBegin, itemKTiles), kTiles);
+    if (decodeA)
+      ensureA(b, loc, half, ktBegin, ktEnd);
     auto atomicAdd = [&](OpBuilder &b, Location loc, Value counters,
                          Value value) -> Value {
       return memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
@@ -1629,13 +1714,18 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
       constA = constantValues(op.getA(), plan.aType);
       constB = constantValues(op.getB(), plan.bType);
     }
-    Value packedA = aDirect  ? op.getA()
-                    : constA ? packConstant(rewriter, loc, plan, *constA, true)
-                             : plan.emitPackA(rewriter, loc);
     // B is packed inside the compute loop when A fits in L2, for bf16 B
     // and for MX B stored K x N that is not a constant.
     bool fused = (!plan.blockScaled || (!plan.tb && !constB)) &&
                  plan.mTiles * plan.kTiles * kRows * kDepth * 2 <= kFusedABytes;
+    // When that loop splits K, MX A stored M x K is decoded inside it too,
+    // each half of K by the thread that first needs it.
+    bool decodeA = fused && plan.blockScaled && !plan.ta && !constA &&
+                   splitsK(plan.mTiles, plan.kTiles);
+    Value packedA = aDirect   ? op.getA()
+                    : constA  ? packConstant(rewriter, loc, plan, *constA, true)
+                    : decodeA ? Value()
+                              : plan.emitPackA(rewriter, loc);
     Value packedB = fused    ? (plan.blockScaled ? Value() : op.getB())
                     : constB ? packConstant(rewriter, loc, plan, *constB, false)
                              : plan.emitPackB(rewriter, loc);
@@ -1655,8 +1745,16 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     cp.mTiles = plan.mTiles;
     cp.nTiles = plan.nTiles;
     cp.kTiles = plan.kTiles;
-    cp.pa = bufferization::ToBufferOp::create(
-        rewriter, loc, bufferType(packedA), packedA, /*read_only=*/true);
+    cp.decodeA = decodeA;
+    if (decodeA)
+      cp.pa = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get(plan.packedType(plan.mTiles).getShape(),
+                          rewriter.getBF16Type()),
+          rewriter.getI64IntegerAttr(64));
+    else
+      cp.pa = bufferization::ToBufferOp::create(
+          rewriter, loc, bufferType(packedA), packedA, /*read_only=*/true);
     if (packedB)
       cp.pb = bufferization::ToBufferOp::create(
           rewriter, loc, bufferType(packedB), packedB, /*read_only=*/true);
@@ -1679,6 +1777,10 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         };
         bufferPlan.bElements = toBuffer(plan.bElements);
         bufferPlan.bScales = toBuffer(plan.bScales);
+        if (decodeA) {
+          bufferPlan.aElements = toBuffer(plan.aElements);
+          bufferPlan.aScales = toBuffer(plan.aScales);
+        }
       } else {
         bufferPlan.b = cp.pb;
       }
@@ -1693,6 +1795,12 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         },
         [&](OpBuilder &b, Location loc) {
           AmxCompute fallback = cp;
+          if (decodeA) {
+            Value packed = plan.emitPackA(b, loc);
+            fallback.pa = bufferization::ToBufferOp::create(
+                b, loc, bufferType(packed), packed, /*read_only=*/true);
+            fallback.decodeA = false;
+          }
           if (fused && plan.blockScaled) {
             // The AMX loop decodes MX B slab by slab; the fallback reads
             // all of it packed.

@@ -169,6 +169,45 @@ func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
 
 // -----
 
+// MX with K split (A packed is 1.1 MiB): A is decoded inside the parallel
+// loop too, into a packed buffer, each half of K by the first item that
+// needs it (an atomic claim per half); the other items of that half spin
+// until its flag is set. The scalar fallback packs A and B first.
+// AMX-LABEL: func.func @mx_k_split
+// AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x72x16x32xbf16>
+// AMX: bufferization.to_buffer %{{.*}} read_only : tensor<256x2304xi8> to memref<256x2304xi8>
+// AMX: scf.if
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
+// AMX: %[[CLAIMED:.*]] = memref.alloc() : memref<2xi32>
+// AMX: %[[DECODED:.*]] = memref.alloc() : memref<2xi32>
+// AMX: scf.forall (%{{.*}}) in (4) {
+// AMX: memref.atomic_rmw addi %c1_i32, %[[CLAIMED]][%[[HALF:.*]]]
+// AMX: vector.transfer_write {{.*}}, %[[PA]]{{.*}} : vector<32xbf16>, memref<16x72x16x32xbf16>
+// AMX: memref.atomic_rmw assign %c1_i32, %[[DECODED]][%[[HALF]]]
+// AMX: } else {
+// AMX: scf.while
+// AMX: memref.atomic_rmw addi %c0_i32, %[[DECODED]][%[[HALF]]]
+// AMX: amx.tile_load %[[PA]]
+// AMX: amx.tile_mulf
+// AMX: } else {
+// AMX: scf.forall {{.*}} -> (tensor<16x72x16x32xbf16>)
+// AMX: scf.forall {{.*}} -> (tensor<4x72x16x32xbf16>)
+// AMX: arith.mulf {{.*}} : f32
+func.func @mx_k_split(%ae: tensor<256x2304xi8>, %as: tensor<256x72xf8E8M0FNU>,
+                      %be: tensor<2304x40xi8>, %bs: tensor<72x40xf8E8M0FNU>,
+                      %c: tensor<256x40xf32>) -> tensor<256x40xf32> {
+  %a = mx.assemble %ae, %as : tensor<256x2304xi8>, tensor<256x72xf8E8M0FNU>
+      -> !mx.tensor<256x2304, e4m3, axis = 1>
+  %b = mx.assemble %be, %bs : tensor<2304x40xi8>, tensor<72x40xf8E8M0FNU>
+      -> !mx.tensor<2304x40, e4m3, axis = 0>
+  %r = mx.matmul %a, %b, %c unordered
+      : !mx.tensor<256x2304, e4m3, axis = 1>, !mx.tensor<2304x40, e4m3, axis = 0>
+        -> tensor<256x40xf32>
+  return %r : tensor<256x40xf32>
+}
+
+// -----
+
 // C = A B: the accumulator is a zero fill used only here, so the tiles start
 // from tilezero, the fill is gone and C (the fill's destination) is never
 // read; the scalar fallback starts from 0. A fill of -0.0 is read as usual.
