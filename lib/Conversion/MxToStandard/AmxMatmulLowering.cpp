@@ -107,16 +107,17 @@ constexpr int64_t kEvenBelow = 8;
 /// the columns split instead, each thread would keep all of A in its L2.
 constexpr int64_t kSplitABytes = 512 << 10;
 
-/// Whether the fused path splits K (packed A bytes over kSplitABytes).
-bool splitsK(int64_t mTiles, int64_t kTiles) {
-  return mTiles * kTiles * kRows * kDepth * 2 > kSplitABytes && kTiles >= 2;
-}
 /// At most this many parallel iterations (workers, each with its scratch
 /// slots) in the fused path.
 constexpr int64_t kWorkers = 16;
 /// The once-per-process AMX permission state: 0 not asked, 1 granted,
 /// 2 refused.
 constexpr llvm::StringLiteral kStateGlobal = "__mx_amx_state";
+
+/// Whether the fused path splits K (packed A bytes over kSplitABytes).
+bool splitsK(int64_t mTiles, int64_t kTiles) {
+  return mTiles * kTiles * kRows * kDepth * 2 > kSplitABytes && kTiles >= 2;
+}
 
 Value minIndex(OpBuilder &b, Location loc, Value x, int64_t bound) {
   return arith::MinSIOp::create(b, loc, x, index(b, loc, bound));
@@ -1346,7 +1347,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     if (zeroAcc)
       fromZero = arith::OrIOp::create(b, loc, first, toPartial);
     Target to{arith::SelectOp::create(b, loc, toPartial, partial, c), fromZero};
-    // Panels and whether they are whole.
+    // The item on panels [pn0, pn0 + count) (`whole` ones or the partial
+    // one), then the add of `partial` if this item finished last and one
+    // of the unit's items summed there.
     auto run = [&](OpBuilder &b, Location loc, Value pn0, Value count,
                    bool whole) {
       item(b, loc, w, pn0, count, zero, index(b, loc, blocks), ktBegin, ktEnd,
@@ -1365,13 +1368,18 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
       slabPanels(b, loc, u, pn0, count);
       run(b, loc, pn0, count, true);
     };
+    auto partialUnit = [&](OpBuilder &b, Location loc) {
+      run(b, loc, index(b, loc, wholePanels), index(b, loc, 1), false);
+    };
     if (!partialItems)
       return slabUnit(b, loc);
+    if (slabs == 0)
+      return partialUnit(b, loc);
     Value isPartial = eq(b, loc, u, index(b, loc, slabs));
     scf::IfOp::create(
         b, loc, isPartial,
         [&](OpBuilder &b, Location loc) {
-          run(b, loc, index(b, loc, wholePanels), index(b, loc, 1), false);
+          partialUnit(b, loc);
           scf::YieldOp::create(b, loc);
         },
         [&](OpBuilder &b, Location loc) {

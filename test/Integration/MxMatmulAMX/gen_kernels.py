@@ -79,12 +79,14 @@ def configurations():
     # (1600x1024x40) B is packed once up front instead. With A over 512 KiB
     # each unit (a slab or the partial panel) is two items, one per half
     # of K: a partial last K tile and rows (130x2100x100), an odd K tile
-    # count and no partial panel (260x1040x64).
+    # count and no partial panel (260x1040x64), only a partial panel
+    # (300x1000x20).
     for m, k, n in [(1, 1, 1), (5, 7, 3), (16, 32, 16), (37, 70, 45),
                     (32, 64, 32), (33, 33, 17), (64, 256, 100),
                     (20, 96, 80), (48, 513, 50), (100, 1000, 20),
                     (48, 576, 1000), (33, 1537, 70), (48, 64, 40),
-                    (130, 2100, 100), (260, 1040, 64), (1600, 1024, 40)]:
+                    (130, 2100, 100), (260, 1040, 64), (300, 1000, 20),
+                    (1600, 1024, 40)]:
         cfgs.append(cfg("bf16", "bf16", m, k, n))
     # C = A B: the accumulator is a zero fill, which the AMX path writes
     # without reading (the checker passes NaN in C). Fused packing with
