@@ -138,6 +138,22 @@ void forEach(OpBuilder &b, Location loc, Value lb, Value ub,
                      });
 }
 
+/// `if (cond) then else otherwise`, without results.
+void ifElse(OpBuilder &b, Location loc, Value cond,
+            function_ref<void(OpBuilder &, Location)> then,
+            function_ref<void(OpBuilder &, Location)> otherwise) {
+  scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &b, Location loc) {
+        then(b, loc);
+        scf::YieldOp::create(b, loc);
+      },
+      [&](OpBuilder &b, Location loc) {
+        otherwise(b, loc);
+        scf::YieldOp::create(b, loc);
+      });
+}
+
 /// `for iv in [lb, ub)` carrying one value.
 Value forCarry(OpBuilder &b, Location loc, Value lb, Value ub, Value init,
                function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
@@ -790,16 +806,10 @@ struct AmxCompute {
       return body(b, loc, false);
     if (matchPattern(fromZero, m_One()))
       return body(b, loc, true);
-    scf::IfOp::create(
+    ifElse(
         b, loc, fromZero,
-        [&](OpBuilder &b, Location loc) {
-          body(b, loc, true);
-          scf::YieldOp::create(b, loc);
-        },
-        [&](OpBuilder &b, Location loc) {
-          body(b, loc, false);
-          scf::YieldOp::create(b, loc);
-        });
+        [&](OpBuilder &b, Location loc) { body(b, loc, true); },
+        [&](OpBuilder &b, Location loc) { body(b, loc, false); });
   }
 
   /// emitBlock on `dest` (C or a buffer of its shape) for a block whose C
@@ -1083,7 +1093,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         b, loc, arith::AtomicRMWKind::addi, oneI32, aClaimed, half);
     Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                         claimed, zeroI32);
-    scf::IfOp::create(
+    ifElse(
         b, loc, first,
         [&](OpBuilder &b, Location loc) {
           forEach(b, loc, zero, index(b, loc, mTiles),
@@ -1106,7 +1116,6 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                   });
           memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::assign,
                                       oneI32, aDecoded, half);
-          scf::YieldOp::create(b, loc);
         },
         [&](OpBuilder &b, Location loc) {
           scf::WhileOp::create(
@@ -1124,7 +1133,6 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
               [&](OpBuilder &b, Location loc, ValueRange) {
                 scf::YieldOp::create(b, loc);
               });
-          scf::YieldOp::create(b, loc);
         });
   };
 
@@ -1239,21 +1247,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // Item i in the order [slab items before firstHalf, partial part 0, the
   // other slab items, partial part 1].
   auto anyItem = [&](OpBuilder &b, Location loc, Value w, Value i) {
-    using Emit = function_ref<void(OpBuilder &, Location)>;
-    auto ifElse = [&](OpBuilder &b, Location loc, int64_t position, Emit then,
-                      Emit otherwise) {
-      Value at = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i,
-                                       index(b, loc, position));
-      scf::IfOp::create(
-          b, loc, at,
-          [&](OpBuilder &b, Location loc) {
-            then(b, loc);
-            scf::YieldOp::create(b, loc);
-          },
-          [&](OpBuilder &b, Location loc) {
-            otherwise(b, loc);
-            scf::YieldOp::create(b, loc);
-          });
+    auto at = [&](OpBuilder &b, Location loc, int64_t position) -> Value {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i,
+                                   index(b, loc, position));
     };
     auto partial0 = [&](OpBuilder &b, Location loc) {
       partialItem(b, loc, w, 0);
@@ -1266,7 +1262,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     if (slabItems == 0) {
       if (partialItems == 1)
         return partial0(b, loc);
-      return ifElse(b, loc, 0, partial0, partial1);
+      return ifElse(b, loc, at(b, loc, 0), partial0, partial1);
     }
     auto slabsOnly = [&](OpBuilder &b, Location loc) {
       Value after = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, i,
@@ -1279,9 +1275,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     auto rest = [&](OpBuilder &b, Location loc) {
       if (partialItems == 1)
         return slabsOnly(b, loc);
-      ifElse(b, loc, items - 1, partial1, slabsOnly);
+      ifElse(b, loc, at(b, loc, items - 1), partial1, slabsOnly);
     };
-    ifElse(b, loc, firstHalf, partial0, rest);
+    ifElse(b, loc, at(b, loc, firstHalf), partial0, rest);
   };
 
   // C[:, panels [pn0, pn0 + count)] += partial.
@@ -1375,17 +1371,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
       return slabUnit(b, loc);
     if (slabs == 0)
       return partialUnit(b, loc);
-    Value isPartial = eq(b, loc, u, index(b, loc, slabs));
-    scf::IfOp::create(
-        b, loc, isPartial,
-        [&](OpBuilder &b, Location loc) {
-          partialUnit(b, loc);
-          scf::YieldOp::create(b, loc);
-        },
-        [&](OpBuilder &b, Location loc) {
-          slabUnit(b, loc);
-          scf::YieldOp::create(b, loc);
-        });
+    ifElse(b, loc, eq(b, loc, u, index(b, loc, slabs)), partialUnit, slabUnit);
   };
 
   forallBuffers(
@@ -1795,12 +1781,9 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
       cp.plan = &bufferPlan;
     }
     Value granted = emitAmxPermission(rewriter, loc, op);
-    scf::IfOp::create(
+    ifElse(
         rewriter, loc, granted,
-        [&](OpBuilder &b, Location loc) {
-          cp.emit(b, loc);
-          scf::YieldOp::create(b, loc);
-        },
+        [&](OpBuilder &b, Location loc) { cp.emit(b, loc); },
         [&](OpBuilder &b, Location loc) {
           AmxCompute fallback = cp;
           if (decodeA) {
@@ -1818,7 +1801,6 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
             fallback.plan = nullptr;
           }
           emitScalarFallback(b, loc, fallback);
-          scf::YieldOp::create(b, loc);
         });
     Value result = bufferization::ToTensorOp::create(
         rewriter, loc, op.getAcc().getType(), cp.c, /*restrict=*/true,
