@@ -969,9 +969,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   int64_t items = kSplit ? 2 * units : slabItems + partialItems;
   int64_t workers = std::min(items, kWorkers);
   if (kSplit) {
-    // An even number of workers that each take items of one half, so that
-    // two threads (the first and second half of the workers) never run two
-    // items of one unit one after the other.
+    // An even number of workers, each taking items of one half only, so
+    // that a static split between two threads gives the first the first
+    // half of K of every unit and the second the other half.
     workers = std::min(units, kWorkers / 2);
     while (units % workers != 0)
       --workers;
