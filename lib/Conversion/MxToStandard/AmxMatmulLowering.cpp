@@ -114,9 +114,14 @@ constexpr int64_t kWorkers = 16;
 /// 2 refused.
 constexpr llvm::StringLiteral kStateGlobal = "__mx_amx_state";
 
-/// Whether the fused path splits K (packed A bytes over kSplitABytes).
+/// Bytes of A packed into bf16 tiles.
+int64_t packedABytes(int64_t mTiles, int64_t kTiles) {
+  return mTiles * kTiles * kRows * kDepth * 2;
+}
+
+/// Whether the fused path splits K (packed A over kSplitABytes).
 bool splitsK(int64_t mTiles, int64_t kTiles) {
-  return mTiles * kTiles * kRows * kDepth * 2 > kSplitABytes && kTiles >= 2;
+  return packedABytes(mTiles, kTiles) > kSplitABytes && kTiles >= 2;
 }
 
 Value minIndex(OpBuilder &b, Location loc, Value x, int64_t bound) {
@@ -1711,7 +1716,7 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     // B is packed inside the compute loop when A fits in L2, for bf16 B
     // and for MX B stored K x N that is not a constant.
     bool fused = (!plan.blockScaled || (!plan.tb && !constB)) &&
-                 plan.mTiles * plan.kTiles * kRows * kDepth * 2 <= kFusedABytes;
+                 packedABytes(plan.mTiles, plan.kTiles) <= kFusedABytes;
     // When that loop splits K, MX A stored M x K is decoded inside it too,
     // each half of K by the thread that first needs it.
     bool decodeA = fused && plan.blockScaled && !plan.ta && !constA &&
