@@ -139,9 +139,6 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createMxPrefetchPass(prefetch));
   }
 
-  MxLowerVectorOpsPassOptions vectorOpsOptions;
-  vectorOpsOptions.target = target == "reference" ? "generic" : target;
-  pm.addPass(createMxLowerVectorOpsPass(vectorOpsOptions));
   pm.addPass(createConvertLinalgToLoopsPass());
   // Parallel loops (scf.forall) run on OpenMP threads or sequentially.
   if (options.parallel == MxToLLVMOptions::Parallel::OpenMP) {
@@ -154,6 +151,11 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   } else {
     pm.addPass(createForallToForLoopPass());
   }
+  // After the alloca scopes are gone: some mx vector ops become LLVM
+  // intrinsic calls, whose unknown memory effects would keep the scopes.
+  MxLowerVectorOpsPassOptions vectorOpsOptions;
+  vectorOpsOptions.target = target == "reference" ? "generic" : target;
+  pm.addPass(createMxLowerVectorOpsPass(vectorOpsOptions));
   // Lowers what vector-to-llvm does not take directly (n-D transfers,
   // vector.print of vectors) to loops.
   pm.addPass(createConvertVectorToSCFPass());

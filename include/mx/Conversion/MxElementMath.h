@@ -106,9 +106,10 @@ Value emitDecodeElement(OpBuilder &b, Location loc, Value code, Format format);
 /// E5M2 is the top byte of an f16; E4M3 has the same layout one exponent
 /// bit narrower, so its bits shifted into an f16 are its value times 2^-8,
 /// and its NaN codes (S.1111.111) land on a finite f16 and are put back by
-/// a compare.
+/// a compare. With `e4m3TimesPow2Minus8`, E4M3 values are left times 2^-8
+/// (the f16 value), for a caller that folds 2^8 into its scale factor.
 Value emitDecodeFP8ViaF16(OpBuilder &b, Location loc, Value codes,
-                          Format format);
+                          Format format, bool e4m3TimesPow2Minus8 = false);
 
 /// Code `j` (0..3, i8-like) of FP6 packing groups from their three
 /// little-endian storage bytes (i8-like): four 6-bit codes in 24 bits.

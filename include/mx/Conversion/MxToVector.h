@@ -7,6 +7,9 @@
 #ifndef MX_CONVERSION_MXTOVECTOR_H
 #define MX_CONVERSION_MXTOVECTOR_H
 
+#include "mx/Dialect/Mx/IR/MxOps.h"
+
+#include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <optional>
@@ -32,6 +35,13 @@ inline VectorTarget getFixedWidthTarget(VectorTarget target) {
   return target == VectorTarget::AArch64Sve ? VectorTarget::AArch64Neon
                                             : target;
 }
+
+/// The f32 element values of a vector of codes (i8 lanes) of `format`, by
+/// the target's best method: FP8 through f16; FP4 and FP6 from a register
+/// table (mx.lookup: vpermps / vpermi2ps on x86, tbl on AArch64) when the
+/// lane count is a multiple of 16; the integer formula otherwise.
+Value emitDecodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
+                      VectorTarget target);
 
 /// Adds the patterns of `mx-lower-to-vector`: mx.quantize and mx.dequantize
 /// become scf loops over blocks with vector bodies.

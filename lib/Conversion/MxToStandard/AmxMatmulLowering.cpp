@@ -237,12 +237,28 @@ Value deinterleave(OpBuilder &b, Location loc, Value x, int64_t count,
   return vector::ShuffleOp::create(b, loc, x, x, mask);
 }
 
-/// f32 values of a vector of i8 codes: FP8 through f16, the other formats
-/// by the integer formula.
+/// f32 values of a vector of i8 codes, times 2^-8 for E4M3 (scaleFactors
+/// puts the 2^8 back): FP8 through f16, FP4 and FP6 from a register table
+/// (the integer formula where the lanes are not a multiple of 16).
 Value decodeValues(OpBuilder &b, Location loc, Value codes, Format format) {
-  if (format == Format::e4m3 || format == Format::e5m2)
-    return emitDecodeFP8ViaF16(b, loc, codes, format);
-  return emitDecodeElement(b, loc, codes, format);
+  if (format == Format::e4m3)
+    return emitDecodeFP8ViaF16(b, loc, codes, format,
+                               /*e4m3TimesPow2Minus8=*/true);
+  return emitDecodeCodes(b, loc, codes, format, VectorTarget::X86Avx512);
+}
+
+/// The factors of E8M0 scale bytes (i8-like) for values from decodeValues:
+/// E4M3's 2^8 goes into `low`, once per scale instead of once per value.
+/// Exact: low is at most 2^64, so low 2^8 is a normal power of two and the
+/// product of an f16 value (at least 2^-17) with it is exact, as the
+/// product of the value with low was; a NaN low stays NaN.
+Pow2Factors scaleFactors(OpBuilder &b, Location loc, Value scaleBytes,
+                         Format format) {
+  Pow2Factors factors = emitScaleFactors(b, loc, scaleBytes);
+  if (format == Format::e4m3)
+    factors.low = arith::MulFOp::create(
+        b, loc, factors.low, emitSplatF32(b, loc, factors.low.getType(), 256));
+  return factors;
 }
 
 /// Everything the AMX lowering of one op needs.
@@ -367,8 +383,8 @@ struct AmxMatmul {
       // One scale: its factors are computed once and broadcast.
       Value kb = arith::DivUIOp::create(b, loc, mulIndex(b, loc, kt, kDepth),
                                         index(b, loc, block));
-      Pow2Factors factors =
-          emitScaleFactors(b, loc, scaleByte(b, loc, scales, {line, kb}));
+      Pow2Factors factors = scaleFactors(
+          b, loc, scaleByte(b, loc, scales, {line, kb}), type.getFormat());
       for (Value *f : {&factors.low, &factors.high})
         if (*f)
           *f = vector::BroadcastOp::create(b, loc, vec(kDepth, f32()), *f);
@@ -384,7 +400,8 @@ struct AmxMatmul {
       }
       scaleBytes =
           vector::FromElementsOp::create(b, loc, vec(kDepth, i8()), lanes);
-      values = emitApplyScale(b, loc, values, scaleBytes);
+      values = emitApplyScale(
+          b, loc, values, scaleFactors(b, loc, scaleBytes, type.getFormat()));
     }
     if (k % kDepth != 0) {
       // Lanes past K: codes of padding bits and a clamped scale.
@@ -475,7 +492,7 @@ struct AmxMatmul {
         b, loc, vec(lanes, e8m0), scales, ValueRange{kb, first}, one,
         ArrayRef<bool>{inBounds});
     scaleBytes = arith::BitcastOp::create(b, loc, vec(lanes, i8()), scaleBytes);
-    return emitScaleFactors(b, loc, scaleBytes);
+    return scaleFactors(b, loc, scaleBytes, type.getFormat());
   }
 
   /// Row `r` (a vector<32xi16>) of A tile (mt, kt) for operands that are

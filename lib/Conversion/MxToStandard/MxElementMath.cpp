@@ -338,7 +338,7 @@ Value mx::emitDecodeElement(OpBuilder &b, Location loc, Value code,
 }
 
 Value mx::emitDecodeFP8ViaF16(OpBuilder &b, Location loc, Value codes,
-                              Format format) {
+                              Format format, bool e4m3TimesPow2Minus8) {
   auto type = cast<VectorType>(codes.getType());
   auto i16s = type.clone(b.getI16Type());
   auto f32s = type.clone(b.getF32Type());
@@ -356,7 +356,9 @@ Value mx::emitDecodeFP8ViaF16(OpBuilder &b, Location loc, Value codes,
   Value value = arith::ExtFOp::create(b, loc, f32s, half);
   if (format == Format::e5m2)
     return value;
-  value = arith::MulFOp::create(b, loc, value, emitSplatF32(b, loc, f32s, 256));
+  if (!e4m3TimesPow2Minus8)
+    value =
+        arith::MulFOp::create(b, loc, value, emitSplatF32(b, loc, f32s, 256));
   Value isNaN = arith::CmpIOp::create(
       b, loc, arith::CmpIPredicate::eq,
       arith::AndIOp::create(b, loc, codes, emitSplat(b, loc, type, 0x7F)),

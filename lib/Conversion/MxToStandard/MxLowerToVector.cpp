@@ -899,6 +899,11 @@ struct MxLowerToVectorPass
 
 } // namespace
 
+Value mx::emitDecodeCodes(OpBuilder &b, Location loc, Value codes,
+                          Format format, VectorTarget target) {
+  return decodeCodes(b, loc, codes, format, target);
+}
+
 void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
                                     VectorTarget target) {
   // Only mx.cast has a scalable (SVE) form so far.
