@@ -21,7 +21,11 @@
 //    unordered result equals the ordered one and the FP64 one exactly
 //    (not for kernels with constant operands, whose data is fixed);
 // 3. a "nan" trial (MX only: some 0xFF scales and NaN codes): an output is
-//    NaN exactly where the FP64 computation is NaN.
+//    NaN exactly where the FP64 computation is NaN;
+// 4. a "wide" trial (MX only, not with constant operands): as "normal",
+//    with A's scales 2^-110..2^-87 and B's 2^87..2^111, so that the decode
+//    meets scale bytes far from 127 (the factors of 2^(s - 127), E4M3's 2^8
+//    folded into them).
 // Kernels whose accumulator is a zero fill (`_z`, C = A B) get C full of
 // NaN and are checked against acc = 0: a kernel that read C would fail.
 //
@@ -85,7 +89,7 @@ uint32_t next() {
   return uint32_t(rngState >> 33);
 }
 
-enum class Trial { Normal, Exact, NaN };
+enum class Trial { Normal, Exact, NaN, Wide };
 
 /// A random code of `f` for the trial.
 uint8_t randomCode(Format f, Trial trial) {
@@ -104,9 +108,17 @@ uint8_t randomCode(Format f, Trial trial) {
   }
 }
 
+/// A scale byte of the "wide" trial: 2^-110..2^-87 for A, 2^87..2^111 for
+/// B. Every operand value stays a finite normal bf16 (E5M2's smallest
+/// subnormal times 2^-110 is 2^-126, its largest value times 2^111 is below
+/// 2^127) and every product lies within 2^-56..2^56.
+uint8_t wideScale(bool isA) {
+  return isA ? 17 + next() % 24 : 214 + next() % 25;
+}
+
 /// Random codes and scales of `op` for the trial (the kernel's constant data
 /// instead when `constCodes` is set), packed.
-void fill(MxOperand &op, Trial trial, const uint8_t *constCodes,
+void fill(MxOperand &op, Trial trial, bool isA, const uint8_t *constCodes,
           const uint8_t *constScales) {
   op.codes.resize(size_t(op.rows) * op.cols);
   op.scales.resize(size_t(op.scaleRows()) * op.scaleCols());
@@ -115,6 +127,7 @@ void fill(MxOperand &op, Trial trial, const uint8_t *constCodes,
   for (uint8_t &s : op.scales)
     s = trial == Trial::Exact                     ? 127
         : trial == Trial::NaN && next() % 32 == 0 ? 0xFF
+        : trial == Trial::Wide                    ? wideScale(isA)
                                                   : 117 + next() % 21;
   if (constCodes) {
     // A constant operand of the kernel: the same data in every trial.
@@ -198,12 +211,13 @@ int main(int argc, char **argv) {
     int failures = 0;
     double nAdd = k + 1;
     double gamma = nAdd * u / (1 - nAdd * u);
-    for (Trial trial :
-         {Trial::Normal, Trial::Normal, Trial::Exact, Trial::NaN}) {
-      if (trial == Trial::NaN && kernel.bf16)
+    for (Trial trial : {Trial::Normal, Trial::Normal, Trial::Exact, Trial::NaN,
+                        Trial::Wide}) {
+      if ((trial == Trial::NaN || trial == Trial::Wide) && kernel.bf16)
         continue;
       // Constant operands keep their (inexact) data in every trial.
-      if (trial == Trial::Exact && (kernel.aCodes || kernel.bCodes))
+      if ((trial == Trial::Exact || trial == Trial::Wide) &&
+          (kernel.aCodes || kernel.bCodes))
         continue;
       // Operand values in logical (M, K) and (K, N) orientation.
       std::vector<double> av(size_t(m) * k), bv(size_t(k) * n);
@@ -245,8 +259,8 @@ int main(int argc, char **argv) {
                     {},
                     {},
                     {}};
-        fill(a, trial, kernel.aCodes, kernel.aScales);
-        fill(b, trial, kernel.bCodes, kernel.bScales);
+        fill(a, trial, /*isA=*/true, kernel.aCodes, kernel.aScales);
+        fill(b, trial, /*isA=*/false, kernel.bCodes, kernel.bScales);
         for (int i = 0; i < m; ++i)
           for (int j = 0; j < k; ++j)
             av[size_t(i) * k + j] = kernel.ta ? a.value(j, i) : a.value(i, j);
@@ -282,7 +296,7 @@ int main(int argc, char **argv) {
             ++compared;
             differing += cu[o] != co[o];
           }
-          if (trial == Trial::Normal)
+          if (trial == Trial::Normal || trial == Trial::Wide)
             ok = std::fabs(double(cu[o]) - exact) <= bound &&
                  std::fabs(double(cu[o]) - double(co[o])) <= 2 * bound;
           if (!ok && failures++ < 3)
