@@ -71,8 +71,9 @@ void populateMxSparseMatmulToVectorPatterns(RewritePatternSet &patterns,
 void populateMxMaskedMatmulToVectorPatterns(RewritePatternSet &patterns,
                                             VectorTarget target);
 
-/// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic), and
-/// 16-entry byte-table mx.lookup as vpshufb on x86.
+/// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic),
+/// mx.mmla_i8 as smmla (AArch64) or arith, and 16-entry byte-table
+/// mx.lookup as vpshufb on x86.
 void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
                                      VectorTarget target);
 

@@ -1,4 +1,4 @@
-//===- MxLowerVectorOps.cpp - mx.lookup, mx.dot_bf16 and mx.dot_i8 --------===//
+//===- MxLowerVectorOps.cpp - mx.lookup, mx.dot_* and mx.mmla_i8 ----------===//
 //
 // Part of mxir.
 //
@@ -328,6 +328,54 @@ struct DotI8ToArith : OpRewritePattern<DotI8Op> {
   }
 };
 
+/// AArch64 FEAT_I8MM: one smmla.
+struct MmlaI8ToAArch64 : OpRewritePattern<MmlaI8Op> {
+  MmlaI8ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(MmlaI8Op op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getType(),
+        rewriter.getStringAttr("llvm.aarch64.neon.smmla.v4i32.v16i8"),
+        ValueRange{op.getAcc(), op.getA(), op.getB()});
+    return success();
+  }
+};
+
+/// Any target: the 32 products as one vector<32xi32> (lane 8 (2i+j) + k is
+/// a[8i+k] * b[8j+k]), each group of eight summed onto its accumulator lane.
+struct MmlaI8ToArith : OpRewritePattern<MmlaI8Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MmlaI8Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<int64_t> rowLanes, columnLanes;
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t k = 0; k < 8; ++k) {
+          rowLanes.push_back(8 * i + k);
+          columnLanes.push_back(8 * j + k);
+        }
+    auto wide = VectorType::get({32}, rewriter.getI32Type());
+    auto extend = [&](Value v, ArrayRef<int64_t> lanes) -> Value {
+      Value spread = vector::ShuffleOp::create(rewriter, loc, v, v, lanes);
+      return arith::ExtSIOp::create(rewriter, loc, wide, spread);
+    };
+    Value products =
+        arith::MulIOp::create(rewriter, loc, extend(op.getA(), rowLanes),
+                              extend(op.getB(), columnLanes));
+    SmallVector<Value> sums;
+    for (int64_t lane = 0; lane < 4; ++lane) {
+      Value group = vector::ExtractStridedSliceOp::create(
+          rewriter, loc, products, {8 * lane}, {8}, {1});
+      Value acc = vector::ExtractOp::create(rewriter, loc, op.getAcc(), lane);
+      sums.push_back(vector::ReductionOp::create(
+          rewriter, loc, vector::CombiningKind::ADD, group, acc));
+    }
+    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, op.getType(), sums);
+    return success();
+  }
+};
+
 /// x86 AVX-512 BW: a 16-entry byte table is one vpshufb per 64 lanes (the
 /// table repeated in every 128-bit lane, indices masked to 4 bits).
 struct ByteLookupToX86 : OpRewritePattern<LookupOp> {
@@ -410,6 +458,6 @@ void mx::populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
   if (target == VectorTarget::X86Avx512)
     patterns.add<DotI8ToX86, ByteLookupToX86>(ctx);
   if (target == VectorTarget::AArch64Neon)
-    patterns.add<DotI8ToAArch64>(ctx);
-  patterns.add<DotI8ToArith>(ctx);
+    patterns.add<DotI8ToAArch64, MmlaI8ToAArch64>(ctx);
+  patterns.add<DotI8ToArith, MmlaI8ToArith>(ctx);
 }

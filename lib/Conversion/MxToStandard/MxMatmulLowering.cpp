@@ -24,11 +24,14 @@
 //     3. for every (panel, row tile): a register-blocked micro-kernel that
 //        keeps the kMR x kPanel f32 tile in registers across all K blocks;
 //        per block it starts kMR x kPanel/16 i32 (or f32) accumulators,
-//        issues one mx.dot_i8 (vpdpbusd / usdot) or mx.dot_bf16 (vdpbf16ps
-//        / bfmlalt+bfmlalb) per word and accumulator, and adds the block
-//        with one fma by the product of the two scales.
+//        issues one mx.dot_i8 (vpdpbusd) or f32 fma per word and
+//        accumulator, and adds the block with one fma by the product of the
+//        two scales.
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
+//   Integer pairs on AArch64 use an smmla kernel instead (VectorMatmul::mmla:
+//   A's rows and B's columns packed alike as 8-byte K groups, signed, no
+//   corrections; 4 x 8 tiles of mx.mmla_i8).
 //
 //===----------------------------------------------------------------------===//
 
@@ -442,6 +445,12 @@ constexpr int64_t kLanes = 16;
 constexpr int64_t kMR = 6;
 constexpr int64_t kVecs = 2;
 constexpr int64_t kPanel = kLanes * kVecs;
+/// Register tile of the AArch64 smmla micro-kernel (integer pairs): 2 x 4
+/// tiles of 2 x 2 i32 block accumulators plus as many f32 tile accumulators
+/// and 6 operand registers, 22 of the 32 NEON registers. The usdot kernel's
+/// 6 x 32 tile, sized for 512-bit registers, needs 96 NEON registers.
+constexpr int64_t kMmlaRows = 4;
+constexpr int64_t kMmlaCols = 8;
 /// Packed A kept in L2 while the compute loop sweeps the panels.
 constexpr int64_t kChunkBytes = 512 << 10;
 /// Packed B kept in L2 while the tiles of a chunk sweep it, when C is
@@ -489,6 +498,43 @@ Value deinterleavePlanes(OpBuilder &b, Location loc, Value vector,
   for (int64_t i = 0; i < n; ++i)
     mask.push_back(count * i + j);
   return shuffle(b, loc, vector, vector, mask);
+}
+
+/// `values` (a 1-D vector) extended to `lanes` lanes with `pad`.
+Value padLanes(OpBuilder &b, Location loc, Value values, int64_t lanes,
+               int64_t pad) {
+  auto type = cast<VectorType>(values.getType());
+  int64_t count = type.getNumElements();
+  if (lanes == count)
+    return values;
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < lanes; ++i)
+    mask.push_back(i < count ? i : count);
+  return shuffle(b, loc, values, emitSplat(b, loc, type, pad), mask);
+}
+
+/// The transpose of eight vectors of `width` lanes: lane 8 r + j of the
+/// result (vector<8 width>) is lane r of `rows[j]`.
+Value transposeToLines(OpBuilder &b, Location loc, ArrayRef<Value> rows) {
+  // Concatenate pairwise (rows[j] at lanes width j..), then permute.
+  SmallVector<Value> parts(rows);
+  while (parts.size() > 1) {
+    SmallVector<Value> joined;
+    for (size_t i = 0; i < parts.size(); i += 2) {
+      int64_t n = cast<VectorType>(parts[i].getType()).getNumElements();
+      SmallVector<int64_t> mask;
+      for (int64_t l = 0; l < 2 * n; ++l)
+        mask.push_back(l);
+      joined.push_back(shuffle(b, loc, parts[i], parts[i + 1], mask));
+    }
+    parts = joined;
+  }
+  int64_t width = cast<VectorType>(rows[0].getType()).getNumElements();
+  SmallVector<int64_t> mask;
+  for (int64_t r = 0; r < width; ++r)
+    for (int64_t j = 0; j < 8; ++j)
+      mask.push_back(j * width + r);
+  return shuffle(b, loc, parts[0], parts[0], mask);
 }
 
 /// Codes (vector<B x i8>) of one block from its storage bytes, contiguous
@@ -557,17 +603,33 @@ Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
 struct VectorMatmul {
   MatmulShape s;
   VectorTarget target;
-  int64_t perWord; // K elements per 32-bit word: 4 (i8) or 1 (f32)
-  int64_t words;   // words per block
-  int64_t tiles;   // row tiles of kMR rows
-  int64_t panels;  // column panels of kPanel columns
+  /// Integer pairs on AArch64: the smmla kernel and its packing (below).
+  bool mmla;
+  int64_t mr, nr;     // register tile: rows of A, columns of B
+  int64_t perWord;    // K elements per 32-bit word: 4 (i8) or 1 (f32)
+  int64_t words;      // words per block
+  int64_t byteGroups; // smmla: 8-byte K groups per block
+  int64_t tiles;      // row tiles of mr rows
+  int64_t panels;     // column panels of nr columns
   Value aElements, aScales, bElements, bScales;
 
   VectorMatmul(MatmulOp op, VectorTarget target)
-      : s(op), target(target), perWord(s.integer ? 4 : 1),
+      : s(op), target(target), mmla(s.integer && getFixedWidthTarget(target) ==
+                                                     VectorTarget::AArch64Neon),
+        mr(mmla ? kMmlaRows : kMR), nr(mmla ? kMmlaCols : kPanel),
+        perWord(s.integer ? 4 : 1),
         // Floating-point blocks are padded to whole pairs.
         words(s.integer ? (s.block + 3) / 4 : s.block + s.block % 2),
-        tiles((s.m + kMR - 1) / kMR), panels((s.n + kPanel - 1) / kPanel) {}
+        byteGroups((s.block + 7) / 8), tiles((s.m + mr - 1) / mr),
+        panels((s.n + nr - 1) / nr) {}
+
+  /// Bytes of packed A per row tile and of packed B per panel.
+  int64_t packedTileBytes() const {
+    return mmla ? s.blocks * byteGroups * mr * 8 : s.blocks * mr * words * 4;
+  }
+  int64_t packedPanelBytes() const {
+    return mmla ? s.blocks * byteGroups * nr * 8 : s.blocks * nr * words * 4;
+  }
 
   Type i8() const { return IntegerType::get(s.aType.getContext(), 8); }
   Type i32() const { return IntegerType::get(s.aType.getContext(), 32); }
@@ -591,15 +653,7 @@ struct VectorMatmul {
   /// padded with `pad`.
   Value blockWords(OpBuilder &b, Location loc, Value values,
                    int64_t pad) const {
-    auto type = cast<VectorType>(values.getType());
-    int64_t padded = words * perWord;
-    if (padded != s.block) {
-      Value padding = emitSplat(b, loc, type, pad);
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < padded; ++i)
-        mask.push_back(i < s.block ? i : s.block);
-      values = shuffle(b, loc, values, padding, mask);
-    }
+    values = padLanes(b, loc, values, words * perWord, pad);
     return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
                                      values);
   }
@@ -691,6 +745,20 @@ struct VectorMatmul {
   Value emitTile(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
                  Value tile, Value mt, Value p, Value aWords, Value aScalesF,
                  Value bWords, Value bScalesF, Value bCorr) const;
+
+  // The smmla kernel. A's rows and B's columns are both "lines" of 8-byte K
+  // groups: packed A is [tiles, blocks, byteGroups, mr * 8] bytes and packed
+  // B [panels, blocks, byteGroups, nr * 8], line r of a group at byte 8 r,
+  // so a line pair is one 16-byte smmla operand. Values are the integer
+  // multiples (no u8 offset: smmla is signed x signed), zero past K and past
+  // the last line; scales are [tiles, blocks, mr] and [panels, blocks, nr].
+  Value emitPackLinesMmla(OpBuilder &b, Location loc, Value elements,
+                          Value scales, MxTensorType type, int64_t count,
+                          int64_t width, bool contiguousAlongK, int64_t shift,
+                          Value &packedScales) const;
+  Value emitTileMmla(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
+                     Value tile, Value mt, Value p, Value aWords,
+                     Value aScalesF, Value bWords, Value bScalesF) const;
 };
 
 /// `for iv in [lb, ub)` carrying `inits`, body returns the yielded values.
@@ -1015,6 +1083,9 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
                              int64_t cols, Value tile, Value mt, Value p,
                              Value aWords, Value aScalesF, Value bWords,
                              Value bScalesF, Value bCorr) const {
+  if (mmla)
+    return emitTileMmla(b, loc, rows, cols, tile, mt, p, aWords, aScalesF,
+                        bWords, bScalesF);
   Value t = tile;
   int64_t vecs = (cols + kLanes - 1) / kLanes;
   auto f32Lanes = VectorType::get({kLanes}, f32());
@@ -1113,18 +1184,254 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
   return t;
 }
 
+Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
+                                      Value elements, Value scales,
+                                      MxTensorType type, int64_t count,
+                                      int64_t width, bool contiguousAlongK,
+                                      int64_t shift,
+                                      Value &packedScales) const {
+  int64_t lineTiles = (count + width - 1) / width;
+  int64_t groupBytes = width * 8;
+  Value wordsInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, byteGroups, groupBytes},
+      i8());
+  if (contiguousAlongK && count % width != 0) {
+    // The lines past the end must be zeros; the loop below writes only the
+    // real ones.
+    Value zero = arith::ConstantIntOp::create(b, loc, i8(), 0);
+    wordsInit = linalg::FillOp::create(b, loc, zero, wordsInit).getResult(0);
+  }
+  Value scalesInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, width}, f32());
+  SmallVector<Value> results = forall(
+      b, loc, {lineTiles}, ValueRange{wordsInit, scalesInit},
+      [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
+        Value lt = ivs[0];
+        SmallVector<OpFoldResult> wOffsets = {
+            lt, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> wSizes =
+            staticSizes(b, {1, s.blocks, byteGroups, groupBytes});
+        SmallVector<OpFoldResult> sOffsets = {lt, b.getIndexAttr(0),
+                                              b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, s.blocks, width});
+        SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
+            ones3(3, b.getIndexAttr(1));
+        Value tileW = tensor::ExtractSliceOp::create(b, loc, shared[0],
+                                                     wOffsets, wSizes, ones4);
+        Value tileS = tensor::ExtractSliceOp::create(b, loc, shared[1],
+                                                     sOffsets, sSizes, ones3);
+        Value first = mulIndex(b, loc, lt, width);
+        Value zero = index(b, loc, 0);
+        if (contiguousAlongK) {
+          // One block of one line at a time: its 8-byte groups go down the
+          // group dimension at byte 8 r.
+          MLIRContext *ctx = b.getContext();
+          AffineMap groupMap = AffineMap::get(
+              4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx);
+          Value lines = remaining(b, loc, first, count, width);
+          SmallVector<Value> t = forRowBlocks(
+              b, loc, zero, first, lines, s.blocks, ValueRange{tileW, tileS},
+              [&](OpBuilder &b, Location loc, Value r, Value line, Value kb,
+                  ValueRange args) {
+                Value values = padLanes(
+                    b, loc, valuesContiguous(b, loc, elements, type, line, kb),
+                    byteGroups * 8, 0);
+                values = vector::ShapeCastOp::create(
+                    b, loc, VectorType::get({byteGroups, 8}, i8()), values);
+                Value w =
+                    vector::TransferWriteOp::create(
+                        b, loc, values, args[0],
+                        ValueRange{zero, kb, zero, mulIndex(b, loc, r, 8)},
+                        AffineMapAttr::get(groupMap),
+                        b.getBoolArrayAttr({true, true}))
+                        .getResult();
+                Value f = scaleAt(b, loc, scales, ValueRange{line, kb}, shift);
+                Value sc = tensor::InsertOp::create(b, loc, f, args[1],
+                                                    ValueRange{zero, kb, r});
+                return SmallVector<Value>{w, sc};
+              });
+          tileW = t[0];
+          tileS = t[1];
+        } else {
+          // Stored K x lines: the values of one K position across the
+          // tile's lines, eight positions transposed into one group.
+          bool partial = count % width != 0;
+          Type e8m0 = type.getScalesTensorType().getElementType();
+          Value pad =
+              arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
+          SmallVector<Value> t = forLoop(
+              b, loc, zero, index(b, loc, s.blocks), ValueRange{tileW, tileS},
+              [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+                Value w = args[0];
+                auto laneType = VectorType::get({width}, i8());
+                for (int64_t g = 0; g < byteGroups; ++g) {
+                  // rows[j] holds position 8 g + j of every line.
+                  SmallVector<Value> rows;
+                  for (int64_t j = 0; j < 8; ++j) {
+                    int64_t i = 8 * g + j;
+                    rows.push_back(
+                        i < s.block
+                            ? decode(b, loc,
+                                     codesAcross(b, loc, elements, type, kb, i,
+                                                 first, width, partial),
+                                     type.getFormat())
+                            : emitSplat(b, loc, laneType, 0));
+                  }
+                  w = vector::TransferWriteOp::create(
+                          b, loc, transposeToLines(b, loc, rows), w,
+                          ValueRange{zero, kb, index(b, loc, g), zero},
+                          ArrayRef<bool>{true})
+                          .getResult();
+                }
+                Value bytes = vector::TransferReadOp::create(
+                    b, loc, VectorType::get({width}, e8m0), scales,
+                    ValueRange{kb, first}, pad, ArrayRef<bool>{!partial});
+                bytes = arith::BitcastOp::create(
+                    b, loc, VectorType::get({width}, i8()), bytes);
+                Value f = emitScaleValue(b, loc, bytes, shift);
+                Value sc = vector::TransferWriteOp::create(
+                               b, loc, f, args[1], ValueRange{zero, kb, zero},
+                               ArrayRef<bool>{true})
+                               .getResult();
+                return SmallVector<Value>{w, sc};
+              });
+          tileW = t[0];
+          tileS = t[1];
+        }
+        return SmallVector<ForallSlice>{{tileW, wOffsets, wSizes},
+                                        {tileS, sOffsets, sSizes}};
+      });
+  packedScales = results[1];
+  return results[0];
+}
+
+Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
+                                 int64_t cols, Value tile, Value mt, Value p,
+                                 Value aWords, Value aScalesF, Value bWords,
+                                 Value bScalesF) const {
+  // acc[pr * colPairs + q] is the 2 x 2 tile of rows 2 pr, 2 pr + 1 and
+  // columns 2 q, 2 q + 1, row-major (the smmla layout).
+  int64_t rowPairs = (rows + 1) / 2, colPairs = (cols + 1) / 2;
+  int64_t width = 2 * colPairs;
+  auto rowType = VectorType::get({width}, f32());
+  auto quadF = VectorType::get({4}, f32());
+  auto quadI = VectorType::get({4}, i32());
+  auto bytes16 = VectorType::get({16}, i8());
+  Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32()));
+  Value zeroI8 = arith::ConstantIntOp::create(b, loc, i8(), 0);
+  Value zero = index(b, loc, 0);
+  bool inBounds = width <= cols;
+  SmallVector<Value> c;
+  for (int64_t pr = 0; pr < rowPairs; ++pr) {
+    auto readRow = [&](int64_t r) -> Value {
+      if (r >= rows)
+        return emitSplatF32(b, loc, rowType, 0.0f);
+      return vector::TransferReadOp::create(b, loc, rowType, tile,
+                                            ValueRange{index(b, loc, r), zero},
+                                            zeroF, ArrayRef<bool>{inBounds});
+    };
+    Value row0 = readRow(2 * pr), row1 = readRow(2 * pr + 1);
+    for (int64_t q = 0; q < colPairs; ++q)
+      c.push_back(
+          shuffle(b, loc, row0, row1,
+                  {2 * q, 2 * q + 1, width + 2 * q, width + 2 * q + 1}));
+  }
+  c = forLoop(
+      b, loc, zero, index(b, loc, s.blocks), c,
+      [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+        SmallVector<Value> acc(rowPairs * colPairs,
+                               emitSplat(b, loc, quadI, 0));
+        for (int64_t g = 0; g < byteGroups; ++g) {
+          Value gi = index(b, loc, g);
+          auto operand = [&](Value words, Value line, int64_t pair) -> Value {
+            return vector::TransferReadOp::create(
+                b, loc, bytes16, words,
+                ValueRange{line, kb, gi, index(b, loc, 16 * pair)}, zeroI8,
+                ArrayRef<bool>{true});
+          };
+          SmallVector<Value> bv;
+          for (int64_t q = 0; q < colPairs; ++q)
+            bv.push_back(operand(bWords, p, q));
+          for (int64_t pr = 0; pr < rowPairs; ++pr) {
+            Value av = operand(aWords, mt, pr);
+            for (int64_t q = 0; q < colPairs; ++q) {
+              Value &a = acc[pr * colPairs + q];
+              a = MmlaI8Op::create(b, loc, quadI, a, av, bv[q]);
+            }
+          }
+        }
+        Value sa = vector::TransferReadOp::create(
+            b, loc, VectorType::get({mr}, f32()), aScalesF,
+            ValueRange{mt, kb, zero}, zeroF, ArrayRef<bool>{true});
+        Value sb = vector::TransferReadOp::create(
+            b, loc, VectorType::get({nr}, f32()), bScalesF,
+            ValueRange{p, kb, zero}, zeroF, ArrayRef<bool>{true});
+        SmallVector<Value> next;
+        for (int64_t pr = 0; pr < rowPairs; ++pr) {
+          Value saPair =
+              shuffle(b, loc, sa, sa, {2 * pr, 2 * pr, 2 * pr + 1, 2 * pr + 1});
+          for (int64_t q = 0; q < colPairs; ++q) {
+            Value sbPair =
+                shuffle(b, loc, sb, sb, {2 * q, 2 * q + 1, 2 * q, 2 * q + 1});
+            Value d =
+                arith::SIToFPOp::create(b, loc, quadF, acc[pr * colPairs + q]);
+            Value factor = arith::MulFOp::create(b, loc, saPair, sbPair);
+            next.push_back(math::FmaOp::create(b, loc, d, factor,
+                                               args[pr * colPairs + q]));
+          }
+        }
+        return next;
+      });
+  // Back to rows: merge the 2 x 2 tiles of a row pair, each holding
+  // [row 0 lanes, row 1 lanes], two at a time (zip1/zip2 of 64-bit lanes).
+  Value t = tile;
+  for (int64_t pr = 0; pr < rowPairs; ++pr) {
+    SmallVector<Value> parts(c.begin() + pr * colPairs,
+                             c.begin() + (pr + 1) * colPairs);
+    while (parts.size() > 1) {
+      SmallVector<Value> merged;
+      for (size_t i = 0; i + 1 < parts.size(); i += 2) {
+        int64_t half0 =
+            cast<VectorType>(parts[i].getType()).getNumElements() / 2;
+        int64_t half1 =
+            cast<VectorType>(parts[i + 1].getType()).getNumElements() / 2;
+        SmallVector<int64_t> mask;
+        for (int64_t row = 0; row < 2; ++row) {
+          for (int64_t l = 0; l < half0; ++l)
+            mask.push_back(row * half0 + l);
+          for (int64_t l = 0; l < half1; ++l)
+            mask.push_back(2 * half0 + row * half1 + l);
+        }
+        merged.push_back(shuffle(b, loc, parts[i], parts[i + 1], mask));
+      }
+      if (parts.size() % 2 == 1)
+        merged.push_back(parts.back());
+      parts = merged;
+    }
+    for (int64_t h = 0; h < 2 && 2 * pr + h < rows; ++h) {
+      Value row = vector::ExtractStridedSliceOp::create(
+          b, loc, parts[0], {h * width}, {width}, {1});
+      t = vector::TransferWriteOp::create(
+              b, loc, row, t, ValueRange{index(b, loc, 2 * pr + h), zero},
+              ArrayRef<bool>{inBounds})
+              .getResult();
+    }
+  }
+  return t;
+}
+
 Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
                                 Value aScalesF, Value bWords, Value bScalesF,
                                 Value bCorr, Value acc) const {
-  int64_t lastRows = s.m - (tiles - 1) * kMR;
-  int64_t lastCols = s.n - (panels - 1) * kPanel;
-  int64_t fullTiles = lastRows == kMR ? tiles : tiles - 1;
-  int64_t fullPanels = lastCols == kPanel ? panels : panels - 1;
+  int64_t lastRows = s.m - (tiles - 1) * mr;
+  int64_t lastCols = s.n - (panels - 1) * nr;
+  int64_t fullTiles = lastRows == mr ? tiles : tiles - 1;
+  int64_t fullPanels = lastCols == nr ? panels : panels - 1;
   // The C tile at (p, mt) with its static size (rows, cols).
   auto tileSlice = [&](OpBuilder &b, Location loc, Value c, Value p, Value mt,
                        int64_t rows, int64_t cols) {
     ForallSlice slice;
-    slice.offsets = {mulIndex(b, loc, mt, kMR), mulIndex(b, loc, p, kPanel)};
+    slice.offsets = {mulIndex(b, loc, mt, mr), mulIndex(b, loc, p, nr)};
     slice.sizes = staticSizes(b, {rows, cols});
     SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
     Value tile = tensor::ExtractSliceOp::create(
@@ -1172,8 +1479,8 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
   // which the hardware prefetches; down a panel they are kilobytes apart
   // and every tile would wait for memory. Chunks are split further until
   // there are 16 iterations to share between threads.
-  int64_t tileBytes = s.blocks * kMR * words * 4;
-  int64_t panelBytes = s.blocks * words * kPanel * 4;
+  int64_t tileBytes = packedTileBytes();
+  int64_t panelBytes = packedPanelBytes();
   int64_t chunks = 0, chunkTiles = 0, groups = 0, groupPanels = 0;
   if (fullTiles > 0 && fullPanels > 0) {
     groupPanels =
@@ -1201,30 +1508,30 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
                             size);
           };
           Value p0 = mulIndex(b, loc, ivs[1], groupPanels), p1;
-          OpFoldResult width = b.getIndexAttr(kPanel);
+          OpFoldResult width = b.getIndexAttr(nr);
           if (groupPanels > 1) {
             p1 = arith::MinSIOp::create(b, loc,
                                         addIndex(b, loc, p0, groupPanels),
                                         index(b, loc, fullPanels));
-            width = count(p0, p1, kPanel);
+            width = count(p0, p1, nr);
           }
           ForallSlice slice;
-          slice.offsets = {mulIndex(b, loc, first, kMR),
-                           mulIndex(b, loc, p0, kPanel)};
-          slice.sizes = {count(first, last, kMR), width};
+          slice.offsets = {mulIndex(b, loc, first, mr),
+                           mulIndex(b, loc, p0, nr)};
+          slice.sizes = {count(first, last, mr), width};
           SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
           Value block = tensor::ExtractSliceOp::create(
               b, loc, shared[0], slice.offsets, slice.sizes, ones);
           auto tileAt = [&](OpBuilder &b, Location loc, Value mt, Value p,
                             ValueRange args) {
-            SmallVector<OpFoldResult> offsets = {
-                count(first, mt, kMR),
-                p == p0 ? b.getIndexAttr(0) : count(p0, p, kPanel)};
-            SmallVector<OpFoldResult> sizes = staticSizes(b, {kMR, kPanel});
+            SmallVector<OpFoldResult> offsets = {count(first, mt, mr),
+                                                 p == p0 ? b.getIndexAttr(0)
+                                                         : count(p0, p, nr)};
+            SmallVector<OpFoldResult> sizes = staticSizes(b, {mr, nr});
             Value tile = tensor::ExtractSliceOp::create(
-                b, loc, RankedTensorType::get({kMR, kPanel}, f32()), args[0],
+                b, loc, RankedTensorType::get({mr, nr}, f32()), args[0],
                 offsets, sizes, ones);
-            tile = emitTile(b, loc, kMR, kPanel, tile, mt, p, aWords, aScalesF,
+            tile = emitTile(b, loc, mr, nr, tile, mt, p, aWords, aScalesF,
                             bWords, bScalesF, bCorr);
             return SmallVector<Value>{tensor::InsertSliceOp::create(
                 b, loc, tile, args[0], offsets, sizes, ones)};
@@ -1242,11 +1549,11 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
               })[0];
           return SmallVector<ForallSlice>{slice};
         })[0];
-  if (lastCols != kPanel)
-    c = region(c, 1, fullTiles, panels - 1, -1, kMR, lastCols);
-  if (lastRows != kMR)
-    c = region(c, fullPanels, 1, -1, tiles - 1, lastRows, kPanel);
-  if (lastCols != kPanel && lastRows != kMR)
+  if (lastCols != nr)
+    c = region(c, 1, fullTiles, panels - 1, -1, mr, lastCols);
+  if (lastRows != mr)
+    c = region(c, fullPanels, 1, -1, tiles - 1, lastRows, nr);
+  if (lastCols != nr && lastRows != mr)
     c = region(c, 1, 1, panels - 1, tiles - 1, lastRows, lastCols);
   return c;
 }
@@ -1371,6 +1678,45 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
                         b.getI32Type(), words);
 }
 
+/// The packed lines of emitPackLinesMmla, computed here from constant
+/// storage (`contiguousAlongK`: stored lines x K, else K x lines).
+Value packConstantLinesMmla(OpBuilder &b, Location loc,
+                            const VectorMatmul &plan,
+                            const ConstantOperand &operand, MxTensorType type,
+                            int64_t count, int64_t width, bool contiguousAlongK,
+                            int64_t shift, Value &packedScales) {
+  const MatmulShape &s = plan.s;
+  int64_t lineTiles = (count + width - 1) / width;
+  int64_t groupBytes = width * 8;
+  std::vector<int8_t> bytes(lineTiles * s.blocks * plan.byteGroups * groupBytes,
+                            0);
+  std::vector<uint32_t> scales(lineTiles * s.blocks * width, 0);
+  for (int64_t line = 0; line < count; ++line) {
+    int64_t lt = line / width, r = line % width;
+    for (int64_t kb = 0; kb < s.blocks; ++kb) {
+      int64_t k0 = kb * s.block;
+      uint8_t byte =
+          contiguousAlongK ? operand.scale(line, k0) : operand.scale(k0, line);
+      scales[(lt * s.blocks + kb) * width + r] = scaleBits(byte, shift);
+      for (int64_t i = 0; i < s.block; ++i) {
+        uint8_t code = contiguousAlongK ? operand.code(line, k0 + i)
+                                        : operand.code(k0 + i, line);
+        int64_t at =
+            ((lt * s.blocks + kb) * plan.byteGroups + i / 8) * groupBytes +
+            8 * r + i % 8;
+        bytes[at] = static_cast<int8_t>(
+            elementValue(type.getFormat(), code, /*integer=*/true));
+      }
+    }
+  }
+  packedScales = constantTensor(b, loc, {lineTiles, s.blocks, width},
+                                b.getF32Type(), scales);
+  auto wordsType = RankedTensorType::get(
+      {lineTiles, s.blocks, plan.byteGroups, groupBytes}, b.getI8Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(wordsType, ArrayRef<int8_t>(bytes)));
+}
+
 struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   MxMatmulToVector(MLIRContext *ctx, VectorTarget target)
       : OpRewritePattern(ctx), target(target) {}
@@ -1393,16 +1739,37 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     plan.bScales = bParts.getScales();
     // Constant operands (weights) are packed here, at compile time.
     Value aScalesF, bScalesF, bCorr, aWords, bWords;
-    if (std::optional<ConstantOperand> a =
-            getConstantOperand(op.getA(), plan.s.aType))
-      aWords = packConstantA(rewriter, loc, plan, *a, aScalesF);
-    else
-      aWords = plan.emitPackA(rewriter, loc, aScalesF);
-    if (std::optional<ConstantOperand> b =
-            getConstantOperand(op.getB(), plan.s.bType))
-      bWords = packConstantB(rewriter, loc, plan, *b, bScalesF, bCorr);
-    else
-      bWords = plan.emitPackB(rewriter, loc, bScalesF, bCorr);
+    if (plan.mmla) {
+      const MatmulShape &s = plan.s;
+      auto pack = [&](Value operand, MxTensorType type, Value elements,
+                      Value scales, int64_t count, int64_t width,
+                      bool contiguousAlongK, int64_t shift,
+                      Value &packedScales) {
+        if (std::optional<ConstantOperand> c =
+                getConstantOperand(operand, type))
+          return packConstantLinesMmla(rewriter, loc, plan, *c, type, count,
+                                       width, contiguousAlongK, shift,
+                                       packedScales);
+        return plan.emitPackLinesMmla(rewriter, loc, elements, scales, type,
+                                      count, width, contiguousAlongK, shift,
+                                      packedScales);
+      };
+      aWords = pack(op.getA(), s.aType, plan.aElements, plan.aScales, s.m,
+                    plan.mr, !s.ta, s.shiftA, aScalesF);
+      bWords = pack(op.getB(), s.bType, plan.bElements, plan.bScales, s.n,
+                    plan.nr, s.tb, s.shiftB, bScalesF);
+    } else {
+      if (std::optional<ConstantOperand> a =
+              getConstantOperand(op.getA(), plan.s.aType))
+        aWords = packConstantA(rewriter, loc, plan, *a, aScalesF);
+      else
+        aWords = plan.emitPackA(rewriter, loc, aScalesF);
+      if (std::optional<ConstantOperand> b =
+              getConstantOperand(op.getB(), plan.s.bType))
+        bWords = packConstantB(rewriter, loc, plan, *b, bScalesF, bCorr);
+      else
+        bWords = plan.emitPackB(rewriter, loc, bScalesF, bCorr);
+    }
     Value result = plan.emitCompute(rewriter, loc, aWords, aScalesF, bWords,
                                     bScalesF, bCorr, op.getAcc());
     rewriter.replaceOp(op, result);

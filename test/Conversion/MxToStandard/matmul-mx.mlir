@@ -1,8 +1,10 @@
 // Lowerings of block-scaled mx.matmul: the reference (linalg, the meaning)
 // and the vector one (packing and a register-blocked micro-kernel), and the
-// target lowerings of mx.dot_i8 and of 16-entry byte-table lookups.
+// target lowerings of mx.dot_i8, mx.mmla_i8 and of 16-entry byte-table
+// lookups.
 // RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
 // RUN: mx-opt %s --mx-lower-to-vector=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=VEC
+// RUN: mx-opt %s --mx-lower-to-vector=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=MMLA
 // RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
 // RUN: mx-opt %s --mx-lower-vector-ops=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
 // RUN: mx-opt %s --mx-lower-vector-ops=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
@@ -40,6 +42,23 @@
 // VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<8x40xf32>)
 // VEC: tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}] [2, 8] [1, 1]
 // VEC-NOT: mx.matmul
+// AArch64: A's rows and B's columns packed as 8-byte K groups (4-row tiles,
+// 8-column panels; signed values, no offset, no column sums), then 4 x 8
+// tiles of 2 x 4 smmla per K group, 4 groups per block of 32.
+// MMLA-LABEL: func @int_pair
+// MMLA-NOT: arith.xori
+// MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x4x32xi8>, tensor<2x2x4xf32>)
+// MMLA: vector.transfer_write {{.*}} : vector<4x8xi8>, tensor<1x2x4x32xi8>
+// MMLA: scf.forall (%{{.*}}) in (5) shared_outs({{.*}}) -> (tensor<5x2x4x64xi8>, tensor<5x2x8xf32>)
+// MMLA-COUNT-8: mx.lookup
+// MMLA: vector.transfer_write {{.*}} : vector<64xi8>, tensor<1x2x4x64xi8>
+// MMLA-NOT: mx.dot_i8
+// MMLA: scf.forall (%{{.*}}, %{{.*}}) in (2, 5) shared_outs({{.*}}) -> (tensor<8x40xf32>)
+// MMLA-COUNT-32: mx.mmla_i8 {{.*}} : vector<4xi32>, vector<16xi8>
+// MMLA-COUNT-8: arith.sitofp {{.*}} : vector<4xi32> to vector<4xf32>
+// MMLA: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<4x8xf32>
+// MMLA-NOT: mx.mmla_i8
+// MMLA: return
 func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, e2m1, axis = 0>,
                     %c: tensor<8x40xf32>) -> tensor<8x40xf32> {
   %0 = mx.matmul %a, %b, %c : !mx.tensor<8x64, int8, axis = 1>, !mx.tensor<64x40, e2m1, axis = 0> -> tensor<8x40xf32>
@@ -62,6 +81,10 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // VEC-NOT: mx.dot_i8
 // VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
 // VEC-COUNT-384: math.fma {{.*}} : vector<16xf32>
+// Floating-point pairs keep the fma kernel on AArch64.
+// MMLA-LABEL: func @float_pair
+// MMLA-NOT: mx.mmla_i8
+// MMLA: return
 func.func @float_pair(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.tensor<64x32, e2m1, axis = 0>,
                       %c: tensor<6x32xf32>) -> tensor<6x32xf32> {
   %0 = mx.matmul %a, %b, %c : !mx.tensor<6x64, e4m3, axis = 1>, !mx.tensor<64x32, e2m1, axis = 0> -> tensor<6x32xf32>
@@ -104,6 +127,27 @@ func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) ->
 
 // -----
 
+// X86-LABEL: func @mmla_i8
+// X86-COUNT-4: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<8xi32> into i32
+// ARM-LABEL: func @mmla_i8
+// ARM: llvm.call_intrinsic "llvm.aarch64.neon.smmla.v4i32.v16i8"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// ARM-NOT: vector.reduction
+// GEN-LABEL: func @mmla_i8
+// GEN: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]
+// GEN: arith.extsi {{.*}} : vector<32xi8> to vector<32xi32>
+// GEN: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+// GEN: arith.extsi {{.*}} : vector<32xi8> to vector<32xi32>
+// GEN: arith.muli
+// GEN-COUNT-4: vector.reduction <add>
+// GEN: vector.from_elements
+// GEN-NOT: mx.mmla_i8
+func.func @mmla_i8(%acc: vector<4xi32>, %a: vector<16xi8>, %b: vector<16xi8>) -> vector<4xi32> {
+  %0 = mx.mmla_i8 %acc, %a, %b : vector<4xi32>, vector<16xi8>
+  return %0 : vector<4xi32>
+}
+
+// -----
+
 // X86-LABEL: func @byte_table16
 // X86: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
 // X86-NOT: arith.select
@@ -127,6 +171,12 @@ func.func @byte_table16(%t: vector<16xi8>, %i: vector<32xi8>) -> vector<32xi8> {
 // VEC: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x6x8xi32>, tensor<2x6x2xf32>)
 // VEC-NOT: mx.lookup
 // VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
+// MMLA-LABEL: func @constant_b
+// MMLA-DAG: arith.constant dense<2> : tensor<5x2x4x64xi8>
+// MMLA-DAG: arith.constant dense<5.000000e-01> : tensor<5x2x8xf32>
+// MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x4x32xi8>, tensor<2x2x4xf32>)
+// MMLA-NOT: mx.lookup
+// MMLA: scf.forall (%{{.*}}, %{{.*}}) in (2, 5)
 func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>) -> tensor<8x40xf32> {
   %e = arith.constant dense<34> : tensor<32x40xi8>
   %s = arith.constant dense<1.0> : tensor<2x40xf8E8M0FNU>

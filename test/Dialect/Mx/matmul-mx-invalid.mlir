@@ -1,4 +1,4 @@
-// Every verifier error of block-scaled mx.matmul and of mx.dot_i8.
+// Every verifier error of block-scaled mx.matmul, mx.dot_i8 and mx.mmla_i8.
 // RUN: mx-opt %s -split-input-file -verify-diagnostics
 
 func.func @mixed_kinds(%a: !mx.tensor<4x64, int8, axis = 1>, %b: tensor<64x8xbf16>, %c: tensor<4x8xf32>) {
@@ -84,5 +84,21 @@ func.func @accumulator(%a: !mx.tensor<4x64, int8, axis = 1>, %b: !mx.tensor<64x8
 func.func @dot_i8_lanes(%acc: vector<16xi32>, %x: vector<32xi8>) {
   // expected-error @+1 {{'mx.dot_i8' op expects four i8 elements per i32 lane, got 'vector<32xi8>' for 'vector<16xi32>'}}
   %0 = mx.dot_i8 %acc, %x, %x : vector<16xi32>, vector<32xi8>
+  return
+}
+
+// -----
+
+func.func @mmla_i8_tile(%acc: vector<8xi32>, %x: vector<16xi8>) {
+  // expected-error @+1 {{'mx.mmla_i8' op operand #0 must be vector<4xI32> of 32-bit signless integer values, but got 'vector<8xi32>'}}
+  %0 = mx.mmla_i8 %acc, %x, %x : vector<8xi32>, vector<16xi8>
+  return
+}
+
+// -----
+
+func.func @mmla_i8_operands(%acc: vector<4xi32>, %x: vector<32xi8>) {
+  // expected-error @+1 {{'mx.mmla_i8' op operand #1 must be vector<16xI8> of 8-bit signless integer values, but got 'vector<32xi8>'}}
+  %0 = mx.mmla_i8 %acc, %x, %x : vector<4xi32>, vector<32xi8>
   return
 }

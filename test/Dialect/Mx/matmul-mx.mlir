@@ -1,4 +1,5 @@
-// Round trip of block-scaled mx.matmul (MX x MX -> f32) and mx.dot_i8.
+// Round trip of block-scaled mx.matmul (MX x MX -> f32), mx.dot_i8 and
+// mx.mmla_i8.
 // RUN: mx-opt %s | FileCheck %s
 // RUN: mx-opt %s | mx-opt | FileCheck %s
 // RUN: mx-opt %s --mlir-print-op-generic | mx-opt | FileCheck %s
@@ -36,4 +37,11 @@ func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
   %0 = mx.dot_i8 %acc, %a, %b : vector<16xi32>, vector<64xi8>
   %1 = mx.dot_i8 %acc4, %x, %x : vector<4xi32>, vector<16xi8>
   return %0, %1 : vector<16xi32>, vector<4xi32>
+}
+
+// CHECK-LABEL: func @mmla_i8
+// CHECK: mx.mmla_i8 %{{.*}}, %{{.*}}, %{{.*}} : vector<4xi32>, vector<16xi8>
+func.func @mmla_i8(%acc: vector<4xi32>, %a: vector<16xi8>, %b: vector<16xi8>) -> vector<4xi32> {
+  %0 = mx.mmla_i8 %acc, %a, %b : vector<4xi32>, vector<16xi8>
+  return %0 : vector<4xi32>
 }

@@ -98,7 +98,8 @@ QUICK = {
     "mm_e2m3_int8_9x128x20_b64", "mm_int8_e2m1_13x96x37_b32_ta_tb",
     "mm_e4m3_e2m3_13x96x37_b32_ta", "mm_e2m1_e2m1_13x96x37_b32_tb",
     "mm_int8_e2m1_13x96x37_b32_cb", "mm_e3m2_e2m1_13x64x20_b32_ta_ca_cb",
-    "mm_e4m3_e2m1_32x8x16500_b4",
+    "mm_e4m3_e2m1_32x8x16500_b4", "mm_int8_int8_9x30x20_b6",
+    "mm_int8_e2m1_13x96x37_b32_ta", "mm_e2m3_int8_13x96x37_b32_tb_ca_cb",
 }
 
 

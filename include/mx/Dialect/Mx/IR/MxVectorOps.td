@@ -81,4 +81,36 @@ def Mx_DotI8Op : Mx_Op<"dot_i8", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def Mx_MmlaI8Op : Mx_Op<"mmla_i8", [Pure, AllTypesMatch<["acc", "result"]>,
+                                    AllTypesMatch<["a", "b"]>]> {
+  let summary = "2x8 by 8x2 s8 matrix multiply-accumulate into a 2x2 i32 tile";
+  let description = [{
+    `a` holds two rows of eight signed bytes (row `i` in lanes `8i..8i+7`),
+    `b` two columns of eight signed bytes (column `j` in lanes `8j..8j+7`),
+    and `acc` a 2 x 2 tile in row-major order:
+
+    ```
+    r[2i+j] = acc[2i+j] + sum(k = 0..7) sext(a[8i+k]) * sext(b[8j+k])
+                                                          (mod 2^32)
+    ```
+
+    the operation of AArch64 `smmla` (FEAT_I8MM): 32 multiply-adds per
+    instruction against 16 for `sdot`/`usdot`, and exact signed x signed
+    products with no offset to correct. `mx-lower-vector-ops` emits
+    `llvm.aarch64.neon.smmla` on `aarch64-neon` and extends/multiplies/adds
+    on every other target.
+
+    ```mlir
+    %r = mx.mmla_i8 %acc, %a, %b : vector<4xi32>, vector<16xi8>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfShapeAndType<[4], I32>:$acc,
+                       FixedVectorOfShapeAndType<[16], I8>:$a,
+                       FixedVectorOfShapeAndType<[16], I8>:$b);
+  let results = (outs FixedVectorOfShapeAndType<[4], I32>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a)
+  }];
+}
+
 #endif // MX_DIALECT_MX_IR_MXVECTOROPS_TD
