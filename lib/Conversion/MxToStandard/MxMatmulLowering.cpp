@@ -838,29 +838,53 @@ forall(OpBuilder &b, Location loc, ArrayRef<int64_t> counts, ValueRange outputs,
   return SmallVector<Value>(op.getResults());
 }
 
+/// scf.forall over `count` packed units from `first`: iteration i owns the
+/// slice [first + i, 0, ...] (size 1 along dim 0, whole along the others) of
+/// every output. `body` gets the unit's index and its slices and returns the
+/// slices' new values.
+SmallVector<Value> forallUnits(
+    OpBuilder &b, Location loc, int64_t first, int64_t count,
+    ValueRange outputs,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+        body) {
+  return forall(
+      b, loc, {count}, outputs,
+      [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
+        Value unit = count == 1   ? index(b, loc, first)
+                     : first == 0 ? ivs[0]
+                                  : addIndex(b, loc, ivs[0], first);
+        SmallVector<Value> slices;
+        SmallVector<ForallSlice> results;
+        for (Value output : shared) {
+          auto type = cast<RankedTensorType>(output.getType());
+          ForallSlice slice;
+          slice.offsets.assign(type.getRank(), b.getIndexAttr(0));
+          slice.offsets[0] = unit;
+          SmallVector<int64_t> sizes(type.getShape());
+          sizes[0] = 1;
+          slice.sizes = staticSizes(b, sizes);
+          SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+          slices.push_back(tensor::ExtractSliceOp::create(
+              b, loc, output, slice.offsets, slice.sizes, ones));
+          results.push_back(slice);
+        }
+        SmallVector<Value> updated = body(b, loc, unit, slices);
+        for (auto [slice, value] : llvm::zip(results, updated))
+          slice.source = value;
+        return results;
+      });
+}
+
 Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                               Value &packedScales) const {
   Value wordsInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{tiles, s.blocks, kMR, words}, i32());
   Value scalesInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{tiles, kMR, s.blocks}, f32());
-  SmallVector<Value> results = forall(
-      b, loc, {tiles}, ValueRange{wordsInit, scalesInit},
-      [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
-        Value mt = ivs[0];
-        SmallVector<OpFoldResult> wOffsets = {
-            mt, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> wSizes =
-            staticSizes(b, {1, s.blocks, kMR, words});
-        SmallVector<OpFoldResult> sOffsets = {mt, b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, kMR, s.blocks});
-        SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
-            ones3(3, b.getIndexAttr(1));
-        Value tileW = tensor::ExtractSliceOp::create(b, loc, shared[0],
-                                                     wOffsets, wSizes, ones4);
-        Value tileS = tensor::ExtractSliceOp::create(b, loc, shared[1],
-                                                     sOffsets, sSizes, ones3);
+  SmallVector<Value> results = forallUnits(
+      b, loc, 0, tiles, ValueRange{wordsInit, scalesInit},
+      [&](OpBuilder &b, Location loc, Value mt, ValueRange slices) {
+        Value tileW = slices[0], tileS = slices[1];
         Value m0 = mulIndex(b, loc, mt, kMR);
         Value rows = remaining(b, loc, m0, s.m, kMR);
         Value zero = index(b, loc, 0);
@@ -915,8 +939,7 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                 return SmallVector<Value>{t};
               })[0];
         }
-        return SmallVector<ForallSlice>{{tileW, wOffsets, wSizes},
-                                        {tileS, sOffsets, sSizes}};
+        return SmallVector<Value>{tileW, tileS};
       });
   packedScales = results[1];
   return results[0];
@@ -942,28 +965,10 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
   // Full panels read whole rows; a last partial panel masks its reads (the
   // columns past N read code 0).
   int64_t fullPanels = s.n / kPanel;
-  auto body = [&](bool masked, int64_t fixedPanel) {
-    return [&, masked, fixedPanel](OpBuilder &b, Location loc, ValueRange ivs,
-                                   ValueRange shared) {
-      Value p = fixedPanel < 0 ? ivs[0] : index(b, loc, fixedPanel);
+  auto body = [&](bool masked) {
+    return [&, masked](OpBuilder &b, Location loc, Value p, ValueRange slices) {
       Value zero = index(b, loc, 0);
-      SmallVector<OpFoldResult> wOffsets = {
-          p, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
-      SmallVector<OpFoldResult> wSizes =
-          staticSizes(b, {1, s.blocks, words, kPanel});
-      SmallVector<OpFoldResult> sOffsets = {p, b.getIndexAttr(0),
-                                            b.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, s.blocks, kPanel});
-      SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
-          ones3(3, b.getIndexAttr(1));
-      SmallVector<Value> tiles = {
-          tensor::ExtractSliceOp::create(b, loc, shared[0], wOffsets, wSizes,
-                                         ones4),
-          tensor::ExtractSliceOp::create(b, loc, shared[1], sOffsets, sSizes,
-                                         ones3)};
-      if (s.integer)
-        tiles.push_back(tensor::ExtractSliceOp::create(
-            b, loc, shared[2], sOffsets, sSizes, ones3));
+      SmallVector<Value> tiles(slices);
       Value n0 = mulIndex(b, loc, p, kPanel);
       auto i32Lanes = VectorType::get({kLanes}, i32());
       if (!s.tb) {
@@ -1061,18 +1066,14 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
               return t;
             });
       }
-      SmallVector<ForallSlice> slices = {{tiles[0], wOffsets, wSizes},
-                                         {tiles[1], sOffsets, sSizes}};
-      if (s.integer)
-        slices.push_back({tiles[2], sOffsets, sSizes});
-      return slices;
+      return tiles;
     };
   };
   SmallVector<Value> results = outputs;
   if (fullPanels > 0)
-    results = forall(b, loc, {fullPanels}, results, body(false, -1));
+    results = forallUnits(b, loc, 0, fullPanels, results, body(false));
   if (fullPanels != panels)
-    results = forall(b, loc, {1}, results, body(true, fullPanels));
+    results = forallUnits(b, loc, fullPanels, 1, results, body(true));
   packedScales = results[1];
   if (s.integer)
     corrections = results[2];
@@ -1203,23 +1204,10 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
   }
   Value scalesInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, width}, f32());
-  SmallVector<Value> results = forall(
-      b, loc, {lineTiles}, ValueRange{wordsInit, scalesInit},
-      [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
-        Value lt = ivs[0];
-        SmallVector<OpFoldResult> wOffsets = {
-            lt, b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> wSizes =
-            staticSizes(b, {1, s.blocks, byteGroups, groupBytes});
-        SmallVector<OpFoldResult> sOffsets = {lt, b.getIndexAttr(0),
-                                              b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sSizes = staticSizes(b, {1, s.blocks, width});
-        SmallVector<OpFoldResult> ones4(4, b.getIndexAttr(1)),
-            ones3(3, b.getIndexAttr(1));
-        Value tileW = tensor::ExtractSliceOp::create(b, loc, shared[0],
-                                                     wOffsets, wSizes, ones4);
-        Value tileS = tensor::ExtractSliceOp::create(b, loc, shared[1],
-                                                     sOffsets, sSizes, ones3);
+  SmallVector<Value> results = forallUnits(
+      b, loc, 0, lineTiles, ValueRange{wordsInit, scalesInit},
+      [&](OpBuilder &b, Location loc, Value lt, ValueRange slices) {
+        Value tileW = slices[0], tileS = slices[1];
         Value first = mulIndex(b, loc, lt, width);
         Value zero = index(b, loc, 0);
         if (contiguousAlongK) {
@@ -1298,8 +1286,7 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
           tileW = t[0];
           tileS = t[1];
         }
-        return SmallVector<ForallSlice>{{tileW, wOffsets, wSizes},
-                                        {tileS, sOffsets, sSizes}};
+        return SmallVector<Value>{tileW, tileS};
       });
   packedScales = results[1];
   return results[0];
