@@ -376,6 +376,51 @@ struct MmlaI8ToArith : OpRewritePattern<MmlaI8Op> {
   }
 };
 
+/// AArch64 FEAT_BF16: one bfmmla.
+struct MmlaBF16ToAArch64 : OpRewritePattern<MmlaBF16Op> {
+  MmlaBF16ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(MmlaBF16Op op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getType(), rewriter.getStringAttr("llvm.aarch64.neon.bfmmla"),
+        ValueRange{op.getAcc(), op.getA(), op.getB()});
+    return success();
+  }
+};
+
+/// Any target: the 16 exact products as vector<16xf32> (lane 4 (2i+j) + k
+/// is a[4i+k] * b[4j+k]), added to the accumulator for k = 0..3 in turn.
+struct MmlaBF16ToArith : OpRewritePattern<MmlaBF16Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MmlaBF16Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<int64_t> rowLanes, columnLanes;
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t k = 0; k < 4; ++k) {
+          rowLanes.push_back(4 * i + k);
+          columnLanes.push_back(4 * j + k);
+        }
+    auto wide = VectorType::get({16}, rewriter.getF32Type());
+    auto extend = [&](Value v, ArrayRef<int64_t> lanes) -> Value {
+      Value spread = vector::ShuffleOp::create(rewriter, loc, v, v, lanes);
+      return arith::ExtFOp::create(rewriter, loc, wide, spread);
+    };
+    Value products =
+        arith::MulFOp::create(rewriter, loc, extend(op.getA(), rowLanes),
+                              extend(op.getB(), columnLanes));
+    Value sum = op.getAcc();
+    for (int64_t k = 0; k < 4; ++k)
+      sum = arith::AddFOp::create(
+          rewriter, loc, sum,
+          vector::ShuffleOp::create(rewriter, loc, products, products,
+                                    {k, 4 + k, 8 + k, 12 + k}));
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
 /// x86 AVX-512 BW: a 16-entry byte table is one vpshufb per 64 lanes (the
 /// table repeated in every 128-bit lane, indices masked to 4 bits).
 struct ByteLookupToX86 : OpRewritePattern<LookupOp> {
@@ -446,8 +491,8 @@ void mx::populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
   if (target == VectorTarget::X86Avx512)
     patterns.add<LookupToX86, DotBF16ToX86>(ctx);
   if (target == VectorTarget::AArch64Neon)
-    patterns.add<LookupToAArch64, DotBF16ToAArch64>(ctx);
-  patterns.add<LookupToSelects, DotBF16ToArith>(ctx);
+    patterns.add<LookupToAArch64, DotBF16ToAArch64, MmlaBF16ToAArch64>(ctx);
+  patterns.add<LookupToSelects, DotBF16ToArith, MmlaBF16ToArith>(ctx);
   populateKTanhLookupLoweringPatterns(patterns, target);
   populateMxDotI8LoweringPatterns(patterns, target);
 }

@@ -29,9 +29,10 @@
 //        two scales.
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
-//   Integer pairs on AArch64 use an smmla kernel instead (VectorMatmul::mmla:
-//   A's rows and B's columns packed alike as 8-byte K groups, signed, no
-//   corrections; 4 x 8 tiles of mx.mmla_i8).
+//   On AArch64, integer pairs, and floating-point pairs of an unordered op,
+//   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
+//   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
+//   values; 4 x 8 tiles of mx.mmla_i8 (smmla) or mx.mmla_bf16 (bfmmla)).
 //
 //===----------------------------------------------------------------------===//
 
@@ -445,9 +446,9 @@ constexpr int64_t kLanes = 16;
 constexpr int64_t kMR = 6;
 constexpr int64_t kVecs = 2;
 constexpr int64_t kPanel = kLanes * kVecs;
-/// Register tile of the AArch64 smmla micro-kernel (integer pairs): 2 x 4
-/// tiles of 2 x 2 i32 block accumulators plus as many f32 tile accumulators
-/// and 6 operand registers, 22 of the 32 NEON registers. The usdot kernel's
+/// Register tile of the AArch64 smmla/bfmmla micro-kernel: 2 x 4 tiles of
+/// 2 x 2 i32 or f32 block accumulators plus as many f32 tile accumulators
+/// and 6 operand registers, 22 of the 32 NEON registers. The x86 kernel's
 /// 6 x 32 tile, sized for 512-bit registers, needs 96 NEON registers.
 constexpr int64_t kMmlaRows = 4;
 constexpr int64_t kMmlaCols = 8;
@@ -500,21 +501,26 @@ Value deinterleavePlanes(OpBuilder &b, Location loc, Value vector,
   return shuffle(b, loc, vector, vector, mask);
 }
 
-/// `values` (a 1-D vector) extended to `lanes` lanes with `pad`.
+/// `values` (a 1-D vector) extended to `lanes` lanes with lane 0 of
+/// `padding` (a vector of the same type).
 Value padLanes(OpBuilder &b, Location loc, Value values, int64_t lanes,
-               int64_t pad) {
-  auto type = cast<VectorType>(values.getType());
-  int64_t count = type.getNumElements();
+               Value padding) {
+  int64_t count = cast<VectorType>(values.getType()).getNumElements();
   if (lanes == count)
     return values;
   SmallVector<int64_t> mask;
   for (int64_t i = 0; i < lanes; ++i)
     mask.push_back(i < count ? i : count);
-  return shuffle(b, loc, values, emitSplat(b, loc, type, pad), mask);
+  return shuffle(b, loc, values, padding, mask);
 }
 
-/// The transpose of eight vectors of `width` lanes: lane 8 r + j of the
-/// result (vector<8 width>) is lane r of `rows[j]`.
+/// A zero of `type` (integer, float or vector).
+Value zeroOf(OpBuilder &b, Location loc, Type type) {
+  return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+}
+
+/// The transpose of `rows` (a power of two of vectors of `width` lanes):
+/// lane rows.size() r + j of the result is lane r of `rows[j]`.
 Value transposeToLines(OpBuilder &b, Location loc, ArrayRef<Value> rows) {
   // Concatenate pairwise (rows[j] at lanes width j..), then permute.
   SmallVector<Value> parts(rows);
@@ -530,9 +536,10 @@ Value transposeToLines(OpBuilder &b, Location loc, ArrayRef<Value> rows) {
     parts = joined;
   }
   int64_t width = cast<VectorType>(rows[0].getType()).getNumElements();
+  int64_t count = rows.size();
   SmallVector<int64_t> mask;
   for (int64_t r = 0; r < width; ++r)
-    for (int64_t j = 0; j < 8; ++j)
+    for (int64_t j = 0; j < count; ++j)
       mask.push_back(j * width + r);
   return shuffle(b, loc, parts[0], parts[0], mask);
 }
@@ -603,37 +610,55 @@ Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
 struct VectorMatmul {
   MatmulShape s;
   VectorTarget target;
-  /// Integer pairs on AArch64: the smmla kernel and its packing (below).
+  /// AArch64, integer pairs (smmla) or unordered floating-point pairs
+  /// (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
   int64_t mr, nr;     // register tile: rows of A, columns of B
   int64_t perWord;    // K elements per 32-bit word: 4 (i8) or 1 (f32)
   int64_t words;      // words per block
-  int64_t byteGroups; // smmla: 8-byte K groups per block
+  int64_t perGroup;   // mmla: K values per 8-byte group (8 s8 or 4 bf16)
+  int64_t groups;     // mmla: K groups per block
   int64_t tiles;      // row tiles of mr rows
   int64_t panels;     // column panels of nr columns
   Value aElements, aScales, bElements, bScales;
 
   VectorMatmul(MatmulOp op, VectorTarget target)
-      : s(op), target(target), mmla(s.integer && getFixedWidthTarget(target) ==
-                                                     VectorTarget::AArch64Neon),
+      : s(op), target(target),
+        mmla(getFixedWidthTarget(target) == VectorTarget::AArch64Neon &&
+             (s.integer || op.getUnordered())),
         mr(mmla ? kMmlaRows : kMR), nr(mmla ? kMmlaCols : kPanel),
         perWord(s.integer ? 4 : 1),
         // Floating-point blocks are padded to whole pairs.
         words(s.integer ? (s.block + 3) / 4 : s.block + s.block % 2),
-        byteGroups((s.block + 7) / 8), tiles((s.m + mr - 1) / mr),
+        perGroup(s.integer ? 8 : 4),
+        groups((s.block + perGroup - 1) / perGroup), tiles((s.m + mr - 1) / mr),
         panels((s.n + nr - 1) / nr) {}
 
   /// Bytes of packed A per row tile and of packed B per panel.
   int64_t packedTileBytes() const {
-    return mmla ? s.blocks * byteGroups * mr * 8 : s.blocks * mr * words * 4;
+    return mmla ? s.blocks * groups * mr * 8 : s.blocks * mr * words * 4;
   }
   int64_t packedPanelBytes() const {
-    return mmla ? s.blocks * byteGroups * nr * 8 : s.blocks * nr * words * 4;
+    return mmla ? s.blocks * groups * nr * 8 : s.blocks * nr * words * 4;
   }
 
   Type i8() const { return IntegerType::get(s.aType.getContext(), 8); }
   Type i32() const { return IntegerType::get(s.aType.getContext(), 32); }
   Type f32() const { return Float32Type::get(s.aType.getContext()); }
+  /// The values of the mmla packing: s8 or bf16.
+  Type lineElement() const {
+    return s.integer ? i8() : BFloat16Type::get(s.aType.getContext());
+  }
+
+  /// mmla packing values of values from `decode`: integer multiples as s8,
+  /// or bf16 (the element values of every format are exact in bf16).
+  Value toLineValues(OpBuilder &b, Location loc, Value values) const {
+    if (s.integer)
+      return values;
+    auto type = cast<VectorType>(values.getType());
+    values = arith::BitcastOp::create(b, loc, type.clone(f32()), values);
+    return arith::TruncFOp::create(b, loc, type.clone(lineElement()), values);
+  }
 
   /// Values (i8 integer multiples, or i32 f32 bits) of codes of `format`.
   Value decode(OpBuilder &b, Location loc, Value codes, Format format) const {
@@ -653,7 +678,8 @@ struct VectorMatmul {
   /// padded with `pad`.
   Value blockWords(OpBuilder &b, Location loc, Value values,
                    int64_t pad) const {
-    values = padLanes(b, loc, values, words * perWord, pad);
+    values = padLanes(b, loc, values, words * perWord,
+                      emitSplat(b, loc, values.getType(), pad));
     return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
                                      values);
   }
@@ -746,12 +772,13 @@ struct VectorMatmul {
                  Value tile, Value mt, Value p, Value aWords, Value aScalesF,
                  Value bWords, Value bScalesF, Value bCorr) const;
 
-  // The smmla kernel. A's rows and B's columns are both "lines" of 8-byte K
-  // groups: packed A is [tiles, blocks, byteGroups, mr * 8] bytes and packed
-  // B [panels, blocks, byteGroups, nr * 8], line r of a group at byte 8 r,
-  // so a line pair is one 16-byte smmla operand. Values are the integer
-  // multiples (no u8 offset: smmla is signed x signed), zero past K and past
-  // the last line; scales are [tiles, blocks, mr] and [panels, blocks, nr].
+  // The mmla kernel. A's rows and B's columns are both "lines" of 8-byte K
+  // groups of perGroup values: packed A is [tiles, blocks, groups, mr *
+  // perGroup] and packed B [panels, blocks, groups, nr * perGroup], line r
+  // of a group at value perGroup r, so a line pair is one 16-byte operand.
+  // Values are s8 integer multiples (no u8 offset: smmla is signed x
+  // signed) or bf16, zero past K and past the last line; scales are [tiles,
+  // blocks, mr] and [panels, blocks, nr].
   Value emitPackLinesMmla(OpBuilder &b, Location loc, Value elements,
                           Value scales, MxTensorType type, int64_t count,
                           int64_t width, bool contiguousAlongK, int64_t shift,
@@ -1192,15 +1219,16 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
                                       int64_t shift,
                                       Value &packedScales) const {
   int64_t lineTiles = (count + width - 1) / width;
-  int64_t groupBytes = width * 8;
+  int64_t groupValues = width * perGroup;
   Value wordsInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, byteGroups, groupBytes},
-      i8());
+      b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, groups, groupValues},
+      lineElement());
   if (contiguousAlongK && count % width != 0) {
     // The lines past the end must be zeros; the loop below writes only the
     // real ones.
-    Value zero = arith::ConstantIntOp::create(b, loc, i8(), 0);
-    wordsInit = linalg::FillOp::create(b, loc, zero, wordsInit).getResult(0);
+    wordsInit =
+        linalg::FillOp::create(b, loc, zeroOf(b, loc, lineElement()), wordsInit)
+            .getResult(0);
   }
   Value scalesInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, width}, f32());
@@ -1211,8 +1239,8 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
         Value first = mulIndex(b, loc, lt, width);
         Value zero = index(b, loc, 0);
         if (contiguousAlongK) {
-          // One block of one line at a time: its 8-byte groups go down the
-          // group dimension at byte 8 r.
+          // One block of one line at a time: its groups go down the group
+          // dimension at value perGroup r.
           MLIRContext *ctx = b.getContext();
           AffineMap groupMap = AffineMap::get(
               4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx);
@@ -1221,18 +1249,20 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
               b, loc, zero, first, lines, s.blocks, ValueRange{tileW, tileS},
               [&](OpBuilder &b, Location loc, Value r, Value line, Value kb,
                   ValueRange args) {
-                Value values = padLanes(
-                    b, loc, valuesContiguous(b, loc, elements, type, line, kb),
-                    byteGroups * 8, 0);
+                Value values = toLineValues(
+                    b, loc, valuesContiguous(b, loc, elements, type, line, kb));
+                values = padLanes(b, loc, values, groups * perGroup,
+                                  zeroOf(b, loc, values.getType()));
                 values = vector::ShapeCastOp::create(
-                    b, loc, VectorType::get({byteGroups, 8}, i8()), values);
-                Value w =
-                    vector::TransferWriteOp::create(
-                        b, loc, values, args[0],
-                        ValueRange{zero, kb, zero, mulIndex(b, loc, r, 8)},
-                        AffineMapAttr::get(groupMap),
-                        b.getBoolArrayAttr({true, true}))
-                        .getResult();
+                    b, loc, VectorType::get({groups, perGroup}, lineElement()),
+                    values);
+                Value w = vector::TransferWriteOp::create(
+                              b, loc, values, args[0],
+                              ValueRange{zero, kb, zero,
+                                         mulIndex(b, loc, r, perGroup)},
+                              AffineMapAttr::get(groupMap),
+                              b.getBoolArrayAttr({true, true}))
+                              .getResult();
                 Value f = scaleAt(b, loc, scales, ValueRange{line, kb}, shift);
                 Value sc = tensor::InsertOp::create(b, loc, f, args[1],
                                                     ValueRange{zero, kb, r});
@@ -1242,7 +1272,7 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
           tileS = t[1];
         } else {
           // Stored K x lines: the values of one K position across the
-          // tile's lines, eight positions transposed into one group.
+          // tile's lines, perGroup positions transposed into one group.
           bool partial = count % width != 0;
           Type e8m0 = type.getScalesTensorType().getElementType();
           Value pad =
@@ -1251,19 +1281,20 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
               b, loc, zero, index(b, loc, s.blocks), ValueRange{tileW, tileS},
               [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
                 Value w = args[0];
-                auto laneType = VectorType::get({width}, i8());
-                for (int64_t g = 0; g < byteGroups; ++g) {
-                  // rows[j] holds position 8 g + j of every line.
+                auto laneType = VectorType::get({width}, lineElement());
+                for (int64_t g = 0; g < groups; ++g) {
+                  // rows[j] holds position perGroup g + j of every line.
                   SmallVector<Value> rows;
-                  for (int64_t j = 0; j < 8; ++j) {
-                    int64_t i = 8 * g + j;
-                    rows.push_back(
-                        i < s.block
-                            ? decode(b, loc,
-                                     codesAcross(b, loc, elements, type, kb, i,
-                                                 first, width, partial),
-                                     type.getFormat())
-                            : emitSplat(b, loc, laneType, 0));
+                  for (int64_t j = 0; j < perGroup; ++j) {
+                    int64_t i = perGroup * g + j;
+                    if (i >= s.block) {
+                      rows.push_back(zeroOf(b, loc, laneType));
+                      continue;
+                    }
+                    Value codes = codesAcross(b, loc, elements, type, kb, i,
+                                              first, width, partial);
+                    rows.push_back(toLineValues(
+                        b, loc, decode(b, loc, codes, type.getFormat())));
                   }
                   w = vector::TransferWriteOp::create(
                           b, loc, transposeToLines(b, loc, rows), w,
@@ -1297,15 +1328,15 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
                                  Value aWords, Value aScalesF, Value bWords,
                                  Value bScalesF) const {
   // acc[pr * colPairs + q] is the 2 x 2 tile of rows 2 pr, 2 pr + 1 and
-  // columns 2 q, 2 q + 1, row-major (the smmla layout).
+  // columns 2 q, 2 q + 1, row-major (the smmla/bfmmla layout).
   int64_t rowPairs = (rows + 1) / 2, colPairs = (cols + 1) / 2;
   int64_t width = 2 * colPairs;
   auto rowType = VectorType::get({width}, f32());
   auto quadF = VectorType::get({4}, f32());
-  auto quadI = VectorType::get({4}, i32());
-  auto bytes16 = VectorType::get({16}, i8());
-  Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32()));
-  Value zeroI8 = arith::ConstantIntOp::create(b, loc, i8(), 0);
+  auto quadAcc = VectorType::get({4}, s.integer ? i32() : f32());
+  auto operandType = VectorType::get({2 * perGroup}, lineElement());
+  Value zeroF = zeroOf(b, loc, f32());
+  Value zeroLine = zeroOf(b, loc, lineElement());
   Value zero = index(b, loc, 0);
   bool inBounds = width <= cols;
   SmallVector<Value> c;
@@ -1326,15 +1357,14 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
   c = forLoop(
       b, loc, zero, index(b, loc, s.blocks), c,
       [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-        SmallVector<Value> acc(rowPairs * colPairs,
-                               emitSplat(b, loc, quadI, 0));
-        for (int64_t g = 0; g < byteGroups; ++g) {
+        SmallVector<Value> acc(rowPairs * colPairs, zeroOf(b, loc, quadAcc));
+        for (int64_t g = 0; g < groups; ++g) {
           Value gi = index(b, loc, g);
           auto operand = [&](Value words, Value line, int64_t pair) -> Value {
             return vector::TransferReadOp::create(
-                b, loc, bytes16, words,
-                ValueRange{line, kb, gi, index(b, loc, 16 * pair)}, zeroI8,
-                ArrayRef<bool>{true});
+                b, loc, operandType, words,
+                ValueRange{line, kb, gi, index(b, loc, 2 * perGroup * pair)},
+                zeroLine, ArrayRef<bool>{true});
           };
           SmallVector<Value> bv;
           for (int64_t q = 0; q < colPairs; ++q)
@@ -1343,7 +1373,10 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
             Value av = operand(aWords, mt, pr);
             for (int64_t q = 0; q < colPairs; ++q) {
               Value &a = acc[pr * colPairs + q];
-              a = MmlaI8Op::create(b, loc, quadI, a, av, bv[q]);
+              if (s.integer)
+                a = MmlaI8Op::create(b, loc, quadAcc, a, av, bv[q]);
+              else
+                a = MmlaBF16Op::create(b, loc, quadAcc, a, av, bv[q]);
             }
           }
         }
@@ -1360,8 +1393,9 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
           for (int64_t q = 0; q < colPairs; ++q) {
             Value sbPair =
                 shuffle(b, loc, sb, sb, {2 * q, 2 * q + 1, 2 * q, 2 * q + 1});
-            Value d =
-                arith::SIToFPOp::create(b, loc, quadF, acc[pr * colPairs + q]);
+            Value d = acc[pr * colPairs + q];
+            if (s.integer)
+              d = arith::SIToFPOp::create(b, loc, quadF, d);
             Value factor = arith::MulFOp::create(b, loc, saPair, sbPair);
             next.push_back(math::FmaOp::create(b, loc, d, factor,
                                                args[pr * colPairs + q]));
@@ -1674,9 +1708,11 @@ Value packConstantLinesMmla(OpBuilder &b, Location loc,
                             int64_t shift, Value &packedScales) {
   const MatmulShape &s = plan.s;
   int64_t lineTiles = (count + width - 1) / width;
-  int64_t groupBytes = width * 8;
-  std::vector<int8_t> bytes(lineTiles * s.blocks * plan.byteGroups * groupBytes,
-                            0);
+  int64_t groupValues = width * plan.perGroup;
+  // Little-endian storage of the s8 or bf16 values.
+  int64_t valueBytes = s.integer ? 1 : 2;
+  std::vector<char> raw(
+      lineTiles * s.blocks * plan.groups * groupValues * valueBytes, 0);
   std::vector<uint32_t> scales(lineTiles * s.blocks * width, 0);
   for (int64_t line = 0; line < count; ++line) {
     int64_t lt = line / width, r = line % width;
@@ -1688,20 +1724,25 @@ Value packConstantLinesMmla(OpBuilder &b, Location loc,
       for (int64_t i = 0; i < s.block; ++i) {
         uint8_t code = contiguousAlongK ? operand.code(line, k0 + i)
                                         : operand.code(k0 + i, line);
-        int64_t at =
-            ((lt * s.blocks + kb) * plan.byteGroups + i / 8) * groupBytes +
-            8 * r + i % 8;
-        bytes[at] = static_cast<int8_t>(
-            elementValue(type.getFormat(), code, /*integer=*/true));
+        int64_t at = ((lt * s.blocks + kb) * plan.groups + i / plan.perGroup) *
+                         groupValues +
+                     plan.perGroup * r + i % plan.perGroup;
+        // An s8 integer multiple, or the high half of exact f32 bits.
+        uint32_t value = elementValue(type.getFormat(), code, s.integer);
+        if (!s.integer)
+          value >>= 16;
+        for (int64_t byteIndex = 0; byteIndex < valueBytes; ++byteIndex)
+          raw[at * valueBytes + byteIndex] =
+              static_cast<char>(value >> (8 * byteIndex));
       }
     }
   }
   packedScales = constantTensor(b, loc, {lineTiles, s.blocks, width},
                                 b.getF32Type(), scales);
   auto wordsType = RankedTensorType::get(
-      {lineTiles, s.blocks, plan.byteGroups, groupBytes}, b.getI8Type());
+      {lineTiles, s.blocks, plan.groups, groupValues}, plan.lineElement());
   return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(wordsType, ArrayRef<int8_t>(bytes)));
+      b, loc, DenseElementsAttr::getFromRawBuffer(wordsType, raw));
 }
 
 struct MxMatmulToVector : OpRewritePattern<MatmulOp> {

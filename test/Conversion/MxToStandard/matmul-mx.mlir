@@ -1,7 +1,7 @@
 // Lowerings of block-scaled mx.matmul: the reference (linalg, the meaning)
 // and the vector one (packing and a register-blocked micro-kernel), and the
-// target lowerings of mx.dot_i8, mx.mmla_i8 and of 16-entry byte-table
-// lookups.
+// target lowerings of mx.dot_i8, mx.mmla_i8, mx.mmla_bf16 and of 16-entry
+// byte-table lookups.
 // RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
 // RUN: mx-opt %s --mx-lower-to-vector=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=VEC
 // RUN: mx-opt %s --mx-lower-to-vector=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=MMLA
@@ -81,13 +81,35 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // VEC-NOT: mx.dot_i8
 // VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
 // VEC-COUNT-384: math.fma {{.*}} : vector<16xf32>
-// Floating-point pairs keep the fma kernel on AArch64.
+// Floating-point pairs keep the fma kernel on AArch64 unless the op is
+// unordered: then bf16 values in 8-byte groups of 4 and 2 x 4 bfmmla per
+// group (8 groups per block of 32).
 // MMLA-LABEL: func @float_pair
-// MMLA-NOT: mx.mmla_i8
+// MMLA-NOT: mx.mmla
 // MMLA: return
 func.func @float_pair(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.tensor<64x32, e2m1, axis = 0>,
                       %c: tensor<6x32xf32>) -> tensor<6x32xf32> {
   %0 = mx.matmul %a, %b, %c : !mx.tensor<6x64, e4m3, axis = 1>, !mx.tensor<64x32, e2m1, axis = 0> -> tensor<6x32xf32>
+  return %0 : tensor<6x32xf32>
+}
+
+// -----
+
+// MMLA-LABEL: func @float_pair_unordered
+// MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x8x16xbf16>, tensor<2x2x4xf32>)
+// MMLA: arith.truncf {{.*}} : vector<32xf32> to vector<32xbf16>
+// MMLA: vector.transfer_write {{.*}} : vector<8x4xbf16>, tensor<1x2x8x16xbf16>
+// MMLA: scf.forall (%{{.*}}) in (4) shared_outs({{.*}}) -> (tensor<4x2x8x32xbf16>, tensor<4x2x8xf32>)
+// MMLA: vector.transfer_write {{.*}} : vector<32xbf16>, tensor<1x2x8x32xbf16>
+// MMLA: scf.forall (%{{.*}}, %{{.*}}) in (1, 4) shared_outs({{.*}}) -> (tensor<6x32xf32>)
+// MMLA-COUNT-64: mx.mmla_bf16 {{.*}} : vector<4xf32>, vector<8xbf16>
+// MMLA-NOT: arith.sitofp
+// MMLA: math.fma {{.*}} : vector<4xf32>
+// MMLA-NOT: mx.dot_bf16
+// MMLA: return
+func.func @float_pair_unordered(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.tensor<64x32, e2m1, axis = 0>,
+                                %c: tensor<6x32xf32>) -> tensor<6x32xf32> {
+  %0 = mx.matmul %a, %b, %c unordered : !mx.tensor<6x64, e4m3, axis = 1>, !mx.tensor<64x32, e2m1, axis = 0> -> tensor<6x32xf32>
   return %0 : tensor<6x32xf32>
 }
 
@@ -144,6 +166,26 @@ func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) ->
 func.func @mmla_i8(%acc: vector<4xi32>, %a: vector<16xi8>, %b: vector<16xi8>) -> vector<4xi32> {
   %0 = mx.mmla_i8 %acc, %a, %b : vector<4xi32>, vector<16xi8>
   return %0 : vector<4xi32>
+}
+
+// -----
+
+// ARM-LABEL: func @mmla_bf16
+// ARM: llvm.call_intrinsic "llvm.aarch64.neon.bfmmla"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<4xf32>, vector<8xbf16>, vector<8xbf16>) -> vector<4xf32>
+// GEN-LABEL: func @mmla_bf16
+// GEN: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7]
+// GEN: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
+// GEN: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7]
+// GEN: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
+// GEN: arith.mulf
+// GEN: vector.shuffle %{{.*}}, %{{.*}} [0, 4, 8, 12]
+// GEN-NEXT: arith.addf
+// GEN: vector.shuffle %{{.*}}, %{{.*}} [3, 7, 11, 15]
+// GEN-NEXT: arith.addf
+// GEN-NOT: mx.mmla_bf16
+func.func @mmla_bf16(%acc: vector<4xf32>, %a: vector<8xbf16>, %b: vector<8xbf16>) -> vector<4xf32> {
+  %0 = mx.mmla_bf16 %acc, %a, %b : vector<4xf32>, vector<8xbf16>
+  return %0 : vector<4xf32>
 }
 
 // -----

@@ -1,4 +1,5 @@
-// Every verifier error of block-scaled mx.matmul, mx.dot_i8 and mx.mmla_i8.
+// Every verifier error of block-scaled mx.matmul, mx.dot_i8, mx.mmla_i8 and
+// mx.mmla_bf16.
 // RUN: mx-opt %s -split-input-file -verify-diagnostics
 
 func.func @mixed_kinds(%a: !mx.tensor<4x64, int8, axis = 1>, %b: tensor<64x8xbf16>, %c: tensor<4x8xf32>) {
@@ -100,5 +101,13 @@ func.func @mmla_i8_tile(%acc: vector<8xi32>, %x: vector<16xi8>) {
 func.func @mmla_i8_operands(%acc: vector<4xi32>, %x: vector<32xi8>) {
   // expected-error @+1 {{'mx.mmla_i8' op operand #1 must be vector<16xI8> of 8-bit signless integer values, but got 'vector<32xi8>'}}
   %0 = mx.mmla_i8 %acc, %x, %x : vector<4xi32>, vector<32xi8>
+  return
+}
+
+// -----
+
+func.func @mmla_bf16_operands(%acc: vector<4xf32>, %x: vector<8xf16>) {
+  // expected-error @+1 {{'mx.mmla_bf16' op operand #1 must be vector<8xBF16> of bfloat16 type values, but got 'vector<8xf16>'}}
+  %0 = mx.mmla_bf16 %acc, %x, %x : vector<4xf32>, vector<8xf16>
   return
 }

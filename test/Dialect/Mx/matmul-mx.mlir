@@ -1,5 +1,5 @@
-// Round trip of block-scaled mx.matmul (MX x MX -> f32), mx.dot_i8 and
-// mx.mmla_i8.
+// Round trip of block-scaled mx.matmul (MX x MX -> f32), mx.dot_i8,
+// mx.mmla_i8 and mx.mmla_bf16.
 // RUN: mx-opt %s | FileCheck %s
 // RUN: mx-opt %s | mx-opt | FileCheck %s
 // RUN: mx-opt %s --mlir-print-op-generic | mx-opt | FileCheck %s
@@ -44,4 +44,11 @@ func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
 func.func @mmla_i8(%acc: vector<4xi32>, %a: vector<16xi8>, %b: vector<16xi8>) -> vector<4xi32> {
   %0 = mx.mmla_i8 %acc, %a, %b : vector<4xi32>, vector<16xi8>
   return %0 : vector<4xi32>
+}
+
+// CHECK-LABEL: func @mmla_bf16
+// CHECK: mx.mmla_bf16 %{{.*}}, %{{.*}}, %{{.*}} : vector<4xf32>, vector<8xbf16>
+func.func @mmla_bf16(%acc: vector<4xf32>, %a: vector<8xbf16>, %b: vector<8xbf16>) -> vector<4xf32> {
+  %0 = mx.mmla_bf16 %acc, %a, %b : vector<4xf32>, vector<8xbf16>
+  return %0 : vector<4xf32>
 }

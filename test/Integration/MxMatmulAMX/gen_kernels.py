@@ -8,8 +8,9 @@
 # Writes one MLIR module and a C++ header (the kernel table of
 # Inputs/check_amx_matmul.cpp). Every configuration gets two
 # destination-passing kernels of the same product: `<name>_u` with
-# `mx.matmul ... unordered` (AMX tiles on x86-64-amx) and `<name>_o` without
-# it (the ordered kernel), so the checker can compare the two. MX kernels
+# `mx.matmul ... unordered` (AMX tiles on x86-64-amx, bfmmla on
+# aarch64-neon) and `<name>_o` without it (the ordered kernel), so the
+# checker can compare the two. MX kernels
 # take five rank-2 memrefs (A elements, A scales, B elements, B scales, C
 # in/out), bf16 kernels three (A, B, C in/out; C out only for the `_z`
 # kernels, whose accumulator is a zero fill). Configurations with constant

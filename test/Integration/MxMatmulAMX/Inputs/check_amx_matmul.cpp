@@ -35,7 +35,9 @@
 // reported (the checker can fail). --refuse-amx makes Linux refuse the AMX
 // tile state to this process (a seccomp filter on arch_prctl), so every
 // unordered kernel must take its scalar fallback (a tile instruction would
-// raise SIGILL) and still pass the same checks.
+// raise SIGILL) and still pass the same checks (x86-64 only).
+// --round-to-odd takes u = 2^-23 in the bound, for kernels whose sums are
+// rounded to odd (AArch64 BFMMLA): within one ulp rather than half of one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -168,6 +170,7 @@ uint32_t floatBits(float f) {
   return bits;
 }
 
+#ifdef __x86_64__
 /// Makes arch_prctl(ARCH_REQ_XCOMP_PERM = 0x1023, ...) fail with EPERM in
 /// this process from now on; every other system call is allowed.
 bool refuseAmx() {
@@ -183,13 +186,29 @@ bool refuseAmx() {
   return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
          prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
 }
+#endif
 
 } // namespace
 
 int main(int argc, char **argv) {
-  bool corrupt = argc > 1 && std::strcmp(argv[1], "--corrupt") == 0;
-  bool refused = argc > 1 && std::strcmp(argv[1], "--refuse-amx") == 0;
+  bool corrupt = false, refused = false, roundToOdd = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--corrupt") == 0) {
+      corrupt = true;
+    } else if (std::strcmp(argv[i], "--refuse-amx") == 0) {
+      refused = true;
+    } else if (std::strcmp(argv[i], "--round-to-odd") == 0) {
+      roundToOdd = true;
+    } else {
+      std::printf("unknown option %s\n", argv[i]);
+      return 2;
+    }
+  }
   if (refused) {
+#ifndef __x86_64__
+    std::printf("--refuse-amx needs x86-64\n");
+    return 2;
+#else
     if (!refuseAmx()) {
       std::perror("seccomp filter for arch_prctl");
       return 1;
@@ -200,12 +219,14 @@ int main(int argc, char **argv) {
       return 1;
     }
     std::printf("AMX refused: scalar fallback\n");
+#endif
   }
   int kernelsFailed = 0, total = 0;
   // Normal-trial outputs where the unordered result differs from the
   // ordered one: nonzero shows that another order (AMX) ran.
   long differing = 0, compared = 0;
-  const double u = std::ldexp(1.0, -24);
+  // Sums rounded to odd (AArch64 BFMMLA) are within one ulp, not half.
+  const double u = std::ldexp(1.0, roundToOdd ? -23 : -24);
   for (const AmxKernel &kernel : kKernels) {
     int m = kernel.m, k = kernel.k, n = kernel.n;
     int failures = 0;

@@ -104,12 +104,14 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     **Unordered accumulation** (`unordered`, opt-in; the default is the
     ordered, bit-exact meaning above). The sum may be evaluated in any
     order and grouping, in f32 arithmetic with any mix of exact products,
-    f32 roundings to nearest even and flushes of subnormals, so that a
-    target can use a matrix engine whose internal order is not a sequence
-    of pairs (Intel AMX `tdpbf16ps`). Each output is only guaranteed to lie
-    within a bound of the exact value. Write `x_i` for the operand values
-    of product i (for MX operands `x = P * 2^(e - 127)`, the element times
-    its block scale), `n = K + 1` and `u = 2^-24`:
+    f32 roundings to nearest even (to odd on `aarch64-neon`) and flushes of
+    subnormals, so that a target can use a matrix engine whose internal
+    order is not a sequence of pairs (Intel AMX `tdpbf16ps`, AArch64
+    `bfmmla`). Each output is only guaranteed to lie within a bound of the
+    exact value. Write `x_i` for the operand values of product i (for MX
+    operands `x = P * 2^(e - 127)`, the element times its block scale),
+    `n = K + 1` and `u = 2^-24` (`2^-23` on `aarch64-neon`, whose `bfmmla`
+    rounds its sums to odd: within one ulp rather than half of one):
 
     ```
     |c - (acc + sum_i x_i y_i)| <= gamma_n * (|acc| + sum_i |x_i y_i|)
@@ -127,7 +129,10 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     matrix engine lowers `unordered` to the ordered kernels (same bits as
     without the attribute). On `x86-64-amx`, bf16 x bf16 and MX pairs with
     an FP8 or E3M2 operand use AMX-BF16 tiles; integer MX pairs keep their
-    exact VNNI kernel.
+    exact VNNI kernel. On `aarch64-neon`, MX pairs with an FP8 or E3M2
+    operand use `bfmmla` on the exact bf16 element values, block by block,
+    each block's sum then scaled and added with one fma as in the ordered
+    form; bf16 x bf16 keeps the ordered kernel.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc unordered

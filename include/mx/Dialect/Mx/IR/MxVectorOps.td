@@ -113,4 +113,38 @@ def Mx_MmlaI8Op : Mx_Op<"mmla_i8", [Pure, AllTypesMatch<["acc", "result"]>,
   }];
 }
 
+def Mx_MmlaBF16Op : Mx_Op<"mmla_bf16", [Pure,
+                                        AllTypesMatch<["acc", "result"]>,
+                                        AllTypesMatch<["a", "b"]>]> {
+  let summary = "2x4 by 4x2 bf16 matrix multiply-accumulate into a 2x2 f32 tile";
+  let description = [{
+    `a` holds two rows of four bf16 values (row `i` in lanes `4i..4i+3`),
+    `b` two columns (column `j` in lanes `4j..4j+3`), and `acc` a 2 x 2 f32
+    tile in row-major order:
+
+    ```
+    r[2i+j] ~ acc[2i+j] + sum(k = 0..3) a[4i+k] * b[4j+k]
+    ```
+
+    with exact products. The additions are the target's, each within one
+    f32 ulp: on `aarch64-neon`, AArch64 `bfmmla` (FEAT_BF16), which adds
+    the products in pairs and the pairs to the accumulator with sums
+    rounded to odd and bf16/f32 subnormals flushed (BFDOT's rules); on
+    other targets, extends/multiplies and adds `acc + p0 + p1 + p2 + p3`
+    rounded to nearest even. The result is therefore not bit-exact across
+    targets: the op exists for `mx.matmul ... unordered`.
+
+    ```mlir
+    %r = mx.mmla_bf16 %acc, %a, %b : vector<4xf32>, vector<8xbf16>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfShapeAndType<[4], F32>:$acc,
+                       FixedVectorOfShapeAndType<[8], BF16>:$a,
+                       FixedVectorOfShapeAndType<[8], BF16>:$b);
+  let results = (outs FixedVectorOfShapeAndType<[4], F32>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a)
+  }];
+}
+
 #endif // MX_DIALECT_MX_IR_MXVECTOROPS_TD

@@ -54,8 +54,8 @@ def MxBF16Pass : Pass<"mx-bf16", "::mlir::func::FuncOp"> {
     Option<"accumulation", "accumulation", "std::string",
            /*default=*/"\"ordered\"",
            "ordered (default, bit-exact) or unordered: the accumulation of "
-           "the mx.matmul ops made (mx.matmul's `unordered`, AMX tiles on "
-           "x86-64-amx)">,
+           "the mx.matmul ops made (mx.matmul's `unordered`: AMX tiles on "
+           "x86-64-amx, bfmmla on aarch64-neon)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -209,8 +209,8 @@ def MxQuantizePass : Pass<"mx-quantize", "::mlir::func::FuncOp"> {
     Option<"accumulation", "accumulation", "std::string",
            /*default=*/"\"ordered\"",
            "ordered (default, bit-exact) or unordered: the accumulation of "
-           "the mx.matmul ops made (mx.matmul's `unordered`, AMX tiles on "
-           "x86-64-amx)">,
+           "the mx.matmul ops made (mx.matmul's `unordered`: AMX tiles on "
+           "x86-64-amx, bfmmla on aarch64-neon)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
