@@ -328,41 +328,56 @@ struct DotI8ToArith : OpRewritePattern<DotI8Op> {
   }
 };
 
-/// AArch64 FEAT_I8MM: one smmla.
-struct MmlaI8ToAArch64 : OpRewritePattern<MmlaI8Op> {
-  MmlaI8ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
-  LogicalResult matchAndRewrite(MmlaI8Op op,
+/// AArch64: mx.mmla_i8 as one smmla (FEAT_I8MM), mx.mmla_bf16 as one bfmmla
+/// (FEAT_BF16).
+template <typename MmlaOp> struct MmlaToAArch64 : OpRewritePattern<MmlaOp> {
+  MmlaToAArch64(MLIRContext *ctx, StringRef intrinsic)
+      : OpRewritePattern<MmlaOp>(ctx, /*benefit=*/2), intrinsic(intrinsic) {}
+  LogicalResult matchAndRewrite(MmlaOp op,
                                 PatternRewriter &rewriter) const override {
     rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, op.getType(),
-        rewriter.getStringAttr("llvm.aarch64.neon.smmla.v4i32.v16i8"),
+        op, op.getType(), rewriter.getStringAttr(intrinsic),
         ValueRange{op.getAcc(), op.getA(), op.getB()});
     return success();
   }
+  StringRef intrinsic;
 };
 
-/// Any target: the 32 products as one vector<32xi32> (lane 8 (2i+j) + k is
-/// a[8i+k] * b[8j+k]), each group of eight summed onto its accumulator lane.
+/// The exact products of a 2 x depth by depth x 2 tile (rows of `a`, columns
+/// of `b`) as one vector of `element` (i32 or f32): lane depth (2i+j) + k is
+/// a[depth i + k] * b[depth j + k].
+Value emitTileProducts(PatternRewriter &rewriter, Location loc, Value a,
+                       Value b, int64_t depth, Type element) {
+  SmallVector<int64_t> rowLanes, columnLanes;
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t k = 0; k < depth; ++k) {
+        rowLanes.push_back(depth * i + k);
+        columnLanes.push_back(depth * j + k);
+      }
+  auto wide = VectorType::get({4 * depth}, element);
+  bool integer = isa<IntegerType>(element);
+  auto extend = [&](Value v, ArrayRef<int64_t> lanes) -> Value {
+    Value spread = vector::ShuffleOp::create(rewriter, loc, v, v, lanes);
+    if (integer)
+      return arith::ExtSIOp::create(rewriter, loc, wide, spread);
+    return arith::ExtFOp::create(rewriter, loc, wide, spread);
+  };
+  Value x = extend(a, rowLanes), y = extend(b, columnLanes);
+  if (integer)
+    return arith::MulIOp::create(rewriter, loc, x, y);
+  return arith::MulFOp::create(rewriter, loc, x, y);
+}
+
+/// Any target: each group of eight products summed onto its accumulator
+/// lane (exact modulo 2^32).
 struct MmlaI8ToArith : OpRewritePattern<MmlaI8Op> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MmlaI8Op op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<int64_t> rowLanes, columnLanes;
-    for (int64_t i = 0; i < 2; ++i)
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t k = 0; k < 8; ++k) {
-          rowLanes.push_back(8 * i + k);
-          columnLanes.push_back(8 * j + k);
-        }
-    auto wide = VectorType::get({32}, rewriter.getI32Type());
-    auto extend = [&](Value v, ArrayRef<int64_t> lanes) -> Value {
-      Value spread = vector::ShuffleOp::create(rewriter, loc, v, v, lanes);
-      return arith::ExtSIOp::create(rewriter, loc, wide, spread);
-    };
-    Value products =
-        arith::MulIOp::create(rewriter, loc, extend(op.getA(), rowLanes),
-                              extend(op.getB(), columnLanes));
+    Value products = emitTileProducts(rewriter, loc, op.getA(), op.getB(), 8,
+                                      rewriter.getI32Type());
     SmallVector<Value> sums;
     for (int64_t lane = 0; lane < 4; ++lane) {
       Value group = vector::ExtractStridedSliceOp::create(
@@ -376,40 +391,15 @@ struct MmlaI8ToArith : OpRewritePattern<MmlaI8Op> {
   }
 };
 
-/// AArch64 FEAT_BF16: one bfmmla.
-struct MmlaBF16ToAArch64 : OpRewritePattern<MmlaBF16Op> {
-  MmlaBF16ToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
-  LogicalResult matchAndRewrite(MmlaBF16Op op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, op.getType(), rewriter.getStringAttr("llvm.aarch64.neon.bfmmla"),
-        ValueRange{op.getAcc(), op.getA(), op.getB()});
-    return success();
-  }
-};
-
-/// Any target: the 16 exact products as vector<16xf32> (lane 4 (2i+j) + k
-/// is a[4i+k] * b[4j+k]), added to the accumulator for k = 0..3 in turn.
+/// Any target: the four products of each lane added to the accumulator for
+/// k = 0..3 in turn, rounded to nearest even.
 struct MmlaBF16ToArith : OpRewritePattern<MmlaBF16Op> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MmlaBF16Op op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    SmallVector<int64_t> rowLanes, columnLanes;
-    for (int64_t i = 0; i < 2; ++i)
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t k = 0; k < 4; ++k) {
-          rowLanes.push_back(4 * i + k);
-          columnLanes.push_back(4 * j + k);
-        }
-    auto wide = VectorType::get({16}, rewriter.getF32Type());
-    auto extend = [&](Value v, ArrayRef<int64_t> lanes) -> Value {
-      Value spread = vector::ShuffleOp::create(rewriter, loc, v, v, lanes);
-      return arith::ExtFOp::create(rewriter, loc, wide, spread);
-    };
-    Value products =
-        arith::MulFOp::create(rewriter, loc, extend(op.getA(), rowLanes),
-                              extend(op.getB(), columnLanes));
+    Value products = emitTileProducts(rewriter, loc, op.getA(), op.getB(), 4,
+                                      rewriter.getF32Type());
     Value sum = op.getAcc();
     for (int64_t k = 0; k < 4; ++k)
       sum = arith::AddFOp::create(
@@ -490,8 +480,10 @@ void mx::populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   if (target == VectorTarget::X86Avx512)
     patterns.add<LookupToX86, DotBF16ToX86>(ctx);
-  if (target == VectorTarget::AArch64Neon)
-    patterns.add<LookupToAArch64, DotBF16ToAArch64, MmlaBF16ToAArch64>(ctx);
+  if (target == VectorTarget::AArch64Neon) {
+    patterns.add<LookupToAArch64, DotBF16ToAArch64>(ctx);
+    patterns.add<MmlaToAArch64<MmlaBF16Op>>(ctx, "llvm.aarch64.neon.bfmmla");
+  }
   patterns.add<LookupToSelects, DotBF16ToArith, MmlaBF16ToArith>(ctx);
   populateKTanhLookupLoweringPatterns(patterns, target);
   populateMxDotI8LoweringPatterns(patterns, target);
@@ -502,7 +494,10 @@ void mx::populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   if (target == VectorTarget::X86Avx512)
     patterns.add<DotI8ToX86, ByteLookupToX86>(ctx);
-  if (target == VectorTarget::AArch64Neon)
-    patterns.add<DotI8ToAArch64, MmlaI8ToAArch64>(ctx);
+  if (target == VectorTarget::AArch64Neon) {
+    patterns.add<DotI8ToAArch64>(ctx);
+    patterns.add<MmlaToAArch64<MmlaI8Op>>(
+        ctx, "llvm.aarch64.neon.smmla.v4i32.v16i8");
+  }
   patterns.add<DotI8ToArith, MmlaI8ToArith>(ctx);
 }
