@@ -14,16 +14,17 @@
 //
 // - vector (mx-lower-to-vector): three parallel phases (scf.forall, mapped
 //   to threads by scf-to-openmp or run sequentially):
-//     1. pack A into row tiles of kMR rows: per (tile, block, row) the
+//     1. pack A into row tiles of mr rows: per (tile, block, row) the
 //        block's elements as 32-bit words (4 x u8 = integer multiple + 128,
-//        or 2 x bf16), and the block scales as f32;
-//     2. pack B into panels of kPanel columns: per (panel, block, word) one
-//        word per column (4 x s8 or 2 x bf16), the scales as f32 and, for
+//        or one f32 value), and the block scales as f32;
+//     2. pack B into panels of nr columns: per (panel, block, word) one
+//        word per column (4 x s8 or one f32), the scales as f32 and, for
 //        integer pairs, -128 x the column sums of each block (the
 //        correction of the u8 offset of A);
 //     3. for every (panel, row tile): a register-blocked micro-kernel that
-//        keeps the kMR x kPanel f32 tile in registers across all K blocks;
-//        per block it starts kMR x kPanel/16 i32 (or f32) accumulators,
+//        keeps the mr x nr f32 tile in registers across all K blocks;
+//        per block it starts mr x nr/lanes i32 (or f32) accumulators
+//        (vectors of 16 lanes, 4 on AArch64: 6 x 32 or 6 x 8 tiles),
 //        issues one mx.dot_i8 (vpdpbusd) or f32 fma per word and
 //        accumulator, and adds the block with one fma by the product of the
 //        two scales.
@@ -439,13 +440,14 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
 // Vector lowering
 //===----------------------------------------------------------------------===//
 
-/// Register tile of the micro-kernel: kMR rows x kVecs vectors of kLanes
+/// Register tile of the micro-kernel: kMR rows x kVecs vectors of lanes
 /// columns (kMR * kVecs i32 or f32 block accumulators plus as many f32
-/// tile accumulators: 24 of the 32 AVX-512 registers).
+/// tile accumulators: 24 of the 32 AVX-512 registers with kLanes = 16, and
+/// of the 32 NEON registers with kNeonLanes = 4 on AArch64).
 constexpr int64_t kLanes = 16;
+constexpr int64_t kNeonLanes = 4;
 constexpr int64_t kMR = 6;
 constexpr int64_t kVecs = 2;
-constexpr int64_t kPanel = kLanes * kVecs;
 /// Register tile of the AArch64 smmla/bfmmla micro-kernel: 2 x 4 tiles of
 /// 2 x 2 i32 or f32 block accumulators plus as many f32 tile accumulators
 /// and 6 operand registers, 22 of the 32 NEON registers. The x86 kernel's
@@ -613,6 +615,7 @@ struct VectorMatmul {
   /// AArch64, integer pairs (smmla) or unordered floating-point pairs
   /// (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
+  int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
   int64_t perWord;    // K elements per 32-bit word: 4 (i8) or 1 (f32)
   int64_t words;      // words per block
@@ -626,7 +629,10 @@ struct VectorMatmul {
       : s(op), target(target),
         mmla(getFixedWidthTarget(target) == VectorTarget::AArch64Neon &&
              (s.integer || op.getUnordered())),
-        mr(mmla ? kMmlaRows : kMR), nr(mmla ? kMmlaCols : kPanel),
+        lanes(getFixedWidthTarget(target) == VectorTarget::AArch64Neon
+                  ? kNeonLanes
+                  : kLanes),
+        mr(mmla ? kMmlaRows : kMR), nr(mmla ? kMmlaCols : kVecs * lanes),
         perWord(s.integer ? 4 : 1),
         // Floating-point blocks are padded to whole pairs.
         words(s.integer ? (s.block + 3) / 4 : s.block + s.block % 2),
@@ -905,15 +911,15 @@ SmallVector<Value> forallUnits(
 Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                               Value &packedScales) const {
   Value wordsInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{tiles, s.blocks, kMR, words}, i32());
+      b, loc, ArrayRef<int64_t>{tiles, s.blocks, mr, words}, i32());
   Value scalesInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{tiles, kMR, s.blocks}, f32());
+      b, loc, ArrayRef<int64_t>{tiles, mr, s.blocks}, f32());
   SmallVector<Value> results = forallUnits(
       b, loc, 0, tiles, ValueRange{wordsInit, scalesInit},
       [&](OpBuilder &b, Location loc, Value mt, ValueRange slices) {
         Value tileW = slices[0], tileS = slices[1];
-        Value m0 = mulIndex(b, loc, mt, kMR);
-        Value rows = remaining(b, loc, m0, s.m, kMR);
+        Value m0 = mulIndex(b, loc, mt, mr);
+        Value rows = remaining(b, loc, m0, s.m, mr);
         Value zero = index(b, loc, 0);
         // Scales (rows of the tile only).
         tileS = forRowBlocks(
@@ -944,7 +950,7 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                 return SmallVector<Value>{t};
               })[0];
         } else {
-          // Stored K x M: each word row across the kMR rows of the tile,
+          // Stored K x M: each word row across the mr rows of the tile,
           // written down the tile's row dimension.
           MLIRContext *ctx = b.getContext();
           AffineMap rowMap =
@@ -955,7 +961,7 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                 Value t = args[0];
                 for (int64_t g = 0; g < words; ++g) {
                   Value w = wordsAcross(b, loc, aElements, s.aType, kb, g, m0,
-                                        kMR, /*isA=*/true, /*masked=*/true);
+                                        mr, /*isA=*/true, /*masked=*/true);
                   t = vector::TransferWriteOp::create(
                           b, loc, w, t,
                           ValueRange{zero, kb, zero, index(b, loc, g)},
@@ -975,29 +981,29 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
 Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
                               Value &corrections) const {
   Value wordsInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, s.blocks, words, kPanel}, i32());
-  if (s.tb && s.n % kPanel != 0) {
+      b, loc, ArrayRef<int64_t>{panels, s.blocks, words, nr}, i32());
+  if (s.tb && s.n % nr != 0) {
     // Columns past N must hold zeros (the transposed path writes only
     // the real ones).
     Value zero = arith::ConstantIntOp::create(b, loc, i32(), 0);
     wordsInit = linalg::FillOp::create(b, loc, zero, wordsInit).getResult(0);
   }
   Value scalesInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, s.blocks, kPanel}, f32());
+      b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, f32());
   Value corrInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, s.blocks, kPanel}, i32());
+      b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, i32());
   SmallVector<Value> outputs = {wordsInit, scalesInit};
   if (s.integer)
     outputs.push_back(corrInit);
   // Full panels read whole rows; a last partial panel masks its reads (the
   // columns past N read code 0).
-  int64_t fullPanels = s.n / kPanel;
+  int64_t fullPanels = s.n / nr;
   auto body = [&](bool masked) {
     return [&, masked](OpBuilder &b, Location loc, Value p, ValueRange slices) {
       Value zero = index(b, loc, 0);
       SmallVector<Value> tiles(slices);
-      Value n0 = mulIndex(b, loc, p, kPanel);
-      auto i32Lanes = VectorType::get({kLanes}, i32());
+      Value n0 = mulIndex(b, loc, p, nr);
+      auto i32Lanes = VectorType::get({lanes}, i32());
       if (!s.tb) {
         // Stored K x N: every word row across the panel's columns.
         tiles = forLoop(
@@ -1008,10 +1014,10 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
               for (int64_t v = 0; v < kVecs; ++v)
                 sums[v] = emitSplat(b, loc, i32Lanes, 0);
               Value ones =
-                  emitSplat(b, loc, VectorType::get({4 * kLanes}, i8()), 1);
+                  emitSplat(b, loc, VectorType::get({4 * lanes}, i8()), 1);
               for (int64_t g = 0; g < words; ++g) {
-                Value w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0,
-                                      kPanel, /*isA=*/false, masked);
+                Value w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
+                                      /*isA=*/false, masked);
                 t[0] = vector::TransferWriteOp::create(
                            b, loc, w, t[0],
                            ValueRange{zero, kb, index(b, loc, g), zero},
@@ -1022,9 +1028,9 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
                 // Column sums: sum of the four bytes of every word.
                 for (int64_t v = 0; v < kVecs; ++v) {
                   Value part = vector::ExtractStridedSliceOp::create(
-                      b, loc, w, {v * kLanes}, {kLanes}, {1});
+                      b, loc, w, {v * lanes}, {lanes}, {1});
                   part = vector::BitCastOp::create(
-                      b, loc, VectorType::get({4 * kLanes}, i8()), part);
+                      b, loc, VectorType::get({4 * lanes}, i8()), part);
                   sums[v] =
                       DotI8Op::create(b, loc, i32Lanes, sums[v], ones, part);
                 }
@@ -1036,7 +1042,7 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
                     arith::ShLIOp::create(b, loc, sums[v], sevenBits));
                 t[2] = vector::TransferWriteOp::create(
                            b, loc, corr, t[2],
-                           ValueRange{zero, kb, index(b, loc, v * kLanes)},
+                           ValueRange{zero, kb, index(b, loc, v * lanes)},
                            ArrayRef<bool>{true})
                            .getResult();
               }
@@ -1045,10 +1051,10 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
               Value pad =
                   arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
               Value bytes = vector::TransferReadOp::create(
-                  b, loc, VectorType::get({kPanel}, e8m0), bScales,
+                  b, loc, VectorType::get({nr}, e8m0), bScales,
                   ValueRange{kb, n0}, pad, ArrayRef<bool>{!masked});
               bytes = arith::BitcastOp::create(
-                  b, loc, VectorType::get({kPanel}, i8()), bytes);
+                  b, loc, VectorType::get({nr}, i8()), bytes);
               Value f = emitScaleValue(b, loc, bytes, s.shiftB);
               t[1] = vector::TransferWriteOp::create(b, loc, f, t[1],
                                                      ValueRange{zero, kb, zero},
@@ -1062,7 +1068,7 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
         MLIRContext *ctx = b.getContext();
         AffineMap wordMap =
             AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
-        Value cols = remaining(b, loc, n0, s.n, kPanel);
+        Value cols = remaining(b, loc, n0, s.n, nr);
         tiles = forRowBlocks(
             b, loc, zero, n0, cols, s.blocks, tiles,
             [&](OpBuilder &b, Location loc, Value c, Value n, Value kb,
@@ -1115,22 +1121,22 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
     return emitTileMmla(b, loc, rows, cols, tile, mt, p, aWords, aScalesF,
                         bWords, bScalesF);
   Value t = tile;
-  int64_t vecs = (cols + kLanes - 1) / kLanes;
-  auto f32Lanes = VectorType::get({kLanes}, f32());
-  auto i32Lanes = VectorType::get({kLanes}, i32());
+  int64_t vecs = (cols + lanes - 1) / lanes;
+  auto f32Lanes = VectorType::get({lanes}, f32());
+  auto i32Lanes = VectorType::get({lanes}, i32());
   Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32()));
   Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
   Value zero = index(b, loc, 0);
-  auto inBounds = [&](int64_t v) { return (v + 1) * kLanes <= cols; };
+  auto inBounds = [&](int64_t v) { return (v + 1) * lanes <= cols; };
   SmallVector<Value> c;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < vecs; ++v)
       c.push_back(vector::TransferReadOp::create(
           b, loc, f32Lanes, t,
-          ValueRange{index(b, loc, r), index(b, loc, v * kLanes)}, zeroF,
+          ValueRange{index(b, loc, r), index(b, loc, v * lanes)}, zeroF,
           ArrayRef<bool>{inBounds(v)}));
   Type operandType =
-      s.integer ? Type(VectorType::get({4 * kLanes}, i8())) : Type(f32Lanes);
+      s.integer ? Type(VectorType::get({4 * lanes}, i8())) : Type(f32Lanes);
   c = forLoop(
       b, loc, zero, index(b, loc, s.blocks), c,
       [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
@@ -1138,13 +1144,12 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
         SmallVector<Value> acc;
         SmallVector<Value> init(vecs);
         for (int64_t v = 0; v < vecs; ++v)
-          init[v] = s.integer
-                        ? vector::TransferReadOp::create(
-                              b, loc, i32Lanes, bCorr,
-                              ValueRange{p, kb, index(b, loc, v * kLanes)},
-                              zeroI, ArrayRef<bool>{true})
-                              .getResult()
-                        : emitSplatF32(b, loc, f32Lanes, 0.0f);
+          init[v] = s.integer ? vector::TransferReadOp::create(
+                                    b, loc, i32Lanes, bCorr,
+                                    ValueRange{p, kb, index(b, loc, v * lanes)},
+                                    zeroI, ArrayRef<bool>{true})
+                                    .getResult()
+                              : emitSplatF32(b, loc, f32Lanes, 0.0f);
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t v = 0; v < vecs; ++v)
             acc.push_back(init[v]);
@@ -1157,7 +1162,7 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           for (int64_t v = 0; v < vecs; ++v) {
             Value w = vector::TransferReadOp::create(
                 b, loc, i32Lanes, bWords,
-                ValueRange{p, kb, gi, index(b, loc, v * kLanes)}, zeroI,
+                ValueRange{p, kb, gi, index(b, loc, v * lanes)}, zeroI,
                 ArrayRef<bool>{true});
             bv[v] = vector::BitCastOp::create(b, loc, operandType, w);
           }
@@ -1167,7 +1172,7 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
             if (!s.integer)
               word = arith::BitcastOp::create(b, loc, f32(), word);
             Value av = vector::BroadcastOp::create(
-                b, loc, VectorType::get({kLanes}, word.getType()), word);
+                b, loc, VectorType::get({lanes}, word.getType()), word);
             if (s.integer)
               av = vector::BitCastOp::create(b, loc, operandType, av);
             for (int64_t v = 0; v < vecs; ++v) {
@@ -1183,7 +1188,7 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
         for (int64_t v = 0; v < vecs; ++v)
           sb[v] = vector::TransferReadOp::create(
               b, loc, f32Lanes, bScalesF,
-              ValueRange{p, kb, index(b, loc, v * kLanes)}, zeroF,
+              ValueRange{p, kb, index(b, loc, v * lanes)}, zeroF,
               ArrayRef<bool>{true});
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r) {
@@ -1206,7 +1211,7 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
     for (int64_t v = 0; v < vecs; ++v)
       t = vector::TransferWriteOp::create(
               b, loc, c[r * vecs + v], t,
-              ValueRange{index(b, loc, r), index(b, loc, v * kLanes)},
+              ValueRange{index(b, loc, r), index(b, loc, v * lanes)},
               ArrayRef<bool>{inBounds(v)})
               .getResult();
   return t;
@@ -1620,15 +1625,15 @@ Value packConstantA(OpBuilder &b, Location loc, const VectorMatmul &plan,
                     const ConstantOperand &a, Value &packedScales) {
   const MatmulShape &s = plan.s;
   Format format = s.aType.getFormat();
-  std::vector<uint32_t> words(plan.tiles * s.blocks * kMR * plan.words, 0);
-  std::vector<uint32_t> scales(plan.tiles * kMR * s.blocks, 0);
+  std::vector<uint32_t> words(plan.tiles * s.blocks * plan.mr * plan.words, 0);
+  std::vector<uint32_t> scales(plan.tiles * plan.mr * s.blocks, 0);
   for (int64_t m = 0; m < s.m; ++m) {
-    int64_t mt = m / kMR, r = m % kMR;
+    int64_t mt = m / plan.mr, r = m % plan.mr;
     for (int64_t kb = 0; kb < s.blocks; ++kb) {
       int64_t k0 = kb * s.block;
       uint8_t byte =
           s.ta ? a.scales[kb * s.m + m] : a.scales[m * s.blocks + kb];
-      scales[(mt * kMR + r) * s.blocks + kb] = scaleBits(byte, s.shiftA);
+      scales[(mt * plan.mr + r) * s.blocks + kb] = scaleBits(byte, s.shiftA);
       for (int64_t g = 0; g < plan.words; ++g) {
         uint32_t word = 0;
         for (int64_t j = 0; j < plan.perWord; ++j) {
@@ -1645,13 +1650,13 @@ Value packConstantA(OpBuilder &b, Location loc, const VectorMatmul &plan,
             v = (v ^ 0x80) & 0xFF;
           word |= v << (8 * j);
         }
-        words[((mt * s.blocks + kb) * kMR + r) * plan.words + g] = word;
+        words[((mt * s.blocks + kb) * plan.mr + r) * plan.words + g] = word;
       }
     }
   }
-  packedScales = constantTensor(b, loc, {plan.tiles, kMR, s.blocks},
+  packedScales = constantTensor(b, loc, {plan.tiles, plan.mr, s.blocks},
                                 b.getF32Type(), scales);
-  return constantTensor(b, loc, {plan.tiles, s.blocks, kMR, plan.words},
+  return constantTensor(b, loc, {plan.tiles, s.blocks, plan.mr, plan.words},
                         b.getI32Type(), words);
 }
 
@@ -1662,16 +1667,16 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
   const MatmulShape &s = plan.s;
   Format format = s.bType.getFormat();
   int64_t panels = plan.panels;
-  std::vector<uint32_t> words(panels * s.blocks * plan.words * kPanel, 0);
-  std::vector<uint32_t> scales(panels * s.blocks * kPanel, 0);
-  std::vector<uint32_t> corr(panels * s.blocks * kPanel, 0);
+  std::vector<uint32_t> words(panels * s.blocks * plan.words * plan.nr, 0);
+  std::vector<uint32_t> scales(panels * s.blocks * plan.nr, 0);
+  std::vector<uint32_t> corr(panels * s.blocks * plan.nr, 0);
   for (int64_t n = 0; n < s.n; ++n) {
-    int64_t p = n / kPanel, c = n % kPanel;
+    int64_t p = n / plan.nr, c = n % plan.nr;
     for (int64_t kb = 0; kb < s.blocks; ++kb) {
       int64_t k0 = kb * s.block;
       uint8_t byte =
           s.tb ? bo.scales[n * s.blocks + kb] : bo.scales[kb * s.n + n];
-      scales[(p * s.blocks + kb) * kPanel + c] = scaleBits(byte, s.shiftB);
+      scales[(p * s.blocks + kb) * plan.nr + c] = scaleBits(byte, s.shiftB);
       int32_t sum = 0;
       for (int64_t g = 0; g < plan.words; ++g) {
         uint32_t word = 0;
@@ -1684,18 +1689,18 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
           sum += static_cast<int8_t>(v);
           word |= v << (8 * j);
         }
-        words[((p * s.blocks + kb) * plan.words + g) * kPanel + c] = word;
+        words[((p * s.blocks + kb) * plan.words + g) * plan.nr + c] = word;
       }
-      corr[(p * s.blocks + kb) * kPanel + c] =
+      corr[(p * s.blocks + kb) * plan.nr + c] =
           static_cast<uint32_t>(-128 * sum);
     }
   }
-  packedScales = constantTensor(b, loc, {panels, s.blocks, kPanel},
+  packedScales = constantTensor(b, loc, {panels, s.blocks, plan.nr},
                                 b.getF32Type(), scales);
   if (s.integer)
-    corrections = constantTensor(b, loc, {panels, s.blocks, kPanel},
+    corrections = constantTensor(b, loc, {panels, s.blocks, plan.nr},
                                  b.getI32Type(), corr);
-  return constantTensor(b, loc, {panels, s.blocks, plan.words, kPanel},
+  return constantTensor(b, loc, {panels, s.blocks, plan.words, plan.nr},
                         b.getI32Type(), words);
 }
 
