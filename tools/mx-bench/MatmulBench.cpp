@@ -10,8 +10,9 @@
 // += A (M x K, MX) * B (K x N, MX), operands quantized beforehand (the kernel
 // packs them on every call, as a layer would for its activations). The
 // shapes are ResNet-50 convolution GEMMs (conv4_x 3x3: 256 x 2304 x 196,
-// conv2_x 3x3: 64 x 576 x 3136) and squares. BM_MxMatmul/amx_bf16_bf16 rows
-// time C = A B (kernels/BF16MatmulKernels.mlir.in: a zero-filled
+// conv2_x 3x3: 64 x 576 x 3136) and squares. BM_MxMatmul/bf16_bf16 (bf16 x
+// bf16 in the documented order, vdpbf16ps) and amx_bf16_bf16 (unordered, AMX
+// tiles) rows time C = A B (kernels/BF16MatmulKernels.mlir.in: a zero-filled
 // accumulator, which the AMX lowering writes without reading), the operation
 // of oneDNN's matmul primitive; their SGEMM peer runs with beta = 0.
 // Counters, all from the same process and thread count:
@@ -104,6 +105,8 @@ MX_MATMUL_PAIRS(MX_DECLARE)
       MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *, MemRef2D *);
 MX_AMX_PAIRS(MX_AMX_DECLARE)
 #define MX_BF16_DECLARE(FA, FB, M, K, N)                                       \
+  extern "C" void _mlir_ciface_mm_bf16_bf16_##M##x##K##x##N(                   \
+      MemRef2D *, MemRef2D *, MemRef2D *);                                     \
   extern "C" void _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N(               \
       MemRef2D *, MemRef2D *, MemRef2D *);
 MX_MATMUL_SHAPES(MX_BF16_DECLARE, bf16, bf16)
@@ -130,10 +133,14 @@ using BF16MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *);
 struct BF16Kernel {
   int64_t m, k, n;
   BF16MatmulFn fn;
+  const char *variant; // "" (ordered) or "amx_" (unordered)
 };
 #define MX_BF16_ENTRY(FA, FB, M, K, N)                                         \
-  BF16Kernel{M, K, N, _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N},
-const BF16Kernel kBF16Kernels[] = {MX_MATMUL_SHAPES(MX_BF16_ENTRY, bf16, bf16)};
+  BF16Kernel{M, K, N, _mlir_ciface_mm_bf16_bf16_##M##x##K##x##N, ""},
+#define MX_BF16_AMX_ENTRY(FA, FB, M, K, N)                                     \
+  BF16Kernel{M, K, N, _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N, "amx_"},
+const BF16Kernel kBF16Kernels[] = {MX_MATMUL_SHAPES(
+    MX_BF16_ENTRY, bf16, bf16) MX_MATMUL_SHAPES(MX_BF16_AMX_ENTRY, bf16, bf16)};
 
 /// The CPU has AMX and Linux grants this process the tile state.
 bool amxUsable() {
@@ -363,8 +370,8 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
         [&] { kernel->fn(&ae, &as, &be, &bs, &c); }, threads);
 }
 
-/// bf16 x bf16 -> f32 (mx.matmul unordered on AMX) with the same peers, on
-/// the bf16 roundings of the peers' f32 data.
+/// bf16 x bf16 -> f32 (mx.matmul, ordered: vdpbf16ps, or unordered on AMX)
+/// with the same peers, on the bf16 roundings of the peers' f32 data.
 void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   int threads = static_cast<int>(state.range(0));
   setThreads(threads);
@@ -425,10 +432,10 @@ int registerBenchmarks() {
     if (amx)
       kernels.push_back(&kernel);
   for (const BF16Kernel &kernel : kBF16Kernels) {
-    if (!amx)
-      break;
-    std::string name =
-        "BM_MxMatmul/amx_bf16_bf16/" + shapeName(kernel.m, kernel.k, kernel.n);
+    if (*kernel.variant && !amx)
+      continue;
+    std::string name = "BM_MxMatmul/" + std::string(kernel.variant) +
+                       "bf16_bf16/" + shapeName(kernel.m, kernel.k, kernel.n);
     benchmark::RegisterBenchmark(name.c_str(), bf16MatmulBench, &kernel)
         ->ArgName("threads")
         ->Arg(1)

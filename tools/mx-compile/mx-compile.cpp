@@ -117,7 +117,8 @@ cl::opt<std::string> matmulAccumulationOption(
     cl::desc("ordered (default: every mx.matmul bit-exact in its documented "
              "order) | unordered (the GEMMs the precision policy makes may "
              "sum in any order within mx.matmul's stated bound: AMX tiles "
-             "on x86-64-amx, bfmmla for MX FP8 pairs on aarch64-neon, the "
+             "on x86-64-amx, bfmmla for bf16 and MX FP8 pairs on "
+             "aarch64-neon, the "
              "ordered kernels elsewhere)"),
     cl::init("ordered"), cl::cat(policyCategory));
 cl::opt<std::string> word2vecBF16Option(

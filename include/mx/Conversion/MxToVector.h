@@ -48,11 +48,9 @@ Value emitDecodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
 void populateMxToVectorPatterns(RewritePatternSet &patterns,
                                 VectorTarget target);
 
-/// mx.matmul as loops of mx.dot_bf16 over 16 output columns.
-void populateMxMatmulToVectorPatterns(RewritePatternSet &patterns);
-
-/// mx.matmul on !mx.tensor operands: parallel packing of A and B and a
-/// register-blocked micro-kernel of mx.dot_i8 (integer pairs) or f32 fmas.
+/// mx.matmul: parallel packing of A and B and a register-blocked
+/// micro-kernel of mx.dot_i8 (integer MX pairs), f32 fmas (other MX pairs)
+/// or mx.dot_bf16 (bf16 pairs); mx.mmla_i8 / mx.mmla_bf16 tiles on AArch64.
 void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
                                            VectorTarget target);
 

@@ -4,28 +4,23 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Two lowerings of mx.matmul with the accumulation order of its description
-// (k in pairs, the odd element first, an odd K's last element alone):
-//
-// - reference: a linalg.generic over (m, n, pair) whose body adds the odd
-//   and then the even product, plus one more generic for an odd K's tail;
-// - vector: for each row and each 16 columns, a loop over k pairs of
-//   mx.dot_bf16 (vdpbf16ps on AVX-512 BF16, bfmlalt/bfmlalb on AArch64),
-//   with the A pair broadcast and two rows of B interleaved.
+// The reference lowering of bf16 mx.matmul, with the accumulation order of
+// its description (k in pairs, the odd element first, an odd K's last
+// element alone): a linalg.generic over (m, n, pair) whose body adds the
+// odd and then the even product, plus one more generic for an odd K's
+// tail. The vector kernels are MxMatmulLowering.cpp's (packed pairs and
+// mx.dot_bf16, or bfmmla for `unordered` on AArch64) and
+// AmxMatmulLowering.cpp's (`unordered` on x86-64-amx).
 //
 //===----------------------------------------------------------------------===//
 
-#include "mx/Conversion/IndexMath.h"
 #include "mx/Conversion/MxToStandard.h"
-#include "mx/Conversion/MxToVector.h"
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -116,112 +111,8 @@ struct MatmulToLinalg : OpRewritePattern<MatmulOp> {
   }
 };
 
-constexpr int64_t kLanes = 16;
-
-struct MatmulToVector : OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(MatmulOp op,
-                                PatternRewriter &rewriter) const override {
-    if (op.isBlockScaled())
-      return rewriter.notifyMatchFailure(op, "MX operands (MxMatmulLowering)");
-    Location loc = op.getLoc();
-    RankedTensorType accType = op.getAcc().getType();
-    int64_t rows = accType.getDimSize(0), cols = accType.getDimSize(1);
-    int64_t k = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
-    Type bf16 = rewriter.getBF16Type(), f32 = rewriter.getF32Type();
-    auto bf16Lanes = VectorType::get({kLanes}, bf16);
-    auto f32Lanes = VectorType::get({kLanes}, f32);
-    Value zeroF32 = arith::ConstantOp::create(rewriter, loc,
-                                              rewriter.getZeroAttr(f32));
-    Value zeroBF16 = arith::ConstantOp::create(rewriter, loc,
-                                               rewriter.getZeroAttr(bf16));
-    Value a = op.getA(), b = op.getB();
-
-    // B rows k and k + 1, columns [n, n + 16) interleaved into 16 pairs.
-    auto pairOfRows = [&](OpBuilder &bb, Location l, Value kk, Value n) {
-      Value next = arith::AddIOp::create(bb, l, kk, index(bb, l, 1));
-      auto row = [&](Value r) -> Value {
-        return vector::TransferReadOp::create(bb, l, bf16Lanes, b,
-                                              ValueRange{r, n}, zeroBF16,
-                                              ArrayRef<bool>{false});
-      };
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < kLanes; ++i) {
-        mask.push_back(i);
-        mask.push_back(kLanes + i);
-      }
-      return vector::ShuffleOp::create(bb, l, row(kk), row(next), mask)
-          .getResult();
-    };
-
-    auto loop = [&](OpBuilder &bb, Location l, int64_t upper, int64_t step,
-                    Value init,
-                    function_ref<Value(OpBuilder &, Location, Value, Value)>
-                        body) {
-      return scf::ForOp::create(
-                 bb, l, index(bb, l, 0), index(bb, l, upper),
-                 index(bb, l, step), ValueRange{init},
-                 [&](OpBuilder &nb, Location nl, Value iv, ValueRange args) {
-                   scf::YieldOp::create(nb, nl, body(nb, nl, iv, args[0]));
-                 })
-          .getResult(0);
-    };
-
-    Value result = loop(
-        rewriter, loc, rows, 1, op.getAcc(),
-        [&](OpBuilder &bb, Location l, Value m, Value c) {
-          return loop(bb, l, cols, kLanes, c, [&](OpBuilder &bb, Location l,
-                                                  Value n, Value c) {
-            Value acc = vector::TransferReadOp::create(
-                bb, l, f32Lanes, c, ValueRange{m, n}, zeroF32,
-                ArrayRef<bool>{false});
-            acc = loop(bb, l, k - k % 2, 2, acc,
-                       [&](OpBuilder &bb, Location l, Value kk, Value acc) {
-                         Value aPair = vector::TransferReadOp::create(
-                             bb, l, VectorType::get({2}, bf16), a,
-                             ValueRange{m, kk}, zeroBF16,
-                             ArrayRef<bool>{true});
-                         SmallVector<int64_t> broadcast;
-                         for (int64_t i = 0; i < kLanes; ++i)
-                           broadcast.append({0, 1});
-                         Value aPairs = vector::ShuffleOp::create(
-                             bb, l, aPair, aPair, broadcast);
-                         return DotBF16Op::create(bb, l, acc.getType(), acc,
-                                                  aPairs,
-                                                  pairOfRows(bb, l, kk, n))
-                             .getResult();
-                       });
-            if (k % 2 == 1) {
-              Value last = index(bb, l, k - 1);
-              Value aLast = tensor::ExtractOp::create(bb, l, a,
-                                                      ValueRange{m, last});
-              Value bLast = vector::TransferReadOp::create(
-                  bb, l, bf16Lanes, b, ValueRange{last, n}, zeroBF16,
-                  ArrayRef<bool>{false});
-              Value aWide = vector::BroadcastOp::create(
-                  bb, l, f32Lanes, arith::ExtFOp::create(bb, l, f32, aLast));
-              Value bWide = arith::ExtFOp::create(bb, l, f32Lanes, bLast);
-              acc = arith::AddFOp::create(
-                  bb, l, acc, arith::MulFOp::create(bb, l, aWide, bWide));
-            }
-            return vector::TransferWriteOp::create(bb, l, acc, c,
-                                                   ValueRange{m, n},
-                                                   ArrayRef<bool>{false})
-                .getResult();
-          });
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
 } // namespace
 
 void mx::populateMxMatmulToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<MatmulToLinalg>(patterns.getContext());
-}
-
-void mx::populateMxMatmulToVectorPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatmulToVector>(patterns.getContext());
 }

@@ -911,7 +911,6 @@ void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
   target = getFixedWidthTarget(target);
   patterns.add<QuantizeToVector>(patterns.getContext());
   patterns.add<DequantizeToVector>(patterns.getContext(), target);
-  populateMxMatmulToVectorPatterns(patterns);
   populateMxBlockMatmulToVectorPatterns(patterns, target);
   populateMxSparseMatmulToVectorPatterns(patterns, target);
   populateMxMaskedMatmulToVectorPatterns(patterns, target);

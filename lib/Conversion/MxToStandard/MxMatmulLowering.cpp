@@ -1,13 +1,13 @@
-//===- MxMatmulLowering.cpp - block-scaled mx.matmul (MX x MX -> f32) -----===//
+//===- MxMatmulLowering.cpp - mx.matmul: MX reference, all vector kernels -===//
 //
 // Part of mxir.
 //
 //===----------------------------------------------------------------------===//
 //
-// Lowerings of mx.matmul on !mx.tensor operands (the accumulation order is
-// in the op's description, MxMatmulOps.td):
+// Lowerings of mx.matmul (the accumulation order is in the op's
+// description, MxMatmulOps.td):
 //
-// - reference (mx-lower-to-linalg): decode every element to its integer
+// - reference (mx-lower-to-linalg) of !mx.tensor operands: decode every element to its integer
 //   multiple (integer pairs) or its value (floating-point pairs), one
 //   linalg.generic for the block dot products and one that scales and adds
 //   them to the accumulator block by block with fma;
@@ -34,6 +34,11 @@
 //   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
 //   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
 //   values; 4 x 8 tiles of mx.mmla_i8 (smmla) or mx.mmla_bf16 (bfmmla)).
+//   bf16 x bf16 goes through the same phases with bf16 pairs as words and
+//   no scales (K in blocks of kBF16Block): one mx.dot_bf16 per pair into
+//   the C tile itself, stopping at K exactly (the documented order); on
+//   AArch64 with `unordered`, the mmla kernel with mx.mmla_bf16. (The bf16
+//   reference lowering is MatmulLowering.cpp's.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -152,18 +157,35 @@ Value emitIntegerMultiple(OpBuilder &b, Location loc, Value code,
   return arith::FPToSIOp::create(b, loc, i32, value);
 }
 
+/// bf16 x bf16: K is packed in blocks of this many values (the last one
+/// padded with zeros). There are no scales: the tile accumulates across
+/// blocks directly, and the ordered kernel stops at K exactly.
+constexpr int64_t kBF16Block = 32;
+
 /// Operand facts shared by both lowerings.
 struct MatmulShape {
-  MxTensorType aType, bType;
+  MLIRContext *ctx;
+  bool blockScaled;          // MX x MX (false: bf16 x bf16)
+  MxTensorType aType, bType; // MX only
   bool ta, tb;
   int64_t m, n, k, block, blocks;
-  bool integer; // integer pair: exact i32 block dots
-  int64_t shiftA, shiftB;
+  bool integer = false; // integer pair: exact i32 block dots
+  int64_t shiftA = 0, shiftB = 0;
 
   explicit MatmulShape(MatmulOp op)
-      : aType(cast<MxTensorType>(op.getA().getType())),
-        bType(cast<MxTensorType>(op.getB().getType())), ta(op.getTransposeA()),
-        tb(op.getTransposeB()) {
+      : ctx(op.getContext()), blockScaled(op.isBlockScaled()),
+        ta(op.getTransposeA()), tb(op.getTransposeB()) {
+    if (!blockScaled) {
+      auto aType = cast<RankedTensorType>(op.getA().getType());
+      m = aType.getDimSize(0);
+      k = aType.getDimSize(1);
+      n = cast<RankedTensorType>(op.getB().getType()).getDimSize(1);
+      block = kBF16Block;
+      blocks = llvm::divideCeil(k, block);
+      return;
+    }
+    aType = cast<MxTensorType>(op.getA().getType());
+    bType = cast<MxTensorType>(op.getB().getType());
     m = aType.getShape()[ta ? 1 : 0];
     k = aType.getShape()[ta ? 0 : 1];
     n = bType.getShape()[tb ? 0 : 1];
@@ -611,13 +633,13 @@ Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
 /// Everything the vector lowering of one op needs.
 struct VectorMatmul {
   MatmulShape s;
-  VectorTarget target;
-  /// AArch64, integer pairs (smmla) or unordered floating-point pairs
-  /// (bfmmla): the mmla kernel and its packing (below).
+  bool neon; // AArch64: 4-lane vectors, and the mmla kernel where it applies
+  /// AArch64, integer pairs (smmla) or unordered floating-point and bf16
+  /// pairs (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
   int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
-  int64_t perWord;    // K elements per 32-bit word: 4 (i8) or 1 (f32)
+  int64_t perWord;    // K elements per 32-bit word: 4 (i8), 1 (f32), 2 (bf16)
   int64_t words;      // words per block
   int64_t perGroup;   // mmla: K values per 8-byte group (8 s8 or 4 bf16)
   int64_t groups;     // mmla: K groups per block
@@ -626,16 +648,18 @@ struct VectorMatmul {
   Value aElements, aScales, bElements, bScales;
 
   VectorMatmul(MatmulOp op, VectorTarget target)
-      : s(op), target(target),
-        mmla(getFixedWidthTarget(target) == VectorTarget::AArch64Neon &&
-             (s.integer || op.getUnordered())),
-        lanes(getFixedWidthTarget(target) == VectorTarget::AArch64Neon
-                  ? kNeonLanes
-                  : kLanes),
-        mr(mmla ? kMmlaRows : kMR), nr(mmla ? kMmlaCols : kVecs * lanes),
-        perWord(s.integer ? 4 : 1),
+      : s(op), neon(getFixedWidthTarget(target) == VectorTarget::AArch64Neon),
+        mmla(neon && (s.integer || op.getUnordered())),
+        lanes(neon ? kNeonLanes : kLanes), mr(mmla ? kMmlaRows : kMR),
+        nr(mmla ? kMmlaCols : kVecs * lanes),
+        // bf16: one pair per word, in the mx.dot_bf16 layout.
+        perWord(s.integer       ? 4
+                : s.blockScaled ? 1
+                                : 2),
         // Floating-point blocks are padded to whole pairs.
-        words(s.integer ? (s.block + 3) / 4 : s.block + s.block % 2),
+        words(s.integer       ? (s.block + 3) / 4
+              : s.blockScaled ? s.block + s.block % 2
+                              : s.block / 2),
         perGroup(s.integer ? 8 : 4),
         groups((s.block + perGroup - 1) / perGroup), tiles((s.m + mr - 1) / mr),
         panels((s.n + nr - 1) / nr) {}
@@ -648,12 +672,12 @@ struct VectorMatmul {
     return mmla ? s.blocks * groups * nr * 8 : s.blocks * nr * words * 4;
   }
 
-  Type i8() const { return IntegerType::get(s.aType.getContext(), 8); }
-  Type i32() const { return IntegerType::get(s.aType.getContext(), 32); }
-  Type f32() const { return Float32Type::get(s.aType.getContext()); }
+  Type i8() const { return IntegerType::get(s.ctx, 8); }
+  Type i32() const { return IntegerType::get(s.ctx, 32); }
+  Type f32() const { return Float32Type::get(s.ctx); }
   /// The values of the mmla packing: s8 or bf16.
   Type lineElement() const {
-    return s.integer ? i8() : BFloat16Type::get(s.aType.getContext());
+    return s.integer ? i8() : BFloat16Type::get(s.ctx);
   }
 
   /// mmla packing values of values from `decode`: integer multiples as s8,
@@ -684,8 +708,9 @@ struct VectorMatmul {
   /// padded with `pad`.
   Value blockWords(OpBuilder &b, Location loc, Value values,
                    int64_t pad) const {
-    values = padLanes(b, loc, values, words * perWord,
-                      emitSplat(b, loc, values.getType(), pad));
+    if (s.blockScaled)
+      values = padLanes(b, loc, values, words * perWord,
+                        emitSplat(b, loc, values.getType(), pad));
     return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
                                      values);
   }
@@ -761,12 +786,70 @@ struct VectorMatmul {
                                      interleavePlanes(b, loc, planes));
   }
 
+  /// mmla packing values of block `kb` of the line `line` of an operand
+  /// stored lines x K (vector<B x s8/bf16>; bf16 zero past K).
+  Value lineValuesContiguous(OpBuilder &b, Location loc, Value elements,
+                             MxTensorType type, Value line, Value kb) const {
+    if (s.blockScaled)
+      return toLineValues(b, loc,
+                          valuesContiguous(b, loc, elements, type, line, kb));
+    return vector::TransferReadOp::create(
+        b, loc, VectorType::get({s.block}, lineElement()), elements,
+        ValueRange{line, mulIndex(b, loc, kb, s.block)},
+        zeroOf(b, loc, lineElement()), ArrayRef<bool>{s.k % s.block == 0});
+  }
+
+  /// mmla packing values of K position `i` (static, within the K size) of
+  /// block `kb` for `lanes` lines from `first` of an operand stored K x
+  /// lines (vector<lanes x s8/bf16>); lanes past the last line are zero.
+  Value lineValuesAcross(OpBuilder &b, Location loc, Value elements,
+                         MxTensorType type, Value kb, int64_t i, Value first,
+                         int64_t lanes, bool masked) const {
+    if (s.blockScaled)
+      return toLineValues(b, loc,
+                          decode(b, loc,
+                                 codesAcross(b, loc, elements, type, kb, i,
+                                             first, lanes, masked),
+                                 type.getFormat()));
+    Value row = addIndex(b, loc, mulIndex(b, loc, kb, s.block), i);
+    return vector::TransferReadOp::create(
+        b, loc, VectorType::get({lanes}, lineElement()), elements,
+        ValueRange{row, first}, zeroOf(b, loc, lineElement()),
+        ArrayRef<bool>{!masked});
+  }
+
   /// An E8M0 byte of a scales tensor as an f32 factor 2^(e - shift).
   Value scaleAt(OpBuilder &b, Location loc, Value scales, ValueRange indices,
                 int64_t shift) const {
     Value byte = tensor::ExtractOp::create(b, loc, scales, indices);
     byte = arith::BitcastOp::create(b, loc, i8(), byte);
     return emitScaleValue(b, loc, byte, shift);
+  }
+
+  /// For every block kb of K carrying `inits`: body(kb, valid) returns the
+  /// next values, `valid` being the K positions of block kb that exist.
+  /// They all do but in a bf16 operand's last block, which is emitted after
+  /// the loop with kb and valid static.
+  SmallVector<Value>
+  forBlocks(OpBuilder &b, Location loc, ValueRange inits,
+            function_ref<SmallVector<Value>(OpBuilder &, Location, Value,
+                                            int64_t, ValueRange)>
+                body) const;
+
+  /// bf16: the words of pair `g` of block `kb` (K rows 2g and 2g + 1, zero
+  /// from `valid` on) across `lanes` columns from `first` of B stored K x
+  /// N: vector<lanes x i32>, each the mx.dot_bf16 pair (even, odd).
+  Value pairWordsAcross(OpBuilder &b, Location loc, Value kb, int64_t g,
+                        int64_t valid, Value first, int64_t lanes,
+                        bool masked) const {
+    Value even = lineValuesAcross(b, loc, bElements, MxTensorType(), kb, 2 * g,
+                                  first, lanes, masked);
+    Value odd = 2 * g + 1 < valid
+                    ? lineValuesAcross(b, loc, bElements, MxTensorType(), kb,
+                                       2 * g + 1, first, lanes, masked)
+                    : zeroOf(b, loc, even.getType());
+    return vector::BitCastOp::create(b, loc, VectorType::get({lanes}, i32()),
+                                     interleavePlanes(b, loc, {even, odd}));
   }
 
   Value emitPackA(OpBuilder &b, Location loc, Value &packedScales) const;
@@ -777,6 +860,10 @@ struct VectorMatmul {
   Value emitTile(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
                  Value tile, Value mt, Value p, Value aWords, Value aScalesF,
                  Value bWords, Value bScalesF, Value bCorr) const;
+  SmallVector<Value> emitPairsBF16(OpBuilder &b, Location loc, Value kb,
+                                   int64_t valid, int64_t rows, int64_t vecs,
+                                   Value mt, Value p, Value aWords,
+                                   Value bWords, ValueRange tile) const;
 
   // The mmla kernel. A's rows and B's columns are both "lines" of 8-byte K
   // groups of perGroup values: packed A is [tiles, blocks, groups, mr *
@@ -825,6 +912,22 @@ forRowBlocks(OpBuilder &b, Location loc, Value zero, Value r0, Value rows,
                                     return body(b, loc, r, row, kb, args);
                                   });
                  });
+}
+
+SmallVector<Value> VectorMatmul::forBlocks(
+    OpBuilder &b, Location loc, ValueRange inits,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, int64_t,
+                                    ValueRange)>
+        body) const {
+  int64_t whole = s.k / s.block;
+  SmallVector<Value> t =
+      forLoop(b, loc, index(b, loc, 0), index(b, loc, whole), inits,
+              [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+                return body(b, loc, kb, s.block, args);
+              });
+  if (whole < s.blocks)
+    t = body(b, loc, index(b, loc, whole), s.k % s.block, t);
+  return t;
 }
 
 /// `min(cap, total - start)` as an index.
@@ -910,38 +1013,44 @@ SmallVector<Value> forallUnits(
 
 Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                               Value &packedScales) const {
-  Value wordsInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{tiles, s.blocks, mr, words}, i32());
-  Value scalesInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{tiles, mr, s.blocks}, f32());
+  SmallVector<Value> inits = {tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{tiles, s.blocks, mr, words}, i32())};
+  if (s.blockScaled)
+    inits.push_back(tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{tiles, mr, s.blocks}, f32()));
   SmallVector<Value> results = forallUnits(
-      b, loc, 0, tiles, ValueRange{wordsInit, scalesInit},
+      b, loc, 0, tiles, inits,
       [&](OpBuilder &b, Location loc, Value mt, ValueRange slices) {
-        Value tileW = slices[0], tileS = slices[1];
+        Value tileW = slices[0];
         Value m0 = mulIndex(b, loc, mt, mr);
         Value rows = remaining(b, loc, m0, s.m, mr);
         Value zero = index(b, loc, 0);
+        SmallVector<Value> next;
         // Scales (rows of the tile only).
-        tileS = forRowBlocks(
-            b, loc, zero, m0, rows, s.blocks, ValueRange{tileS},
-            [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
-                ValueRange args) {
-              SmallVector<Value> at =
-                  s.ta ? SmallVector<Value>{kb, m} : SmallVector<Value>{m, kb};
-              Value f = scaleAt(b, loc, aScales, at, s.shiftA);
-              Value t = tensor::InsertOp::create(b, loc, f, args[0],
-                                                 ValueRange{zero, r, kb});
-              return SmallVector<Value>{t};
-            })[0];
+        if (s.blockScaled)
+          next.push_back(forRowBlocks(
+              b, loc, zero, m0, rows, s.blocks, ValueRange{slices[1]},
+              [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
+                  ValueRange args) {
+                SmallVector<Value> at = s.ta ? SmallVector<Value>{kb, m}
+                                             : SmallVector<Value>{m, kb};
+                Value f = scaleAt(b, loc, aScales, at, s.shiftA);
+                Value t = tensor::InsertOp::create(b, loc, f, args[0],
+                                                   ValueRange{zero, r, kb});
+                return SmallVector<Value>{t};
+              })[0]);
         if (!s.ta) {
           // Rows contiguous along K: one block of one row at a time.
           tileW = forRowBlocks(
               b, loc, zero, m0, rows, s.blocks, ValueRange{tileW},
               [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
                   ValueRange args) {
-                Value values = offsetA(
-                    b, loc,
-                    valuesContiguous(b, loc, aElements, s.aType, m, kb));
+                Value values = s.blockScaled
+                                   ? offsetA(b, loc,
+                                             valuesContiguous(b, loc, aElements,
+                                                              s.aType, m, kb))
+                                   : lineValuesContiguous(b, loc, aElements,
+                                                          s.aType, m, kb);
                 Value w = blockWords(b, loc, values, s.integer ? 0x80 : 0);
                 Value t = vector::TransferWriteOp::create(
                               b, loc, w, args[0], ValueRange{zero, kb, r, zero},
@@ -972,9 +1081,11 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                 return SmallVector<Value>{t};
               })[0];
         }
-        return SmallVector<Value>{tileW, tileS};
+        next.insert(next.begin(), tileW);
+        return next;
       });
-  packedScales = results[1];
+  if (s.blockScaled)
+    packedScales = results[1];
   return results[0];
 }
 
@@ -988,13 +1099,13 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
     Value zero = arith::ConstantIntOp::create(b, loc, i32(), 0);
     wordsInit = linalg::FillOp::create(b, loc, zero, wordsInit).getResult(0);
   }
-  Value scalesInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, f32());
-  Value corrInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, i32());
-  SmallVector<Value> outputs = {wordsInit, scalesInit};
+  SmallVector<Value> outputs = {wordsInit};
+  if (s.blockScaled)
+    outputs.push_back(tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, f32()));
   if (s.integer)
-    outputs.push_back(corrInit);
+    outputs.push_back(tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, i32()));
   // Full panels read whole rows; a last partial panel masks its reads (the
   // columns past N read code 0).
   int64_t fullPanels = s.n / nr;
@@ -1005,19 +1116,25 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
       Value n0 = mulIndex(b, loc, p, nr);
       auto i32Lanes = VectorType::get({lanes}, i32());
       if (!s.tb) {
-        // Stored K x N: every word row across the panel's columns.
-        tiles = forLoop(
-            b, loc, zero, index(b, loc, s.blocks), tiles,
-            [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+        // Stored K x N: every word row across the panel's columns (bf16:
+        // the pairs that hold a K position).
+        tiles = forBlocks(
+            b, loc, tiles,
+            [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
+                ValueRange args) {
               SmallVector<Value> t(args);
+              int64_t used = s.blockScaled ? words : (valid + 1) / 2;
               SmallVector<Value> sums(kVecs);
               for (int64_t v = 0; v < kVecs; ++v)
                 sums[v] = emitSplat(b, loc, i32Lanes, 0);
               Value ones =
                   emitSplat(b, loc, VectorType::get({4 * lanes}, i8()), 1);
-              for (int64_t g = 0; g < words; ++g) {
-                Value w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
-                                      /*isA=*/false, masked);
+              for (int64_t g = 0; g < used; ++g) {
+                Value w =
+                    s.blockScaled
+                        ? wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
+                                      /*isA=*/false, masked)
+                        : pairWordsAcross(b, loc, kb, g, valid, n0, nr, masked);
                 t[0] = vector::TransferWriteOp::create(
                            b, loc, w, t[0],
                            ValueRange{zero, kb, index(b, loc, g), zero},
@@ -1046,6 +1163,8 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
                            ArrayRef<bool>{true})
                            .getResult();
               }
+              if (!s.blockScaled)
+                return t;
               // Scales of the panel's columns (past N: any value).
               Type e8m0 = s.bType.getScalesTensorType().getElementType();
               Value pad =
@@ -1107,10 +1226,56 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
     results = forallUnits(b, loc, 0, fullPanels, results, body(false));
   if (fullPanels != panels)
     results = forallUnits(b, loc, fullPanels, 1, results, body(true));
-  packedScales = results[1];
+  if (s.blockScaled)
+    packedScales = results[1];
   if (s.integer)
     corrections = results[2];
   return results[0];
+}
+
+SmallVector<Value>
+VectorMatmul::emitPairsBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
+                            int64_t rows, int64_t vecs, Value mt, Value p,
+                            Value aWords, Value bWords, ValueRange tile) const {
+  // The pairs of block kb in order, one mx.dot_bf16 each into the tile
+  // itself; an odd K's last element alone at the end (its word holds it in
+  // the low half): an exact product and one rounding, as the op says.
+  auto i32Lanes = VectorType::get({lanes}, i32());
+  auto f32Lanes = VectorType::get({lanes}, f32());
+  auto pairs = VectorType::get({2 * lanes}, BFloat16Type::get(s.ctx));
+  Value sixteen = emitSplat(b, loc, i32Lanes, 16);
+  Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
+  SmallVector<Value> acc(tile);
+  for (int64_t g = 0; 2 * g < valid; ++g) {
+    bool single = 2 * g + 1 == valid;
+    auto operand = [&](Value words) -> Value {
+      if (!single)
+        return vector::BitCastOp::create(b, loc, pairs, words);
+      return arith::BitcastOp::create(
+          b, loc, f32Lanes, arith::ShLIOp::create(b, loc, words, sixteen));
+    };
+    Value gi = index(b, loc, g);
+    SmallVector<Value> bv(vecs);
+    for (int64_t v = 0; v < vecs; ++v)
+      bv[v] = operand(vector::TransferReadOp::create(
+          b, loc, i32Lanes, bWords,
+          ValueRange{p, kb, gi, index(b, loc, v * lanes)}, zeroI,
+          ArrayRef<bool>{true}));
+    for (int64_t r = 0; r < rows; ++r) {
+      Value word = tensor::ExtractOp::create(
+          b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), gi});
+      Value av = operand(vector::BroadcastOp::create(b, loc, i32Lanes, word));
+      for (int64_t v = 0; v < vecs; ++v) {
+        Value &a = acc[r * vecs + v];
+        a = single
+                ? arith::AddFOp::create(
+                      b, loc, a, arith::MulFOp::create(b, loc, av, bv[v]))
+                      .getResult()
+                : DotBF16Op::create(b, loc, f32Lanes, a, av, bv[v]).getResult();
+      }
+    }
+  }
+  return acc;
 }
 
 Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
@@ -1126,7 +1291,6 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
   auto i32Lanes = VectorType::get({lanes}, i32());
   Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32()));
   Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
-  Value zero = index(b, loc, 0);
   auto inBounds = [&](int64_t v) { return (v + 1) * lanes <= cols; };
   SmallVector<Value> c;
   for (int64_t r = 0; r < rows; ++r)
@@ -1137,9 +1301,13 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           ArrayRef<bool>{inBounds(v)}));
   Type operandType =
       s.integer ? Type(VectorType::get({4 * lanes}, i8())) : Type(f32Lanes);
-  c = forLoop(
-      b, loc, zero, index(b, loc, s.blocks), c,
-      [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
+  c = forBlocks(
+      b, loc, c,
+      [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
+          ValueRange args) {
+        if (!s.blockScaled)
+          return emitPairsBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
+                               bWords, args);
         // Block accumulators: the B column corrections or +0.
         SmallVector<Value> acc;
         SmallVector<Value> init(vecs);
@@ -1235,12 +1403,13 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
         linalg::FillOp::create(b, loc, zeroOf(b, loc, lineElement()), wordsInit)
             .getResult(0);
   }
-  Value scalesInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, width}, f32());
+  SmallVector<Value> inits = {wordsInit};
+  if (s.blockScaled)
+    inits.push_back(tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{lineTiles, s.blocks, width}, f32()));
   SmallVector<Value> results = forallUnits(
-      b, loc, 0, lineTiles, ValueRange{wordsInit, scalesInit},
+      b, loc, 0, lineTiles, inits,
       [&](OpBuilder &b, Location loc, Value lt, ValueRange slices) {
-        Value tileW = slices[0], tileS = slices[1];
         Value first = mulIndex(b, loc, lt, width);
         Value zero = index(b, loc, 0);
         if (contiguousAlongK) {
@@ -1250,81 +1419,80 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
           AffineMap groupMap = AffineMap::get(
               4, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)}, ctx);
           Value lines = remaining(b, loc, first, count, width);
-          SmallVector<Value> t = forRowBlocks(
-              b, loc, zero, first, lines, s.blocks, ValueRange{tileW, tileS},
+          return forRowBlocks(
+              b, loc, zero, first, lines, s.blocks, slices,
               [&](OpBuilder &b, Location loc, Value r, Value line, Value kb,
                   ValueRange args) {
-                Value values = toLineValues(
-                    b, loc, valuesContiguous(b, loc, elements, type, line, kb));
+                Value values =
+                    lineValuesContiguous(b, loc, elements, type, line, kb);
                 values = padLanes(b, loc, values, groups * perGroup,
                                   zeroOf(b, loc, values.getType()));
                 values = vector::ShapeCastOp::create(
                     b, loc, VectorType::get({groups, perGroup}, lineElement()),
                     values);
-                Value w = vector::TransferWriteOp::create(
-                              b, loc, values, args[0],
-                              ValueRange{zero, kb, zero,
-                                         mulIndex(b, loc, r, perGroup)},
-                              AffineMapAttr::get(groupMap),
-                              b.getBoolArrayAttr({true, true}))
-                              .getResult();
-                Value f = scaleAt(b, loc, scales, ValueRange{line, kb}, shift);
-                Value sc = tensor::InsertOp::create(b, loc, f, args[1],
-                                                    ValueRange{zero, kb, r});
-                return SmallVector<Value>{w, sc};
-              });
-          tileW = t[0];
-          tileS = t[1];
-        } else {
-          // Stored K x lines: the values of one K position across the
-          // tile's lines, perGroup positions transposed into one group.
-          bool partial = count % width != 0;
-          Type e8m0 = type.getScalesTensorType().getElementType();
-          Value pad =
-              arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
-          SmallVector<Value> t = forLoop(
-              b, loc, zero, index(b, loc, s.blocks), ValueRange{tileW, tileS},
-              [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-                Value w = args[0];
-                auto laneType = VectorType::get({width}, lineElement());
-                for (int64_t g = 0; g < groups; ++g) {
-                  // rows[j] holds position perGroup g + j of every line.
-                  SmallVector<Value> rows;
-                  for (int64_t j = 0; j < perGroup; ++j) {
-                    int64_t i = perGroup * g + j;
-                    if (i >= s.block) {
-                      rows.push_back(zeroOf(b, loc, laneType));
-                      continue;
-                    }
-                    Value codes = codesAcross(b, loc, elements, type, kb, i,
-                                              first, width, partial);
-                    rows.push_back(toLineValues(
-                        b, loc, decode(b, loc, codes, type.getFormat())));
-                  }
-                  w = vector::TransferWriteOp::create(
-                          b, loc, transposeToLines(b, loc, rows), w,
-                          ValueRange{zero, kb, index(b, loc, g), zero},
-                          ArrayRef<bool>{true})
-                          .getResult();
+                SmallVector<Value> next = {
+                    vector::TransferWriteOp::create(
+                        b, loc, values, args[0],
+                        ValueRange{zero, kb, zero,
+                                   mulIndex(b, loc, r, perGroup)},
+                        AffineMapAttr::get(groupMap),
+                        b.getBoolArrayAttr({true, true}))
+                        .getResult()};
+                if (s.blockScaled) {
+                  Value f =
+                      scaleAt(b, loc, scales, ValueRange{line, kb}, shift);
+                  next.push_back(tensor::InsertOp::create(
+                      b, loc, f, args[1], ValueRange{zero, kb, r}));
                 }
-                Value bytes = vector::TransferReadOp::create(
-                    b, loc, VectorType::get({width}, e8m0), scales,
-                    ValueRange{kb, first}, pad, ArrayRef<bool>{!partial});
-                bytes = arith::BitcastOp::create(
-                    b, loc, VectorType::get({width}, i8()), bytes);
-                Value f = emitScaleValue(b, loc, bytes, shift);
-                Value sc = vector::TransferWriteOp::create(
+                return next;
+              });
+        }
+        // Stored K x lines: the values of one K position across the tile's
+        // lines, perGroup positions transposed into one group. `valid` K
+        // positions of block kb exist (fewer in a bf16 operand's last).
+        bool partial = count % width != 0;
+        auto laneType = VectorType::get({width}, lineElement());
+        auto packBlock = [&](OpBuilder &b, Location loc, Value kb,
+                             int64_t valid, ValueRange args) {
+          Value w = args[0];
+          for (int64_t g = 0; g < groups; ++g) {
+            // rows[j] holds position perGroup g + j of every line.
+            SmallVector<Value> rows;
+            for (int64_t j = 0; j < perGroup; ++j) {
+              int64_t i = perGroup * g + j;
+              rows.push_back(i < valid
+                                 ? lineValuesAcross(b, loc, elements, type, kb,
+                                                    i, first, width, partial)
+                                 : zeroOf(b, loc, laneType));
+            }
+            w = vector::TransferWriteOp::create(
+                    b, loc, transposeToLines(b, loc, rows), w,
+                    ValueRange{zero, kb, index(b, loc, g), zero},
+                    ArrayRef<bool>{true})
+                    .getResult();
+          }
+          SmallVector<Value> next = {w};
+          if (s.blockScaled) {
+            Type e8m0 = type.getScalesTensorType().getElementType();
+            Value pad =
+                arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
+            Value bytes = vector::TransferReadOp::create(
+                b, loc, VectorType::get({width}, e8m0), scales,
+                ValueRange{kb, first}, pad, ArrayRef<bool>{!partial});
+            bytes = arith::BitcastOp::create(
+                b, loc, VectorType::get({width}, i8()), bytes);
+            Value f = emitScaleValue(b, loc, bytes, shift);
+            next.push_back(vector::TransferWriteOp::create(
                                b, loc, f, args[1], ValueRange{zero, kb, zero},
                                ArrayRef<bool>{true})
-                               .getResult();
-                return SmallVector<Value>{w, sc};
-              });
-          tileW = t[0];
-          tileS = t[1];
-        }
-        return SmallVector<Value>{tileW, tileS};
+                               .getResult());
+          }
+          return next;
+        };
+        return forBlocks(b, loc, slices, packBlock);
       });
-  packedScales = results[1];
+  if (s.blockScaled)
+    packedScales = results[1];
   return results[0];
 }
 
@@ -1362,7 +1530,10 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
   c = forLoop(
       b, loc, zero, index(b, loc, s.blocks), c,
       [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
-        SmallVector<Value> acc(rowPairs * colPairs, zeroOf(b, loc, quadAcc));
+        // MX: the block's sums, scaled below; bf16: the tile itself.
+        SmallVector<Value> acc(args);
+        if (s.blockScaled)
+          acc.assign(rowPairs * colPairs, zeroOf(b, loc, quadAcc));
         for (int64_t g = 0; g < groups; ++g) {
           Value gi = index(b, loc, g);
           auto operand = [&](Value words, Value line, int64_t pair) -> Value {
@@ -1385,6 +1556,8 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
             }
           }
         }
+        if (!s.blockScaled)
+          return acc;
         Value sa = vector::TransferReadOp::create(
             b, loc, VectorType::get({mr}, f32()), aScalesF,
             ValueRange{mt, kb, zero}, zeroF, ArrayRef<bool>{true});
@@ -1750,27 +1923,38 @@ Value packConstantLinesMmla(OpBuilder &b, Location loc,
       b, loc, DenseElementsAttr::getFromRawBuffer(wordsType, raw));
 }
 
+/// Every mx.matmul on a fixed-width target (x86-64-amx's AMX pattern has
+/// the higher benefit for the products it takes).
 struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   MxMatmulToVector(MLIRContext *ctx, VectorTarget target)
       : OpRewritePattern(ctx), target(target) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.isBlockScaled())
-      return rewriter.notifyMatchFailure(op, "bf16 operands");
     Location loc = op.getLoc();
     VectorMatmul plan(op, target);
-    auto aParts =
-        DisassembleOp::create(rewriter, loc, plan.s.aType.getPackedTensorType(),
-                              plan.s.aType.getScalesTensorType(), op.getA());
-    auto bParts =
-        DisassembleOp::create(rewriter, loc, plan.s.bType.getPackedTensorType(),
-                              plan.s.bType.getScalesTensorType(), op.getB());
-    plan.aElements = aParts.getElements();
-    plan.aScales = aParts.getScales();
-    plan.bElements = bParts.getElements();
-    plan.bScales = bParts.getScales();
-    // Constant operands (weights) are packed here, at compile time.
+    if (op.isBlockScaled()) {
+      auto aParts = DisassembleOp::create(
+          rewriter, loc, plan.s.aType.getPackedTensorType(),
+          plan.s.aType.getScalesTensorType(), op.getA());
+      auto bParts = DisassembleOp::create(
+          rewriter, loc, plan.s.bType.getPackedTensorType(),
+          plan.s.bType.getScalesTensorType(), op.getB());
+      plan.aElements = aParts.getElements();
+      plan.aScales = aParts.getScales();
+      plan.bElements = bParts.getElements();
+      plan.bScales = bParts.getScales();
+    } else {
+      plan.aElements = op.getA();
+      plan.bElements = op.getB();
+    }
+    // A constant MX operand (a weight), to pack at compile time.
+    auto constant = [](Value operand,
+                       MxTensorType type) -> std::optional<ConstantOperand> {
+      if (!type)
+        return std::nullopt;
+      return getConstantOperand(operand, type);
+    };
     Value aScalesF, bScalesF, bCorr, aWords, bWords;
     if (plan.mmla) {
       const MatmulShape &s = plan.s;
@@ -1778,8 +1962,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                       Value scales, int64_t count, int64_t width,
                       bool contiguousAlongK, int64_t shift,
                       Value &packedScales) {
-        if (std::optional<ConstantOperand> c =
-                getConstantOperand(operand, type))
+        if (std::optional<ConstantOperand> c = constant(operand, type))
           return packConstantLinesMmla(rewriter, loc, plan, *c, type, count,
                                        width, contiguousAlongK, shift,
                                        packedScales);
@@ -1792,13 +1975,11 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       bWords = pack(op.getB(), s.bType, plan.bElements, plan.bScales, s.n,
                     plan.nr, s.tb, s.shiftB, bScalesF);
     } else {
-      if (std::optional<ConstantOperand> a =
-              getConstantOperand(op.getA(), plan.s.aType))
+      if (std::optional<ConstantOperand> a = constant(op.getA(), plan.s.aType))
         aWords = packConstantA(rewriter, loc, plan, *a, aScalesF);
       else
         aWords = plan.emitPackA(rewriter, loc, aScalesF);
-      if (std::optional<ConstantOperand> b =
-              getConstantOperand(op.getB(), plan.s.bType))
+      if (std::optional<ConstantOperand> b = constant(op.getB(), plan.s.bType))
         bWords = packConstantB(rewriter, loc, plan, *b, bScalesF, bCorr);
       else
         bWords = plan.emitPackB(rewriter, loc, bScalesF, bCorr);

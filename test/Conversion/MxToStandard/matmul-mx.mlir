@@ -1,5 +1,7 @@
-// Lowerings of block-scaled mx.matmul: the reference (linalg, the meaning)
-// and the vector one (packing and a register-blocked micro-kernel), and the
+// Lowerings of block-scaled mx.matmul (and of bf16 x bf16 unordered on
+// AArch64, which shares its mmla kernel): the reference (linalg, the
+// meaning) and the vector one (packing and a register-blocked
+// micro-kernel), and the
 // target lowerings of mx.dot_i8, mx.mmla_i8, mx.mmla_bf16 and of 16-entry
 // byte-table lookups.
 // RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
@@ -225,4 +227,47 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
   %b = mx.assemble %e, %s : tensor<32x40xi8>, tensor<2x40xf8E8M0FNU> -> !mx.tensor<64x40, e2m1, axis = 0>
   %0 = mx.matmul %a, %b, %c : !mx.tensor<8x64, int8, axis = 1>, !mx.tensor<64x40, e2m1, axis = 0> -> tensor<8x40xf32>
   return %0 : tensor<8x40xf32>
+}
+
+// -----
+
+// bf16 x bf16 unordered takes the AArch64 mmla kernel too: A's rows and B's
+// columns packed as groups of 4 bf16, K = 70 in 3 blocks of 32 (the last
+// padded with zeros: masked row reads of A, B's last block with 6 of its
+// positions read), no scales, and bfmmla accumulating into the C tile
+// itself (no fma). x86 keeps the mx.dot_bf16 kernel (AMX is
+// matmul-amx.mlir's).
+// MMLA-LABEL: func @bf16_unordered
+// MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x3x8x16xbf16>)
+// MMLA: vector.transfer_read {{.*}} : tensor<6x70xbf16>, vector<32xbf16>
+// MMLA: scf.forall (%{{.*}}) in (3) shared_outs({{.*}}) -> (tensor<3x3x8x32xbf16>)
+// MMLA: scf.for {{.*}} to %c2
+// MMLA-COUNT-32: vector.transfer_read {{.*}} : tensor<70x20xbf16>, vector<8xbf16>
+// MMLA: scf.yield
+// MMLA-COUNT-6: vector.transfer_read {{.*}} : tensor<70x20xbf16>, vector<8xbf16>
+// MMLA-NOT: vector.transfer_read {{.*}} : tensor<70x20xbf16>
+// MMLA: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) shared_outs({{.*}}) -> (tensor<6x20xf32>)
+// MMLA-COUNT-64: mx.mmla_bf16 {{.*}} : vector<4xf32>, vector<8xbf16>
+// MMLA-NOT: math.fma
+// MMLA-NOT: mx.dot_bf16
+// MMLA: return
+// VEC-LABEL: func @bf16_unordered
+// VEC-NOT: mx.mmla
+// VEC: mx.dot_bf16
+// VEC: return
+func.func @bf16_unordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: tensor<6x20xf32>) -> tensor<6x20xf32> {
+  %0 = mx.matmul %a, %b, %c unordered : tensor<6x70xbf16>, tensor<70x20xbf16> -> tensor<6x20xf32>
+  return %0 : tensor<6x20xf32>
+}
+
+// -----
+
+// Ordered bf16 x bf16 keeps the bfmlal kernel on AArch64.
+// MMLA-LABEL: func @bf16_ordered
+// MMLA-NOT: mx.mmla
+// MMLA: mx.dot_bf16
+// MMLA: return
+func.func @bf16_ordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: tensor<6x20xf32>) -> tensor<6x20xf32> {
+  %0 = mx.matmul %a, %b, %c : tensor<6x70xbf16>, tensor<70x20xbf16> -> tensor<6x20xf32>
+  return %0 : tensor<6x20xf32>
 }

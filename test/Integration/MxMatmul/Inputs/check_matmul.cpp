@@ -8,7 +8,10 @@
 // products and partial sums stay in the normal f32 range, and compares the
 // result bit for bit with a plain C++ implementation of the documented order
 // (k in pairs, odd element first, an odd K's last element alone). Also
-// checks the classic error bound against an FP64 product. Prints "ALL OK".
+// checks the classic error bound against an FP64 product. The last trials
+// make almost all products and every accumulator -0, so that the sign of a
+// zero result shows any addition beyond the documented ones (a kernel that
+// padded K with zero pairs would turn -0 into +0). Prints "ALL OK".
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,15 +55,27 @@ int main() {
   for (const MatmulKernel &kernel : kKernels) {
     int m = kernel.m, k = kernel.k, n = kernel.n;
     long checked = 0;
-    for (int trial = 0; trial < 20; ++trial) {
+    long negativeZeros = 0;
+    for (int trial = 0; trial < 24; ++trial) {
+      bool zeros = trial >= 20;
+      // Zero trials: A is -0 but for 1% of positive values, B positive,
+      // so that most products are -0.
+      auto operandA = [&]() -> uint16_t {
+        if (!zeros)
+          return randomBF16();
+        return next() % 100 ? 0x8000 : randomBF16() & 0x7FFF;
+      };
+      auto operandB = [&]() -> uint16_t {
+        return zeros ? randomBF16() & 0x7FFF : randomBF16();
+      };
       std::vector<uint16_t> a(m * k), b(k * n);
       std::vector<float> c(m * n), expected(m * n);
       for (uint16_t &x : a)
-        x = randomBF16();
+        x = operandA();
       for (uint16_t &x : b)
-        x = randomBF16();
+        x = operandB();
       for (float &x : c)
-        x = bf16ToFloat(randomBF16());
+        x = zeros ? -0.0f : bf16ToFloat(randomBF16());
       // The documented order, one rounding per addition.
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < n; ++j) {
@@ -76,6 +91,7 @@ int main() {
           if (k % 2)
             add(k - 1);
           expected[i * n + j] = acc;
+          negativeZeros += bitsOf(acc) == 0x80000000u;
         }
       std::vector<float> result = c;
       MemRef2D ma = {a.data(), a.data(), 0, {m, k}, {k, 1}};
@@ -104,7 +120,7 @@ int main() {
           ++checked;
         }
     }
-    std::printf("ok %s %ld\n", kernel.name, checked);
+    std::printf("ok %s %ld (%ld -0)\n", kernel.name, checked, negativeZeros);
   }
   if (failures) {
     std::printf("%d mismatches\n", failures);

@@ -6,8 +6,12 @@ usage: gen_kernels.py OUT.mlir OUT.h
 import sys
 
 # (M, K, N): odd and even K, K = 1 (tail only), N below, at and above a
-# multiple of 16, M = 1.
-SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16)]
+# multiple of 16, M = 1; for the packed kernels (6 x 32 tiles on x86, 6 x 8
+# on AArch64, K in blocks of 32): partial row tiles and panels, K within
+# one block, whole blocks, and whole blocks plus a tail of one pair and an
+# odd element; many tiles and panels (several parallel work items).
+SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16),
+          (13, 31, 65), (50, 99, 70), (96, 67, 100)]
 
 
 def kernel(m, k, n):

@@ -25,7 +25,16 @@
 // 4. a "wide" trial (MX only, not with constant operands): as "normal",
 //    with A's scales 2^-110..2^-87 and B's 2^87..2^111, so that the decode
 //    meets scale bytes far from 127 (the factors of 2^(s - 127), E4M3's 2^8
-//    folded into them).
+//    folded into them);
+// 5. two "extreme" trials (MX only, not with constant operands): one
+//    operand's scale bytes in 0..16 (2^-127..2^-111), the other's in
+//    239..254 (2^112..2^127), then the other way round. An operand value
+//    below 2^-126 may be read as zero (its products join the bound's term
+//    for them), and an output with an operand value of 2^128 or more (the
+//    element times its scale overflows bf16) may instead be NaN or Inf.
+//    Products stay below 2^48, so no sum overflows. The ordered result is
+//    not compared: it scales each block's sum and stays finite there. The
+//    counts of bounded and of non-finite outputs are printed.
 // Kernels whose accumulator is a zero fill (`_z`, C = A B) get C full of
 // NaN and are checked against acc = 0: a kernel that read C would fail.
 //
@@ -91,7 +100,7 @@ uint32_t next() {
   return uint32_t(rngState >> 33);
 }
 
-enum class Trial { Normal, Exact, NaN, Wide };
+enum class Trial { Normal, Exact, NaN, Wide, TinyA, HugeA };
 
 /// A random code of `f` for the trial.
 uint8_t randomCode(Format f, Trial trial) {
@@ -118,6 +127,16 @@ uint8_t wideScale(bool isA) {
   return isA ? 17 + next() % 24 : 214 + next() % 25;
 }
 
+/// A scale byte of the "extreme" trials: 0..16 for the tiny operand,
+/// 239..254 for the other.
+uint8_t extremeScale(bool tiny) {
+  return tiny ? next() % 17 : 239 + next() % 16;
+}
+
+bool isExtreme(Trial trial) {
+  return trial == Trial::TinyA || trial == Trial::HugeA;
+}
+
 /// Random codes and scales of `op` for the trial (the kernel's constant data
 /// instead when `constCodes` is set), packed.
 void fill(MxOperand &op, Trial trial, bool isA, const uint8_t *constCodes,
@@ -130,7 +149,8 @@ void fill(MxOperand &op, Trial trial, bool isA, const uint8_t *constCodes,
     s = trial == Trial::Exact                     ? 127
         : trial == Trial::NaN && next() % 32 == 0 ? 0xFF
         : trial == Trial::Wide                    ? wideScale(isA)
-                                                  : 117 + next() % 21;
+        : isExtreme(trial) ? extremeScale(isA == (trial == Trial::TinyA))
+                           : 117 + next() % 21;
   if (constCodes) {
     // A constant operand of the kernel: the same data in every trial.
     op.codes.assign(constCodes, constCodes + op.codes.size());
@@ -225,6 +245,8 @@ int main(int argc, char **argv) {
   // Normal-trial outputs where the unordered result differs from the
   // ordered one: nonzero shows that another order (AMX) ran.
   long differing = 0, compared = 0;
+  // Extreme-trial outputs within the bound, and non-finite ones.
+  long extremeBounded = 0, extremeNonFinite = 0;
   // Sums rounded to odd (AArch64 BFMMLA) are within one ulp, not half.
   const double u = std::ldexp(1.0, roundToOdd ? -23 : -24);
   for (const AmxKernel &kernel : kKernels) {
@@ -233,11 +255,12 @@ int main(int argc, char **argv) {
     double nAdd = k + 1;
     double gamma = nAdd * u / (1 - nAdd * u);
     for (Trial trial : {Trial::Normal, Trial::Normal, Trial::Exact, Trial::NaN,
-                        Trial::Wide}) {
-      if ((trial == Trial::NaN || trial == Trial::Wide) && kernel.bf16)
+                        Trial::Wide, Trial::TinyA, Trial::HugeA}) {
+      bool scaleTrial = trial == Trial::Wide || isExtreme(trial);
+      if ((trial == Trial::NaN || scaleTrial) && kernel.bf16)
         continue;
       // Constant operands keep their (inexact) data in every trial.
-      if ((trial == Trial::Exact || trial == Trial::Wide) &&
+      if ((trial == Trial::Exact || scaleTrial) &&
           (kernel.aCodes || kernel.bCodes))
         continue;
       // Operand values in logical (M, K) and (K, N) orientation.
@@ -300,13 +323,18 @@ int main(int argc, char **argv) {
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < n; ++j) {
           size_t o = size_t(i) * n + j;
-          double exact = acc[o], mag = std::fabs(acc[o]);
+          double exact = acc[o], mag = std::fabs(acc[o]), flushable = 0;
+          bool overflows = false;
           for (int q = 0; q < k; ++q) {
-            double p = av[size_t(i) * k + q] * bv[size_t(q) * n + j];
+            double x = av[size_t(i) * k + q], y = bv[size_t(q) * n + j];
+            double p = x * y;
             exact += p;
             mag += std::fabs(p);
+            if (std::fabs(x) < 0x1p-126 || std::fabs(y) < 0x1p-126)
+              flushable += std::fabs(p);
+            overflows |= std::fabs(x) >= 0x1p128 || std::fabs(y) >= 0x1p128;
           }
-          double bound = gamma * mag + nAdd * std::ldexp(1.0, -126);
+          double bound = gamma * mag + flushable + nAdd * std::ldexp(1.0, -126);
           bool ok;
           if (trial == Trial::NaN)
             ok = std::isnan(exact) == std::isnan(double(cu[o])) &&
@@ -320,6 +348,12 @@ int main(int argc, char **argv) {
           if (trial == Trial::Normal || trial == Trial::Wide)
             ok = std::fabs(double(cu[o]) - exact) <= bound &&
                  std::fabs(double(cu[o]) - double(co[o])) <= 2 * bound;
+          if (isExtreme(trial)) {
+            bool nonFinite = !std::isfinite(cu[o]);
+            ok = nonFinite ? overflows
+                           : std::fabs(double(cu[o]) - exact) <= bound;
+            ++(nonFinite ? extremeNonFinite : extremeBounded);
+          }
           if (!ok && failures++ < 3)
             std::printf("FAIL %s trial %d at (%d, %d): unordered %.9g ordered "
                         "%.9g exact %.17g bound %.3g\n",
@@ -350,6 +384,8 @@ int main(int argc, char **argv) {
   if (!refused)
     std::printf("unordered != ordered in %ld of %ld outputs\n", differing,
                 compared);
+  std::printf("extreme scales: %ld outputs within the bound, %ld non-finite\n",
+              extremeBounded, extremeNonFinite);
   std::printf("ALL OK %d kernels\n", total);
   return 0;
 }

@@ -123,8 +123,11 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     magnitude (a bf16 subnormal, which may be read as zero; for MX operands
     the element times its scale) and `n * 2^-126` covers flushed f32
     subnormal partial sums. The sign of a zero result is unspecified. NaN
-    and infinite operands, NaN scales and an element times its scale above
-    the bf16 range (about 2^128) give NaN or Inf as in the ordered form.
+    and infinite operands and NaN scales give NaN or Inf as in the ordered
+    form. An output with an operand value of `2^128` or more (an element
+    times its scale beyond bf16) may be NaN or Inf where the ordered form
+    is finite: AMX takes the scaled values as bf16 operands, while the
+    ordered form and `bfmmla` scale each block's sum.
     The ordered evaluation satisfies the bound, so a target without a
     matrix engine lowers `unordered` to the ordered kernels (same bits as
     without the attribute). On `x86-64-amx`, bf16 x bf16 and MX pairs with
@@ -132,7 +135,7 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     exact VNNI kernel. On `aarch64-neon`, MX pairs with an FP8 or E3M2
     operand use `bfmmla` on the exact bf16 element values, block by block,
     each block's sum then scaled and added with one fma as in the ordered
-    form; bf16 x bf16 keeps the ordered kernel.
+    form; bf16 x bf16 uses `bfmmla` accumulating into the output tile.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc unordered
