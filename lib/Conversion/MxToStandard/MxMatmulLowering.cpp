@@ -7,10 +7,11 @@
 // Lowerings of mx.matmul (the accumulation order is in the op's
 // description, MxMatmulOps.td):
 //
-// - reference (mx-lower-to-linalg) of !mx.tensor operands: decode every element to its integer
-//   multiple (integer pairs) or its value (floating-point pairs), one
-//   linalg.generic for the block dot products and one that scales and adds
-//   them to the accumulator block by block with fma;
+// - reference (mx-lower-to-linalg) of !mx.tensor operands: decode every
+//   element to its integer multiple (integer pairs) or its value
+//   (floating-point pairs), one linalg.generic for the block dot products
+//   and one that scales and adds them to the accumulator block by block
+//   with fma;
 //
 // - vector (mx-lower-to-vector): three parallel phases (scf.forall, mapped
 //   to threads by scf-to-openmp or run sequentially):
@@ -799,9 +800,10 @@ struct VectorMatmul {
         zeroOf(b, loc, lineElement()), ArrayRef<bool>{s.k % s.block == 0});
   }
 
-  /// mmla packing values of K position `i` (static, within the K size) of
-  /// block `kb` for `lanes` lines from `first` of an operand stored K x
-  /// lines (vector<lanes x s8/bf16>); lanes past the last line are zero.
+  /// Packing values (mmla lines, or bf16 pairs) of K position `i` (static,
+  /// within the K size) of block `kb` for `lanes` lines from `first` of an
+  /// operand stored K x lines (vector<lanes x s8/bf16>); lanes past the
+  /// last line are zero.
   Value lineValuesAcross(OpBuilder &b, Location loc, Value elements,
                          MxTensorType type, Value kb, int64_t i, Value first,
                          int64_t lanes, bool masked) const {
