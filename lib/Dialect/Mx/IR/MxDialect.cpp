@@ -8,6 +8,8 @@
 #include "mx/Dialect/Mx/IR/MxOps.h"
 #include "mx/Dialect/Mx/IR/MxTypes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 using namespace mlir;
 using namespace mlir::mx;
 
@@ -20,6 +22,11 @@ void MxDialect::initialize() {
 #include "mx/Dialect/Mx/IR/MxOps.cpp.inc"
       >();
   registerTypes();
+}
+
+Operation *MxDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                          Type type, Location loc) {
+  return arith::ConstantOp::materialize(builder, value, type, loc);
 }
 
 const FormatInfo &mlir::mx::getFormatInfo(Format format) {

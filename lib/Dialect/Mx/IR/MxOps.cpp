@@ -5,7 +5,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Reference/BF16.h"
+
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
@@ -92,6 +95,39 @@ LogicalResult CastOp::verify() {
                        "default), got ")
            << stringifyRoundingMode(getRounding());
   return success();
+}
+
+/// Casts of constants, with the bits of the scalar reference (mx::ref);
+/// stochastic rounding is left to run time.
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_if_present<DenseFPElementsAttr>(adaptor.getInput());
+  if (!input || getRounding() == RoundingMode::stochastic)
+    return {};
+  ::mx::ref::BF16Denormals denormals = getDenormals() == DenormalMode::flush
+                                           ? ::mx::ref::BF16Denormals::Flush
+                                           : ::mx::ref::BF16Denormals::Preserve;
+  auto to = cast<FloatType>(getType().getElementType());
+  auto convert = [&](const APFloat &x) {
+    uint32_t bits = static_cast<uint32_t>(x.bitcastToAPInt().getZExtValue());
+    APInt result =
+        to.isBF16() ? APInt(16, ::mx::ref::f32ToBF16(
+                                    bits,
+                                    getRounding() == RoundingMode::truncate
+                                        ? ::mx::ref::BF16Rounding::TowardZero
+                                        : ::mx::ref::BF16Rounding::NearestEven,
+                                    denormals))
+                    : APInt(32, ::mx::ref::bf16ToF32(
+                                    static_cast<uint16_t>(bits), denormals));
+    return APFloat(to.getFloatSemantics(), result);
+  };
+  if (input.isSplat())
+    return DenseElementsAttr::get(getType(),
+                                  convert(input.getSplatValue<APFloat>()));
+  SmallVector<APFloat> values;
+  values.reserve(input.getNumElements());
+  for (const APFloat &x : input.getValues<APFloat>())
+    values.push_back(convert(x));
+  return DenseElementsAttr::get(getType(), values);
 }
 
 OpFoldResult AssembleOp::fold(FoldAdaptor) {

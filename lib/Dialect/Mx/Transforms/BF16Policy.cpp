@@ -27,11 +27,12 @@ using namespace mlir::mx;
 
 namespace {
 
-/// `value` rounded to bf16 (RNE, subnormals kept).
+/// `value` rounded to bf16 (RNE, subnormals kept): a constant (a weight)
+/// is rounded here, at compile time.
 Value toBF16(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
-  return CastOp::create(b, loc, type.clone(b.getBF16Type()), value,
-                        /*seed=*/Value(), RoundingMode::rne);
+  return b.createOrFold<CastOp>(loc, type.clone(b.getBF16Type()), value,
+                                /*seed=*/Value(), RoundingMode::rne);
 }
 
 Value rewriteMatmul(OpBuilder &b, linalg::MatmulOp op) {

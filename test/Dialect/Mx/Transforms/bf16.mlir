@@ -74,3 +74,21 @@ func.func @untouched(%a: tensor<?x4xf32>, %b: tensor<4x4xf32>, %c: tensor<?x4xf3
   %s = linalg.matmul ins(%d, %e : tensor<4x4xf16>, tensor<4x4xf16>) outs(%f : tensor<4x4xf16>) -> tensor<4x4xf16>
   return %r, %s : tensor<?x4xf32>, tensor<4x4xf16>
 }
+
+// -----
+
+// A constant weight is rounded at compile time: the matmul reads a bf16
+// constant (0.1 is 0x3DCCCCCD in f32, 0x3DCD in bf16 by RNE, printed as
+// 1.000980e-01).
+// CHECK-LABEL: func @constant_weight
+// CHECK: %[[XB:.*]] = mx.cast %{{.*}} : tensor<8x64xf32> -> tensor<8x64xbf16>
+// CHECK-NOT: mx.cast
+// CHECK: %[[W:.*]] = arith.constant dense<1.000980e-01> : tensor<64x32xbf16>
+// CHECK-NOT: mx.cast
+// CHECK: mx.matmul %[[XB]], %[[W]]
+func.func @constant_weight(%x: tensor<8x64xf32>, %acc: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %w = arith.constant dense<0.1> : tensor<64x32xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x32xf32>)
+                     outs(%acc : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}

@@ -31,6 +31,9 @@ def Mx_Dialect : Dialect {
     the byte layout, which kernels, runtime and files all share.
   }];
   let useDefaultTypePrinterParser = 1;
+  // Folded casts of constants become arith.constant.
+  let hasConstantMaterializer = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
     void registerTypes();
   }];

@@ -249,6 +249,10 @@ def Mx_CastOp : Mx_Op<"cast", [Pure]> {
            : tensor<4x64xf32> -> tensor<4x64xbf16>
     %y = mx.cast %h : tensor<4x64xbf16> -> tensor<4x64xf32>
     ```
+
+    A cast of a constant (other than `stochastic`) folds to a constant with
+    these bits, so a constant weight that `mx-bf16` rounds is a bf16
+    constant at compile time, and the matmul lowerings pack it then.
   }];
   let arguments = (ins
     Mx_FloatTensor:$input,
@@ -263,6 +267,7 @@ def Mx_CastOp : Mx_Op<"cast", [Pure]> {
     attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 include "mx/Dialect/Mx/IR/MxActivationOps.td"
