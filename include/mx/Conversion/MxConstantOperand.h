@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The codes and scales of an MX operand that is `mx.assemble` of two
-// constants (what mx-quantize makes of a constant weight), for the matmul
+// constants (what mx-quantize makes of a constant weight), and the bits of
+// a constant bf16 operand (what mx-bf16 makes of one), for the matmul
 // lowerings that pack such operands at compile time.
 //
 //===----------------------------------------------------------------------===//
@@ -39,6 +40,10 @@ struct ConstantOperand {
 /// not mx.assemble of two constants.
 std::optional<ConstantOperand> getConstantOperand(Value value,
                                                   MxTensorType type);
+
+/// The bit patterns (row-major) of `value` when it is a constant bf16
+/// tensor (what mx-bf16 makes of a constant weight), or nothing.
+std::optional<std::vector<uint16_t>> getConstantBF16(Value value);
 
 } // namespace mlir::mx
 

@@ -1680,6 +1680,19 @@ std::optional<std::vector<float>> constantValues(Value value,
   return result;
 }
 
+/// The values (row-major, as f32) of a constant bf16 operand.
+std::optional<std::vector<float>> constantValuesBF16(Value value) {
+  std::optional<std::vector<uint16_t>> bits = getConstantBF16(value);
+  if (!bits)
+    return std::nullopt;
+  std::vector<float> result(bits->size());
+  for (size_t i = 0; i < bits->size(); ++i) {
+    uint32_t wide = static_cast<uint32_t>((*bits)[i]) << 16;
+    std::memcpy(&result[i], &wide, 4);
+  }
+  return result;
+}
+
 /// bf16 bits of an f32 that is a bf16 value (as the run-time packing).
 uint16_t bf16Bits(float f) {
   uint32_t bits;
@@ -1692,9 +1705,11 @@ uint16_t bf16Bits(float f) {
 Value packConstant(OpBuilder &b, Location loc, const AmxMatmul &plan,
                    const std::vector<float> &values, bool isA) {
   int64_t tiles = isA ? plan.mTiles : plan.paddedNTiles();
-  MxTensorType type = isA ? plan.aType : plan.bType;
   bool transposed = isA ? plan.ta : plan.tb;
-  int64_t cols = type.getShape()[1];
+  // Columns of the stored operand (M x K or K x N, transposed: K x M or
+  // N x K).
+  int64_t cols =
+      isA ? (transposed ? plan.m : plan.k) : (transposed ? plan.k : plan.n);
   // Value at logical (row, k) of A or (k, column) of B, zero outside.
   auto at = [&](int64_t line, int64_t k) -> uint16_t {
     if (line >= (isA ? plan.m : plan.n) || k >= plan.k)
@@ -1760,21 +1775,24 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
       plan.a = op.getA();
       plan.b = op.getB();
     }
-    // bf16 A whose tiles are whole is read by the tile loads in place,
-    // unless its rows are a multiple of 4 KiB apart (the 16 rows of a tile
-    // would share one L1 set).
-    bool aDirect = !plan.blockScaled && plan.m % kRows == 0 &&
-                   plan.k % kDepth == 0 && (2 * plan.k) % 4096 != 0;
-    // Constant MX operands (quantized weights) are packed here, at compile
-    // time.
+    // Constant operands (weights: quantized by mx-quantize, rounded by
+    // mx-bf16) are packed here, at compile time.
     std::optional<std::vector<float>> constA, constB;
     if (plan.blockScaled) {
       constA = constantValues(op.getA(), plan.aType);
       constB = constantValues(op.getB(), plan.bType);
+    } else {
+      constA = constantValuesBF16(op.getA());
+      constB = constantValuesBF16(op.getB());
     }
-    // B is packed inside the compute loop when A fits in L2, for bf16 B
-    // and for MX B stored K x N that is not a constant.
-    bool fused = (!plan.blockScaled || (!plan.tb && !constB)) &&
+    // bf16 A whose tiles are whole is read by the tile loads in place,
+    // unless its rows are a multiple of 4 KiB apart (the 16 rows of a tile
+    // would share one L1 set).
+    bool aDirect = !plan.blockScaled && !constA && plan.m % kRows == 0 &&
+                   plan.k % kDepth == 0 && (2 * plan.k) % 4096 != 0;
+    // B that is not a constant is packed inside the compute loop when A
+    // fits in L2: bf16 B, and MX B stored K x N.
+    bool fused = !constB && (!plan.blockScaled || !plan.tb) &&
                  packedABytes(plan.mTiles, plan.kTiles) <= kFusedABytes;
     // When that loop splits K, MX A stored M x K is decoded inside it too,
     // each half of K by the thread that first needs it.

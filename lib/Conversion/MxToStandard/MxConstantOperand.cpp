@@ -11,6 +11,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::mx;
 
@@ -53,5 +55,23 @@ std::optional<ConstantOperand> mlir::mx::getConstantOperand(Value value,
       result.codes[r * result.cols + c] = codes[i];
     }
   }
+  return result;
+}
+
+std::optional<std::vector<uint16_t>> mlir::mx::getConstantBF16(Value value) {
+  DenseFPElementsAttr elements;
+  if (!matchPattern(value, m_Constant(&elements)) ||
+      !elements.getElementType().isBF16())
+    return std::nullopt;
+  auto bits = [](const APFloat &x) {
+    return static_cast<uint16_t>(x.bitcastToAPInt().getZExtValue());
+  };
+  if (elements.isSplat())
+    return std::vector<uint16_t>(elements.getNumElements(),
+                                 bits(elements.getSplatValue<APFloat>()));
+  // Dense storage of 16-bit elements: two little-endian bytes each.
+  ArrayRef<char> raw = elements.getRawData();
+  std::vector<uint16_t> result(elements.getNumElements());
+  std::memcpy(result.data(), raw.data(), result.size() * 2);
   return result;
 }

@@ -63,6 +63,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::mx;
@@ -1795,52 +1797,94 @@ Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return arith::ConstantOp::create(b, loc, attr);
 }
 
+/// A constant operand as the packings read it, by line (a row of A, a
+/// column of B) and K position: the element's 32-bit word value
+/// (elementValue: an integer multiple or exact f32 bits; a bf16 value is
+/// its f32 widening) and, for MX, the scale byte of its block.
+struct ConstantLines {
+  std::function<uint32_t(int64_t line, int64_t k)> value;
+  std::function<uint8_t(int64_t line, int64_t k)> scale;
+
+  /// Lines of an MX operand; `lineFirst`: stored lines x K.
+  static ConstantLines fromMx(std::shared_ptr<const ConstantOperand> c,
+                              Format format, bool integer, bool lineFirst) {
+    auto at = [lineFirst](int64_t line, int64_t k) {
+      return lineFirst ? std::pair(line, k) : std::pair(k, line);
+    };
+    return {[=](int64_t line, int64_t k) {
+              auto [r, col] = at(line, k);
+              return elementValue(format, c->code(r, col), integer);
+            },
+            [=](int64_t line, int64_t k) {
+              auto [r, col] = at(line, k);
+              return c->scale(r, col);
+            }};
+  }
+
+  /// Lines of a bf16 operand with `cols` columns.
+  static ConstantLines fromBF16(std::shared_ptr<const std::vector<uint16_t>> v,
+                                int64_t cols, bool lineFirst) {
+    return {[=](int64_t line, int64_t k) {
+              int64_t at = lineFirst ? line * cols + k : k * cols + line;
+              return static_cast<uint32_t>((*v)[at]) << 16;
+            },
+            nullptr};
+  }
+};
+
+/// A word of emitPackA / emitPackB: values j of `perWord` K positions from
+/// `k0 + first` of `line`, zero past the block and past K (bf16: the high
+/// half of the f32 bits, two per word).
+uint32_t packedWord(const VectorMatmul &plan, const ConstantLines &lines,
+                    int64_t line, int64_t k0, int64_t first, bool isA) {
+  const MatmulShape &s = plan.s;
+  uint32_t word = 0;
+  for (int64_t j = 0; j < plan.perWord; ++j) {
+    int64_t i = first + j;
+    uint32_t v = 0;
+    if (i < s.block && k0 + i < s.k) {
+      v = lines.value(line, k0 + i);
+      if (!s.blockScaled)
+        v >>= 16;
+    }
+    // The u8 offset of mx.dot_i8 on the A side.
+    if (isA && s.integer)
+      v = (v ^ 0x80) & 0xFF;
+    word |= v << (32 / plan.perWord * j);
+  }
+  return word;
+}
+
 /// The packed A of emitPackA, computed here from constant storage.
 Value packConstantA(OpBuilder &b, Location loc, const VectorMatmul &plan,
-                    const ConstantOperand &a, Value &packedScales) {
+                    const ConstantLines &a, Value &packedScales) {
   const MatmulShape &s = plan.s;
-  Format format = s.aType.getFormat();
   std::vector<uint32_t> words(plan.tiles * s.blocks * plan.mr * plan.words, 0);
   std::vector<uint32_t> scales(plan.tiles * plan.mr * s.blocks, 0);
   for (int64_t m = 0; m < s.m; ++m) {
     int64_t mt = m / plan.mr, r = m % plan.mr;
     for (int64_t kb = 0; kb < s.blocks; ++kb) {
       int64_t k0 = kb * s.block;
-      uint8_t byte =
-          s.ta ? a.scales[kb * s.m + m] : a.scales[m * s.blocks + kb];
-      scales[(mt * plan.mr + r) * s.blocks + kb] = scaleBits(byte, s.shiftA);
-      for (int64_t g = 0; g < plan.words; ++g) {
-        uint32_t word = 0;
-        for (int64_t j = 0; j < plan.perWord; ++j) {
-          int64_t i = g * plan.perWord + j;
-          uint32_t v;
-          if (i < s.block) {
-            uint8_t code = s.ta ? a.code(k0 + i, m) : a.code(m, k0 + i);
-            v = elementValue(format, code, s.integer);
-          } else {
-            v = 0;
-          }
-          // The u8 offset of mx.dot_i8 on the A side.
-          if (s.integer)
-            v = (v ^ 0x80) & 0xFF;
-          word |= v << (8 * j);
-        }
-        words[((mt * s.blocks + kb) * plan.mr + r) * plan.words + g] = word;
-      }
+      if (s.blockScaled)
+        scales[(mt * plan.mr + r) * s.blocks + kb] =
+            scaleBits(a.scale(m, k0), s.shiftA);
+      for (int64_t g = 0; g < plan.words; ++g)
+        words[((mt * s.blocks + kb) * plan.mr + r) * plan.words + g] =
+            packedWord(plan, a, m, k0, g * plan.perWord, /*isA=*/true);
     }
   }
-  packedScales = constantTensor(b, loc, {plan.tiles, plan.mr, s.blocks},
-                                b.getF32Type(), scales);
+  if (s.blockScaled)
+    packedScales = constantTensor(b, loc, {plan.tiles, plan.mr, s.blocks},
+                                  b.getF32Type(), scales);
   return constantTensor(b, loc, {plan.tiles, s.blocks, plan.mr, plan.words},
                         b.getI32Type(), words);
 }
 
 /// The packed B of emitPackB, computed here from constant storage.
 Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
-                    const ConstantOperand &bo, Value &packedScales,
+                    const ConstantLines &bo, Value &packedScales,
                     Value &corrections) {
   const MatmulShape &s = plan.s;
-  Format format = s.bType.getFormat();
   int64_t panels = plan.panels;
   std::vector<uint32_t> words(panels * s.blocks * plan.words * plan.nr, 0);
   std::vector<uint32_t> scales(panels * s.blocks * plan.nr, 0);
@@ -1849,29 +1893,24 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
     int64_t p = n / plan.nr, c = n % plan.nr;
     for (int64_t kb = 0; kb < s.blocks; ++kb) {
       int64_t k0 = kb * s.block;
-      uint8_t byte =
-          s.tb ? bo.scales[n * s.blocks + kb] : bo.scales[kb * s.n + n];
-      scales[(p * s.blocks + kb) * plan.nr + c] = scaleBits(byte, s.shiftB);
+      if (s.blockScaled)
+        scales[(p * s.blocks + kb) * plan.nr + c] =
+            scaleBits(bo.scale(n, k0), s.shiftB);
       int32_t sum = 0;
       for (int64_t g = 0; g < plan.words; ++g) {
-        uint32_t word = 0;
-        for (int64_t j = 0; j < plan.perWord; ++j) {
-          int64_t i = g * plan.perWord + j;
-          if (i >= s.block)
-            continue;
-          uint8_t code = s.tb ? bo.code(n, k0 + i) : bo.code(k0 + i, n);
-          uint32_t v = elementValue(format, code, s.integer);
-          sum += static_cast<int8_t>(v);
-          word |= v << (8 * j);
-        }
+        uint32_t word =
+            packedWord(plan, bo, n, k0, g * plan.perWord, /*isA=*/false);
+        for (int64_t j = 0; s.integer && j < plan.perWord; ++j)
+          sum += static_cast<int8_t>(word >> (8 * j));
         words[((p * s.blocks + kb) * plan.words + g) * plan.nr + c] = word;
       }
       corr[(p * s.blocks + kb) * plan.nr + c] =
           static_cast<uint32_t>(-128 * sum);
     }
   }
-  packedScales = constantTensor(b, loc, {panels, s.blocks, plan.nr},
-                                b.getF32Type(), scales);
+  if (s.blockScaled)
+    packedScales = constantTensor(b, loc, {panels, s.blocks, plan.nr},
+                                  b.getF32Type(), scales);
   if (s.integer)
     corrections = constantTensor(b, loc, {panels, s.blocks, plan.nr},
                                  b.getI32Type(), corr);
@@ -1879,13 +1918,12 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
                         b.getI32Type(), words);
 }
 
-/// The packed lines of emitPackLinesMmla, computed here from constant
-/// storage (`contiguousAlongK`: stored lines x K, else K x lines).
+/// The packed lines of emitPackLinesMmla (`count` lines in tiles of
+/// `width`), computed here from constant storage.
 Value packConstantLinesMmla(OpBuilder &b, Location loc,
                             const VectorMatmul &plan,
-                            const ConstantOperand &operand, MxTensorType type,
-                            int64_t count, int64_t width, bool contiguousAlongK,
-                            int64_t shift, Value &packedScales) {
+                            const ConstantLines &lines, int64_t count,
+                            int64_t width, int64_t shift, Value &packedScales) {
   const MatmulShape &s = plan.s;
   int64_t lineTiles = (count + width - 1) / width;
   int64_t groupValues = width * plan.perGroup;
@@ -1898,17 +1936,15 @@ Value packConstantLinesMmla(OpBuilder &b, Location loc,
     int64_t lt = line / width, r = line % width;
     for (int64_t kb = 0; kb < s.blocks; ++kb) {
       int64_t k0 = kb * s.block;
-      uint8_t byte =
-          contiguousAlongK ? operand.scale(line, k0) : operand.scale(k0, line);
-      scales[(lt * s.blocks + kb) * width + r] = scaleBits(byte, shift);
-      for (int64_t i = 0; i < s.block; ++i) {
-        uint8_t code = contiguousAlongK ? operand.code(line, k0 + i)
-                                        : operand.code(k0 + i, line);
+      if (s.blockScaled)
+        scales[(lt * s.blocks + kb) * width + r] =
+            scaleBits(lines.scale(line, k0), shift);
+      for (int64_t i = 0; i < s.block && k0 + i < s.k; ++i) {
         int64_t at = ((lt * s.blocks + kb) * plan.groups + i / plan.perGroup) *
                          groupValues +
                      plan.perGroup * r + i % plan.perGroup;
         // An s8 integer multiple, or the high half of exact f32 bits.
-        uint32_t value = elementValue(type.getFormat(), code, s.integer);
+        uint32_t value = lines.value(line, k0 + i);
         if (!s.integer)
           value >>= 16;
         for (int64_t byteIndex = 0; byteIndex < valueBytes; ++byteIndex)
@@ -1917,8 +1953,9 @@ Value packConstantLinesMmla(OpBuilder &b, Location loc,
       }
     }
   }
-  packedScales = constantTensor(b, loc, {lineTiles, s.blocks, width},
-                                b.getF32Type(), scales);
+  if (s.blockScaled)
+    packedScales = constantTensor(b, loc, {lineTiles, s.blocks, width},
+                                  b.getF32Type(), scales);
   auto wordsType = RankedTensorType::get(
       {lineTiles, s.blocks, plan.groups, groupValues}, plan.lineElement());
   return arith::ConstantOp::create(
@@ -1950,41 +1987,49 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       plan.aElements = op.getA();
       plan.bElements = op.getB();
     }
-    // A constant MX operand (a weight), to pack at compile time.
-    auto constant = [](Value operand,
-                       MxTensorType type) -> std::optional<ConstantOperand> {
-      if (!type)
+    // A constant operand (a weight), to pack at compile time. `lineFirst`:
+    // stored lines (rows of A, columns of B) x K.
+    const MatmulShape &s = plan.s;
+    auto constant = [&](Value operand, MxTensorType type,
+                        bool lineFirst) -> std::optional<ConstantLines> {
+      if (type) {
+        std::optional<ConstantOperand> c = getConstantOperand(operand, type);
+        if (!c)
+          return std::nullopt;
+        return ConstantLines::fromMx(
+            std::make_shared<const ConstantOperand>(std::move(*c)),
+            type.getFormat(), s.integer, lineFirst);
+      }
+      std::optional<std::vector<uint16_t>> bits = getConstantBF16(operand);
+      if (!bits)
         return std::nullopt;
-      return getConstantOperand(operand, type);
+      int64_t cols = cast<RankedTensorType>(operand.getType()).getDimSize(1);
+      return ConstantLines::fromBF16(
+          std::make_shared<const std::vector<uint16_t>>(std::move(*bits)), cols,
+          lineFirst);
     };
+    std::optional<ConstantLines> constA = constant(op.getA(), s.aType, !s.ta);
+    std::optional<ConstantLines> constB = constant(op.getB(), s.bType, s.tb);
     Value aScalesF, bScalesF, bCorr, aWords, bWords;
     if (plan.mmla) {
-      const MatmulShape &s = plan.s;
-      auto pack = [&](Value operand, MxTensorType type, Value elements,
-                      Value scales, int64_t count, int64_t width,
-                      bool contiguousAlongK, int64_t shift,
-                      Value &packedScales) {
-        if (std::optional<ConstantOperand> c = constant(operand, type))
-          return packConstantLinesMmla(rewriter, loc, plan, *c, type, count,
-                                       width, contiguousAlongK, shift,
-                                       packedScales);
-        return plan.emitPackLinesMmla(rewriter, loc, elements, scales, type,
-                                      count, width, contiguousAlongK, shift,
-                                      packedScales);
-      };
-      aWords = pack(op.getA(), s.aType, plan.aElements, plan.aScales, s.m,
-                    plan.mr, !s.ta, s.shiftA, aScalesF);
-      bWords = pack(op.getB(), s.bType, plan.bElements, plan.bScales, s.n,
-                    plan.nr, s.tb, s.shiftB, bScalesF);
+      aWords = constA
+                   ? packConstantLinesMmla(rewriter, loc, plan, *constA, s.m,
+                                           plan.mr, s.shiftA, aScalesF)
+                   : plan.emitPackLinesMmla(rewriter, loc, plan.aElements,
+                                            plan.aScales, s.aType, s.m, plan.mr,
+                                            !s.ta, s.shiftA, aScalesF);
+      bWords = constB
+                   ? packConstantLinesMmla(rewriter, loc, plan, *constB, s.n,
+                                           plan.nr, s.shiftB, bScalesF)
+                   : plan.emitPackLinesMmla(rewriter, loc, plan.bElements,
+                                            plan.bScales, s.bType, s.n, plan.nr,
+                                            s.tb, s.shiftB, bScalesF);
     } else {
-      if (std::optional<ConstantOperand> a = constant(op.getA(), plan.s.aType))
-        aWords = packConstantA(rewriter, loc, plan, *a, aScalesF);
-      else
-        aWords = plan.emitPackA(rewriter, loc, aScalesF);
-      if (std::optional<ConstantOperand> b = constant(op.getB(), plan.s.bType))
-        bWords = packConstantB(rewriter, loc, plan, *b, bScalesF, bCorr);
-      else
-        bWords = plan.emitPackB(rewriter, loc, bScalesF, bCorr);
+      aWords = constA ? packConstantA(rewriter, loc, plan, *constA, aScalesF)
+                      : plan.emitPackA(rewriter, loc, aScalesF);
+      bWords =
+          constB ? packConstantB(rewriter, loc, plan, *constB, bScalesF, bCorr)
+                 : plan.emitPackB(rewriter, loc, bScalesF, bCorr);
     }
     Value result = plan.emitCompute(rewriter, loc, aWords, aScalesF, bWords,
                                     bScalesF, bCorr, op.getAcc());

@@ -8,7 +8,9 @@
 // products and partial sums stay in the normal f32 range, and compares the
 // result bit for bit with a plain C++ implementation of the documented order
 // (k in pairs, odd element first, an odd K's last element alone). Also
-// checks the classic error bound against an FP64 product. The last trials
+// checks the classic error bound against an FP64 product. Kernels with a
+// constant operand (packed at compile time) use its values in every trial.
+// The last trials
 // make almost all products and every accumulator -0, so that the sign of a
 // zero result shows any addition beyond the documented ones (a kernel that
 // padded K with zero pairs would turn -0 into +0). Prints "ALL OK".
@@ -30,6 +32,8 @@ struct MatmulKernel {
   const char *name;
   int m, k, n;
   MatmulFn fn;
+  // The values of a constant operand (the kernel ignores its memref).
+  const uint16_t *constA, *constB;
 };
 
 #include "../../Inputs/check_support.h"
@@ -74,6 +78,10 @@ int main() {
         x = operandA();
       for (uint16_t &x : b)
         x = operandB();
+      if (kernel.constA)
+        a.assign(kernel.constA, kernel.constA + m * k);
+      if (kernel.constB)
+        b.assign(kernel.constB, kernel.constB + k * n);
       for (float &x : c)
         x = zeros ? -0.0f : bf16ToFloat(randomBF16());
       // The documented order, one rounding per addition.

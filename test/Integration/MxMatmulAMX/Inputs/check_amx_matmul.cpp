@@ -86,8 +86,10 @@ struct AmxKernel {
   bool zeroAcc;
   MxFn mxU, mxO;
   BF16Fn bfU, bfO;
-  // Constant operands: their logical codes and scale bytes (else null).
+  // Constant MX operands: their logical codes and scale bytes (else null).
   const uint8_t *aCodes, *aScales, *bCodes, *bScales;
+  // Constant bf16 operands: their values (else null).
+  const uint16_t *aBF16, *bBF16;
 };
 
 #include "amx_kernels.h"
@@ -261,7 +263,7 @@ int main(int argc, char **argv) {
         continue;
       // Constant operands keep their (inexact) data in every trial.
       if ((trial == Trial::Exact || scaleTrial) &&
-          (kernel.aCodes || kernel.bCodes))
+          (kernel.aCodes || kernel.bCodes || kernel.aBF16 || kernel.bBF16))
         continue;
       // Operand values in logical (M, K) and (K, N) orientation.
       std::vector<double> av(size_t(m) * k), bv(size_t(k) * n);
@@ -280,9 +282,11 @@ int main(int argc, char **argv) {
       if (kernel.bf16) {
         std::vector<uint16_t> a(size_t(m) * k), b(size_t(k) * n);
         for (size_t i = 0; i < a.size(); ++i)
-          av[i] = bf16Value(a[i] = randomBF16(trial));
+          av[i] = bf16Value(a[i] = kernel.aBF16 ? kernel.aBF16[i]
+                                                : randomBF16(trial));
         for (size_t i = 0; i < b.size(); ++i)
-          bv[i] = bf16Value(b[i] = randomBF16(trial));
+          bv[i] = bf16Value(b[i] = kernel.bBF16 ? kernel.bBF16[i]
+                                                : randomBF16(trial));
         MemRef2D aRef = ref(a, m, k), bRef = ref(b, k, n);
         kernel.bfU(&aRef, &bRef, &cuRef);
         kernel.bfO(&aRef, &bRef, &coRef);

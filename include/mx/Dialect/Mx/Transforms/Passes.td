@@ -33,7 +33,9 @@ def MxBF16Pass : Pass<"mx-bf16", "::mlir::func::FuncOp"> {
     `ops` is the allow list (default: the three GEMM/conv kinds, not
     generic). An op is rewritten only if its name is on the list and its
     inputs and outputs are f32 ranked tensors with static shapes; with
-    `report`, each rewrite is reported as a remark.
+    `report`, each rewrite is reported as a remark. A constant input (a
+    weight) is rounded here, at compile time (the cast folds), and the
+    matmul lowerings pack such a bf16 constant at compile time too.
 
     ```mlir
     %y = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x32xf32>)
