@@ -21,8 +21,9 @@
 namespace mlir::mx {
 
 /// Reshapes a static tensor to `shape` (same element count, row-major data)
-/// through a 1-D collapse and expand, which bufferize to views. Returns
-/// `tensor` itself when it already has that shape.
+/// through a 1-D collapse and expand, which bufferize to views (a constant
+/// folds to a constant of the new shape). Returns `tensor` itself when it
+/// already has that shape.
 inline Value reshape(OpBuilder &b, Location loc, Value tensor,
                      ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(tensor.getType());
@@ -31,16 +32,16 @@ inline Value reshape(OpBuilder &b, Location loc, Value tensor,
   if (type.getRank() != 1) {
     ReassociationIndices all =
         llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
-    tensor = tensor::CollapseShapeOp::create(
-        b, loc, tensor, ArrayRef<ReassociationIndices>{all});
+    tensor = b.createOrFold<tensor::CollapseShapeOp>(
+        loc, tensor, ArrayRef<ReassociationIndices>{all});
   }
   if (shape.size() == 1)
     return tensor;
   ReassociationIndices all =
       llvm::to_vector(llvm::seq<int64_t>(0, shape.size()));
   auto resultType = RankedTensorType::get(shape, type.getElementType());
-  return tensor::ExpandShapeOp::create(b, loc, resultType, tensor,
-                                       ArrayRef<ReassociationIndices>{all});
+  return b.createOrFold<tensor::ExpandShapeOp>(
+      loc, resultType, tensor, ArrayRef<ReassociationIndices>{all});
 }
 
 /// Offsets [i, 0, ...], sizes [1, rest] and unit strides of the slice at

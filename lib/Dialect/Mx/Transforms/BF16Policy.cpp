@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mx/Dialect/Mx/IR/MxOps.h"
+#include "mx/Dialect/Mx/Transforms/ConvAsMatmul.h"
 #include "mx/Dialect/Mx/Transforms/MatmulAccumulation.h"
 #include "mx/Dialect/Mx/Transforms/Passes.h"
 #include "mx/Dialect/Mx/Transforms/PolicyOps.h"
@@ -60,17 +61,15 @@ Value rewriteBatchMatmul(OpBuilder &b, linalg::BatchMatmulOp op) {
                  });
 }
 
-/// Named convolutions accept bf16 inputs with an f32 output (their region
-/// extends the inputs); rebuilding the op regenerates that region.
-template <typename ConvOp>
-Value rewriteConv(OpBuilder &b, ConvOp op) {
-  Location loc = op.getLoc();
-  SmallVector<Value> inputs{toBF16(b, loc, op.getInputs()[0]),
-                            toBF16(b, loc, op.getInputs()[1])};
-  return ConvOp::create(b, loc, op.getResultTypes(), inputs, op.getOutputs(),
-                        op.getStrides(), op.getDilations())
-      .getResult(0);
-}
+/// GEMM operands of a convolution rewritten through im2col: bf16, K
+/// unpadded (mx.matmul on bf16 takes any K).
+struct BF16Operands : GemmOperands {
+  int64_t padK(int64_t k) const override { return k; }
+  Value convert(OpBuilder &b, Location loc, Value value, int64_t rows,
+                int64_t cols, int64_t, int64_t, bool, int64_t) override {
+    return toBF16(b, loc, reshape(b, loc, value, {rows, cols}));
+  }
+};
 
 /// linalg.generic: bf16 inputs, extended back to f32 at the top of the body,
 /// so the computation itself (and its outputs) stays f32.
@@ -115,19 +114,22 @@ struct MxBF16Pass : mx::impl::MxBF16PassBase<MxBF16Pass> {
     });
 
     IRRewriter rewriter(&getContext());
+    BF16Operands convOperands;
     for (linalg::LinalgOp op : candidates) {
       rewriter.setInsertionPoint(op);
       Value replacement =
           llvm::TypeSwitch<Operation *, Value>(op)
-              .Case([&](linalg::MatmulOp m) { return rewriteMatmul(rewriter, m); })
+              .Case([&](linalg::MatmulOp m) {
+                return rewriteMatmul(rewriter, m);
+              })
               .Case([&](linalg::BatchMatmulOp m) {
                 return rewriteBatchMatmul(rewriter, m);
               })
               .Case([&](linalg::Conv2DNhwcHwcfOp c) {
-                return rewriteConv(rewriter, c);
+                return rewriteConvNhwcAsMatmul(rewriter, convOperands, c);
               })
               .Case([&](linalg::Conv2DNchwFchwOp c) {
-                return rewriteConv(rewriter, c);
+                return rewriteConvNchwAsMatmul(rewriter, convOperands, c);
               })
               .Case([&](linalg::GenericOp g) {
                 return rewriteGeneric(rewriter, g);
@@ -140,8 +142,12 @@ struct MxBF16Pass : mx::impl::MxBF16PassBase<MxBF16Pass> {
             << "linalg.conv_2d_nchw_fchw, linalg.generic";
         return signalPassFailure();
       }
-      if (report)
-        op->emitRemark("mx-bf16: bf16 inputs, f32 accumulation");
+      if (report) {
+        bool conv = isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp>(
+            op.getOperation());
+        op->emitRemark("mx-bf16: bf16 inputs, f32 accumulation")
+            << (conv ? " (im2col mx.matmul)" : "");
+      }
       LLVM_DEBUG(llvm::dbgs() << "rewrote " << op->getName() << "\n");
       rewriter.replaceOp(op, replacement);
     }

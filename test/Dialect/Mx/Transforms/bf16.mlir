@@ -51,10 +51,17 @@ func.func @batch_matmul(%a: tensor<3x4x6xf32>, %b: tensor<3x6x5xf32>, %c: tensor
 
 // -----
 
+// Convolutions go through im2col, as in mx-quantize, with K unpadded:
+// patches [N*OH*OW, KH*KW*C] times the filter as [KH*KW*C, F].
 // CHECK-LABEL: func @conv
-// CHECK: %[[IB:.*]] = mx.cast %{{.*}} : tensor<1x8x8x3xf32> -> tensor<1x8x8x3xbf16>
-// CHECK: %[[FB:.*]] = mx.cast %{{.*}} : tensor<3x3x3x4xf32> -> tensor<3x3x3x4xbf16>
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[IB]], %[[FB]] : tensor<1x8x8x3xbf16>, tensor<3x3x3x4xbf16>) outs(%{{.*}} : tensor<1x6x6x4xf32>)
+// CHECK-SAME: (%[[I:.*]]: tensor<1x8x8x3xf32>, %[[F:.*]]: tensor<3x3x3x4xf32>, %[[O:.*]]: tensor<1x6x6x4xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<36x27xf32>)
+// CHECK: tensor.extract %[[I]]
+// CHECK: %[[PB:.*]] = mx.cast %[[P]] : tensor<36x27xf32> -> tensor<36x27xbf16>
+// CHECK: %[[FB:.*]] = mx.cast %{{.*}} : tensor<27x4xf32> -> tensor<27x4xbf16>
+// CHECK: %[[Y:.*]] = mx.matmul %[[PB]], %[[FB]], %{{.*}} : tensor<36x27xbf16>, tensor<27x4xbf16> -> tensor<36x4xf32>
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 6, 6, 4]
+// CHECK-NOT: linalg.conv
 func.func @conv(%i: tensor<1x8x8x3xf32>, %f: tensor<3x3x3x4xf32>, %o: tensor<1x6x6x4xf32>) -> tensor<1x6x6x4xf32> {
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
        ins(%i, %f : tensor<1x8x8x3xf32>, tensor<3x3x3x4xf32>) outs(%o : tensor<1x6x6x4xf32>) -> tensor<1x6x6x4xf32>
@@ -91,4 +98,22 @@ func.func @constant_weight(%x: tensor<8x64xf32>, %acc: tensor<8x32xf32>) -> tens
   %y = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x32xf32>)
                      outs(%acc : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %y : tensor<8x32xf32>
+}
+
+// -----
+
+// NCHW, stride 2: per image, the filter as [F, C*KH*KW] (cast once, here a
+// constant rounded at compile time) times patches [C*KH*KW, OH*OW].
+// CHECK-LABEL: func @conv_nchw_constant_filter
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<-1.250000e+00> : tensor<5x18xbf16>
+// CHECK: scf.for
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<18x9xf32>)
+// CHECK: %[[PB:.*]] = mx.cast %[[P]] : tensor<18x9xf32> -> tensor<18x9xbf16>
+// CHECK: mx.matmul %[[W]], %[[PB]], %{{.*}} : tensor<5x18xbf16>, tensor<18x9xbf16> -> tensor<5x9xf32>
+// CHECK-NOT: linalg.conv
+func.func @conv_nchw_constant_filter(%i: tensor<2x2x7x7xf32>, %o: tensor<2x5x3x3xf32>) -> tensor<2x5x3x3xf32> {
+  %f = arith.constant dense<-1.25> : tensor<5x2x3x3xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+       ins(%i, %f : tensor<2x2x7x7xf32>, tensor<5x2x3x3xf32>) outs(%o : tensor<2x5x3x3xf32>) -> tensor<2x5x3x3xf32>
+  return %r : tensor<2x5x3x3xf32>
 }

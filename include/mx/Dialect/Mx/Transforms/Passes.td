@@ -27,7 +27,7 @@ def MxBF16Pass : Pass<"mx-bf16", "::mlir::func::FuncOp"> {
     |-----------------------------------|-------------------------------------------------|
     | `linalg.matmul`                   | `mx.matmul` on the cast operands                 |
     | `linalg.batch_matmul`             | an `scf.for` over the batch of `mx.matmul`       |
-    | `linalg.conv_2d_nhwc_hwcf`, `linalg.conv_2d_nchw_fchw` | the same conv with bf16 inputs and an f32 output |
+    | `linalg.conv_2d_nhwc_hwcf`, `linalg.conv_2d_nchw_fchw` | im2col patches times the filter as `mx.matmul` (as `mx-quantize`; NCHW: one per image), K unpadded |
     | `linalg.generic`                  | bf16 inputs, extended to f32 in the body          |
 
     `ops` is the allow list (default: the three GEMM/conv kinds, not
