@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -44,12 +45,12 @@ Value strided(OpBuilder &b, Location loc, Value tensor, int64_t dim,
                                         strides);
 }
 
-/// c + ext(a) * ext(b), one rounding (the product is exact).
+/// c + ext(a) * ext(b) with the exact product and one rounding (an fma:
+/// a product below 2^-126 is not exact in f32).
 Value addProduct(OpBuilder &b, Location loc, Value c, Value x, Value y) {
   Type f32 = b.getF32Type();
-  Value product = arith::MulFOp::create(b, loc, arith::ExtFOp::create(b, loc, f32, x),
-                                        arith::ExtFOp::create(b, loc, f32, y));
-  return arith::AddFOp::create(b, loc, c, product);
+  return math::FmaOp::create(b, loc, arith::ExtFOp::create(b, loc, f32, x),
+                             arith::ExtFOp::create(b, loc, f32, y), c);
 }
 
 struct MatmulToLinalg : OpRewritePattern<MatmulOp> {

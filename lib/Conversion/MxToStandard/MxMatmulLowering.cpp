@@ -35,11 +35,14 @@
 //   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
 //   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
 //   values; 4 x 8 tiles of mx.mmla_i8 (smmla) or mx.mmla_bf16 (bfmmla)).
-//   bf16 x bf16 goes through the same phases with bf16 pairs as words and
-//   no scales (K in blocks of kBF16Block): one mx.dot_bf16 per pair into
-//   the C tile itself, stopping at K exactly (the documented order); on
-//   AArch64 with `unordered`, the mmla kernel with mx.mmla_bf16. (The bf16
-//   reference lowering is MatmulLowering.cpp's.)
+//   bf16 x bf16 goes through the same phases with no scales (K in blocks
+//   of kBF16Block), accumulating into the C tile itself and stopping at K
+//   exactly (the documented order): on x86 and generic each value is
+//   widened to its f32 bits as a word and summed with one fma per K
+//   position (VectorMatmul::widenBF16); on AArch64 the words are bf16
+//   pairs, one mx.dot_bf16 (bfmlalt/bfmlalb) per pair, and with
+//   `unordered` the mmla kernel with mx.mmla_bf16. (The bf16 reference
+//   lowering is MatmulLowering.cpp's.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -472,6 +475,10 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
 constexpr int64_t kLanes = 16;
 constexpr int64_t kNeonLanes = 4;
 constexpr int64_t kMR = 6;
+/// Rows of the tile of widened bf16 (x86, generic): no block accumulators,
+/// so 12 x 2 f32 tile accumulators fit (26 of the 32 AVX-512 registers
+/// with B); 1.10x the 6-row tile at 1024^3 on one thread.
+constexpr int64_t kWideMR = 12;
 constexpr int64_t kVecs = 2;
 /// Register tile of the AArch64 smmla/bfmmla micro-kernel: 2 x 4 tiles of
 /// 2 x 2 i32 or f32 block accumulators plus as many f32 tile accumulators
@@ -640,6 +647,9 @@ struct VectorMatmul {
   /// AArch64, integer pairs (smmla) or unordered floating-point and bf16
   /// pairs (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
+  /// bf16 x bf16 off AArch64: each value widened to its f32 bits, one per
+  /// word, and summed with fma (else: pairs for mx.dot_bf16).
+  bool widenBF16;
   int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
   int64_t perWord;    // K elements per 32-bit word: 4 (i8), 1 (f32), 2 (bf16)
@@ -653,15 +663,19 @@ struct VectorMatmul {
   VectorMatmul(MatmulOp op, VectorTarget target)
       : s(op), neon(getFixedWidthTarget(target) == VectorTarget::AArch64Neon),
         mmla(neon && (s.integer || op.getUnordered())),
-        lanes(neon ? kNeonLanes : kLanes), mr(mmla ? kMmlaRows : kMR),
+        widenBF16(!s.blockScaled && !neon), lanes(neon ? kNeonLanes : kLanes),
+        mr(mmla        ? kMmlaRows
+           : widenBF16 ? kWideMR
+                       : kMR),
         nr(mmla ? kMmlaCols : kVecs * lanes),
-        // bf16: one pair per word, in the mx.dot_bf16 layout.
-        perWord(s.integer       ? 4
-                : s.blockScaled ? 1
-                                : 2),
+        // bf16 pairs: one per word, in the mx.dot_bf16 layout.
+        perWord(s.integer                    ? 4
+                : s.blockScaled || widenBF16 ? 1
+                                             : 2),
         // Floating-point blocks are padded to whole pairs.
         words(s.integer       ? (s.block + 3) / 4
               : s.blockScaled ? s.block + s.block % 2
+              : widenBF16     ? s.block
                               : s.block / 2),
         perGroup(s.integer ? 8 : 4),
         groups((s.block + perGroup - 1) / perGroup), tiles((s.m + mr - 1) / mr),
@@ -707,15 +721,28 @@ struct VectorMatmul {
                                  splatI8(b, loc, values.getType(), 0x80));
   }
 
-  /// Words (vector<words x i32>) of one block's values (vector<B x i8/i32>),
-  /// padded with `pad`.
+  /// Words (vector<words x i32>) of one block's values (vector<B x i8/i32>
+  /// or, bf16, vector<B x bf16>), padded with `pad`.
   Value blockWords(OpBuilder &b, Location loc, Value values,
                    int64_t pad) const {
     if (s.blockScaled)
       values = padLanes(b, loc, values, words * perWord,
                         emitSplat(b, loc, values.getType(), pad));
+    if (widenBF16)
+      return widenedBits(b, loc, values);
     return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
                                      values);
+  }
+
+  /// The f32 bits (vector<N x i32>) of bf16 values (vector<N x bf16>):
+  /// integer shifts, so every bit pattern (NaN payloads too) is kept.
+  Value widenedBits(OpBuilder &b, Location loc, Value values) const {
+    auto type = cast<VectorType>(values.getType());
+    Value bits = arith::BitcastOp::create(
+        b, loc, type.clone(IntegerType::get(s.ctx, 16)), values);
+    bits = arith::ExtUIOp::create(b, loc, type.clone(i32()), bits);
+    return arith::ShLIOp::create(b, loc, bits,
+                                 emitSplat(b, loc, bits.getType(), 16));
   }
 
   /// Codes (vector<lanes x i8>) of block position `i` (static) of block
@@ -868,6 +895,10 @@ struct VectorMatmul {
                                    int64_t valid, int64_t rows, int64_t vecs,
                                    Value mt, Value p, Value aWords,
                                    Value bWords, ValueRange tile) const;
+  SmallVector<Value> emitWidenedBF16(OpBuilder &b, Location loc, Value kb,
+                                     int64_t valid, int64_t rows, int64_t vecs,
+                                     Value mt, Value p, Value aWords,
+                                     Value bWords, ValueRange tile) const;
 
   // The mmla kernel. A's rows and B's columns are both "lines" of 8-byte K
   // groups of perGroup values: packed A is [tiles, blocks, groups, mr *
@@ -1127,18 +1158,26 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
             [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
                 ValueRange args) {
               SmallVector<Value> t(args);
-              int64_t used = s.blockScaled ? words : (valid + 1) / 2;
+              int64_t used = s.blockScaled ? words
+                             : widenBF16   ? valid
+                                           : (valid + 1) / 2;
               SmallVector<Value> sums(kVecs);
               for (int64_t v = 0; v < kVecs; ++v)
                 sums[v] = emitSplat(b, loc, i32Lanes, 0);
               Value ones =
                   emitSplat(b, loc, VectorType::get({4 * lanes}, i8()), 1);
               for (int64_t g = 0; g < used; ++g) {
-                Value w =
-                    s.blockScaled
-                        ? wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
-                                      /*isA=*/false, masked)
-                        : pairWordsAcross(b, loc, kb, g, valid, n0, nr, masked);
+                Value w;
+                if (s.blockScaled)
+                  w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
+                                  /*isA=*/false, masked);
+                else if (widenBF16)
+                  w = widenedBits(b, loc,
+                                  lineValuesAcross(b, loc, bElements,
+                                                   MxTensorType(), kb, g, n0,
+                                                   nr, masked));
+                else
+                  w = pairWordsAcross(b, loc, kb, g, valid, n0, nr, masked);
                 t[0] = vector::TransferWriteOp::create(
                            b, loc, w, t[0],
                            ValueRange{zero, kb, index(b, loc, g), zero},
@@ -1243,7 +1282,8 @@ VectorMatmul::emitPairsBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
                             Value aWords, Value bWords, ValueRange tile) const {
   // The pairs of block kb in order, one mx.dot_bf16 each into the tile
   // itself; an odd K's last element alone at the end (its word holds it in
-  // the low half): an exact product and one rounding, as the op says.
+  // the low half): an fma, an exact product and one rounding, as the op
+  // says.
   auto i32Lanes = VectorType::get({lanes}, i32());
   auto f32Lanes = VectorType::get({lanes}, f32());
   auto pairs = VectorType::get({2 * lanes}, BFloat16Type::get(s.ctx));
@@ -1272,10 +1312,47 @@ VectorMatmul::emitPairsBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
       for (int64_t v = 0; v < vecs; ++v) {
         Value &a = acc[r * vecs + v];
         a = single
-                ? arith::AddFOp::create(
-                      b, loc, a, arith::MulFOp::create(b, loc, av, bv[v]))
-                      .getResult()
+                ? math::FmaOp::create(b, loc, av, bv[v], a).getResult()
                 : DotBF16Op::create(b, loc, f32Lanes, a, av, bv[v]).getResult();
+      }
+    }
+  }
+  return acc;
+}
+
+SmallVector<Value> VectorMatmul::emitWidenedBF16(OpBuilder &b, Location loc,
+                                                 Value kb, int64_t valid,
+                                                 int64_t rows, int64_t vecs,
+                                                 Value mt, Value p,
+                                                 Value aWords, Value bWords,
+                                                 ValueRange tile) const {
+  // The K positions of block kb in the documented order (in each pair the
+  // odd one first, an odd K's last alone), each one fma into the tile
+  // itself: an exact product and one rounding per addition, subnormals
+  // kept (the default MXCSR).
+  auto i32Lanes = VectorType::get({lanes}, i32());
+  auto f32Lanes = VectorType::get({lanes}, f32());
+  Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
+  SmallVector<Value> acc(tile);
+  for (int64_t i = 0; i < valid; ++i) {
+    int64_t q = i % 2 == 0 ? (i + 1 < valid ? i + 1 : i) : i - 1;
+    Value qi = index(b, loc, q);
+    SmallVector<Value> bv(vecs);
+    for (int64_t v = 0; v < vecs; ++v)
+      bv[v] = vector::BitCastOp::create(
+          b, loc, f32Lanes,
+          vector::TransferReadOp::create(
+              b, loc, i32Lanes, bWords,
+              ValueRange{p, kb, qi, index(b, loc, v * lanes)}, zeroI,
+              ArrayRef<bool>{true}));
+    for (int64_t r = 0; r < rows; ++r) {
+      Value word = tensor::ExtractOp::create(
+          b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), qi});
+      Value av = vector::BroadcastOp::create(
+          b, loc, f32Lanes, arith::BitcastOp::create(b, loc, f32(), word));
+      for (int64_t v = 0; v < vecs; ++v) {
+        Value &a = acc[r * vecs + v];
+        a = math::FmaOp::create(b, loc, av, bv[v], a);
       }
     }
   }
@@ -1309,6 +1386,9 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
       b, loc, c,
       [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
           ValueRange args) {
+        if (widenBF16)
+          return emitWidenedBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
+                                 bWords, args);
         if (!s.blockScaled)
           return emitPairsBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
                                bWords, args);
@@ -1833,8 +1913,8 @@ struct ConstantLines {
 };
 
 /// A word of emitPackA / emitPackB: values j of `perWord` K positions from
-/// `k0 + first` of `line`, zero past the block and past K (bf16: the high
-/// half of the f32 bits, two per word).
+/// `k0 + first` of `line`, zero past the block and past K (bf16 pairs: the
+/// high halves of the f32 bits, two per word).
 uint32_t packedWord(const VectorMatmul &plan, const ConstantLines &lines,
                     int64_t line, int64_t k0, int64_t first, bool isA) {
   const MatmulShape &s = plan.s;
@@ -1844,7 +1924,8 @@ uint32_t packedWord(const VectorMatmul &plan, const ConstantLines &lines,
     uint32_t v = 0;
     if (i < s.block && k0 + i < s.k) {
       v = lines.value(line, k0 + i);
-      if (!s.blockScaled)
+      // bf16 pairs hold the high halves of the f32 bits.
+      if (!s.blockScaled && plan.perWord == 2)
         v >>= 16;
     }
     // The u8 offset of mx.dot_i8 on the A side.

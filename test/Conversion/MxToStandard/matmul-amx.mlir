@@ -108,7 +108,7 @@ func.func @mx_fp8_tb(%ae: tensor<16x96xi8>, %as: tensor<16x3xf8E8M0FNU>,
 // AMX: memref.load {{.*}} : memref<70x64xbf16>
 // AVX512-LABEL: func.func @bf16
 // AVX512-NOT: amx.
-// AVX512: mx.dot_bf16
+// AVX512: math.fma
 func.func @bf16(%a: tensor<64x70xbf16>, %b: tensor<70x64xbf16>,
                 %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %r = mx.matmul %a, %b, %c unordered

@@ -8,21 +8,23 @@
 // RUN: mx-opt %s --split-input-file --mx-lower-to-vector=target=x86-64-amx \
 // RUN:   --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=AMX
 
-// Ordered: B in pair words, 2 blocks of 16 words (K = 40), one panel of
-// 32 (x86) or 8 (AArch64) columns; A (5 rows) is packed at run time.
+// Ordered: 2 blocks of K (K = 40), one panel of 32 (x86) or 8 (AArch64)
+// columns; A (5 rows) is packed at run time. x86: one f32-widened value
+// per word (32 per block), fma; AArch64: bf16 pairs (16 words per block).
 // X86-LABEL: func @constant_b
-// X86: arith.constant dense_resource<__elided__> : tensor<1x2x16x32xi32>
-// X86-NOT: tensor.empty() : tensor<1x2x16x32xi32>
-// X86: tensor.empty() : tensor<1x2x6x16xi32>
-// X86-NOT: tensor.empty() : tensor<1x2x16x32xi32>
-// X86: mx.dot_bf16
+// X86: arith.constant dense_resource<__elided__> : tensor<1x2x32x32xi32>
+// X86-NOT: tensor.empty() : tensor<1x2x32x32xi32>
+// X86: tensor.empty() : tensor<1x2x12x32xi32>
+// X86-NOT: tensor.empty() : tensor<1x2x32x32xi32>
+// X86-NOT: mx.dot_bf16
+// X86: math.fma
 // NEON-LABEL: func @constant_b
 // NEON: arith.constant dense_resource<__elided__> : tensor<1x2x16x8xi32>
 // NEON-NOT: tensor.empty() : tensor<1x2x16x8xi32>
 // NEON: tensor.empty() : tensor<1x2x6x16xi32>
 // NEON-NOT: tensor.empty() : tensor<1x2x16x8xi32>
 // AMX-LABEL: func @constant_b
-// AMX: arith.constant dense_resource<__elided__> : tensor<1x2x16x32xi32>
+// AMX: arith.constant dense_resource<__elided__> : tensor<1x2x32x32xi32>
 func.func @constant_b(%a: tensor<5x40xbf16>, %c: tensor<5x3xf32>) -> tensor<5x3xf32> {
   %b = arith.constant dense<1.5> : tensor<40x3xbf16>
   %r = mx.matmul %a, %b, %c : tensor<5x40xbf16>, tensor<40x3xbf16> -> tensor<5x3xf32>

@@ -235,8 +235,8 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
 // columns packed as groups of 4 bf16, K = 70 in 3 blocks of 32 (the last
 // padded with zeros: masked row reads of A, B's last block with 6 of its
 // positions read), no scales, and bfmmla accumulating into the C tile
-// itself (no fma). x86 keeps the mx.dot_bf16 kernel (AMX is
-// matmul-amx.mlir's).
+// itself (no fma). x86 keeps the ordered kernel, f32-widened values and
+// one fma each (AMX is matmul-amx.mlir's).
 // MMLA-LABEL: func @bf16_unordered
 // MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x3x8x16xbf16>)
 // MMLA: vector.transfer_read {{.*}} : tensor<6x70xbf16>, vector<32xbf16>
@@ -253,7 +253,9 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
 // MMLA: return
 // VEC-LABEL: func @bf16_unordered
 // VEC-NOT: mx.mmla
-// VEC: mx.dot_bf16
+// VEC-NOT: mx.dot_bf16
+// VEC: math.fma
+// VEC-NOT: mx.dot_bf16
 // VEC: return
 func.func @bf16_unordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: tensor<6x20xf32>) -> tensor<6x20xf32> {
   %0 = mx.matmul %a, %b, %c unordered : tensor<6x70xbf16>, tensor<70x20xbf16> -> tensor<6x20xf32>
@@ -262,11 +264,20 @@ func.func @bf16_unordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: ten
 
 // -----
 
-// Ordered bf16 x bf16 keeps the bfmlal kernel on AArch64.
+// Ordered bf16 x bf16 keeps the bfmlal kernel on AArch64 (pairs, K = 70:
+// two whole blocks and 3 pairs); x86 sums f32-widened values with fma,
+// K = 70 positions each (no mx.dot_bf16, which would flush subnormals).
 // MMLA-LABEL: func @bf16_ordered
 // MMLA-NOT: mx.mmla
 // MMLA: mx.dot_bf16
 // MMLA: return
+// VEC-LABEL: func @bf16_ordered
+// VEC: tensor.empty() : tensor<1x3x12x32xi32>
+// VEC: tensor.empty() : tensor<1x3x32x32xi32>
+// VEC-NOT: mx.dot_bf16
+// VEC: math.fma
+// VEC-NOT: mx.dot_bf16
+// VEC: return
 func.func @bf16_ordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: tensor<6x20xf32>) -> tensor<6x20xf32> {
   %0 = mx.matmul %a, %b, %c : tensor<6x70xbf16>, tensor<70x20xbf16> -> tensor<6x20xf32>
   return %0 : tensor<6x20xf32>

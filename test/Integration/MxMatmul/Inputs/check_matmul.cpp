@@ -10,7 +10,11 @@
 // (k in pairs, odd element first, an odd K's last element alone). Also
 // checks the classic error bound against an FP64 product. Kernels with a
 // constant operand (packed at compile time) use its values in every trial.
-// The last trials
+// Four "tiny" trials put products, sums and accumulators in the subnormal
+// range (operand exponents -75..-60, 1 in 8 run-time A values a bf16
+// subnormal, accumulators below 2^-120): every target keeps subnormals, so
+// these are bit-exact too (a kernel that flushed them, as vdpbf16ps does,
+// fails). Four more trials
 // make almost all products and every accumulator -0, so that the sign of a
 // zero result shows any addition beyond the documented ones (a kernel that
 // padded K with zero pairs would turn -0 into +0). Prints "ALL OK".
@@ -41,13 +45,17 @@ struct MatmulKernel {
 
 static float bf16ToFloat(uint16_t h) { return floatOf(uint32_t(h) << 16); }
 
+// 20 normal trials, 4 tiny, 4 with -0 accumulators.
+constexpr int kTrials = 28;
+
 int main() {
   uint64_t state = 0x243F6A8885A308D3ull;
   auto next = [&] {
     state = state * 6364136223846793005ull + 1442695040888963407ull;
     return uint32_t(state >> 33);
   };
-  // Normal bf16 values with exponents in [-8, 8] and both signs.
+  // bf16 values, both signs: normal with exponents in [-8, 8]; normal
+  // with exponents in [-75, -60]; subnormal.
   auto randomBF16 = [&]() -> uint16_t {
     uint32_t r = next();
     uint16_t sign = (r & 1) << 15;
@@ -55,21 +63,35 @@ int main() {
     uint16_t mantissa = (r >> 8) & 0x7F;
     return sign | exponent | mantissa;
   };
+  auto tinyBF16 = [&]() -> uint16_t {
+    uint32_t r = next();
+    return uint16_t((r & 1) << 15 | (127 - 75 + (r >> 1) % 16) << 7 |
+                    ((r >> 8) & 0x7F));
+  };
+  auto subnormalBF16 = [&]() -> uint16_t {
+    uint32_t r = next();
+    return uint16_t((r & 1) << 15 | (1 + (r >> 1) % 127));
+  };
   int failures = 0;
   for (const MatmulKernel &kernel : kKernels) {
     int m = kernel.m, k = kernel.k, n = kernel.n;
     long checked = 0;
     long negativeZeros = 0;
-    for (int trial = 0; trial < 24; ++trial) {
-      bool zeros = trial >= 20;
+    for (int trial = 0; trial < kTrials; ++trial) {
+      bool tiny = trial >= 20 && trial < 24;
+      bool zeros = trial >= 24;
       // Zero trials: A is -0 but for 1% of positive values, B positive,
       // so that most products are -0.
       auto operandA = [&]() -> uint16_t {
+        if (tiny)
+          return next() % 8 ? tinyBF16() : subnormalBF16();
         if (!zeros)
           return randomBF16();
         return next() % 100 ? 0x8000 : randomBF16() & 0x7FFF;
       };
       auto operandB = [&]() -> uint16_t {
+        if (tiny)
+          return tinyBF16();
         return zeros ? randomBF16() & 0x7FFF : randomBF16();
       };
       std::vector<uint16_t> a(m * k), b(k * n);
@@ -83,14 +105,18 @@ int main() {
       if (kernel.constB)
         b.assign(kernel.constB, kernel.constB + k * n);
       for (float &x : c)
-        x = zeros ? -0.0f : bf16ToFloat(randomBF16());
+        x = zeros  ? -0.0f
+            : tiny ? std::ldexp(float(int(next() % 2001) - 1000), -130)
+                   : bf16ToFloat(randomBF16());
       // The documented order, one rounding per addition.
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < n; ++j) {
           volatile float acc = c[i * n + j];
+          // An exact product and one rounding (fmaf: products of bf16
+          // values below 2^-126 are not exact in f32).
           auto add = [&](int kk) {
-            float product = bf16ToFloat(a[i * k + kk]) * bf16ToFloat(b[kk * n + j]);
-            acc = acc + product;
+            acc = std::fmaf(bf16ToFloat(a[i * k + kk]),
+                            bf16ToFloat(b[kk * n + j]), acc);
           };
           for (int p = 0; p + 1 < k; p += 2) {
             add(p + 1);
@@ -117,7 +143,10 @@ int main() {
             exact += p;
             magnitude += std::fabs(p);
           }
-          double bound = (k + 1) * std::ldexp(1.0, -24) * magnitude;
+          // Each rounding errs by at most 2^-24 relative or, below 2^-126,
+          // 2^-150 absolute.
+          double bound = (k + 1) * (std::ldexp(1.0, -24) * magnitude +
+                                    std::ldexp(1.0, -150));
           if (bitsOf(got) != bitsOf(want) ||
               std::fabs(got - exact) > bound) {
             if (failures++ < 10)

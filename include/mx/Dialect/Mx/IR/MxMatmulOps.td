@@ -37,10 +37,13 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     if K is odd:        c = c + a[m][K-1] * b[K-1][n]
     ```
 
-    which is the order of x86 `vdpbf16ps` (see `mx.dot_bf16`: on x86 bf16
-    subnormal inputs and f32 subnormal partial sums are flushed, elsewhere
-    kept). `mx-lower-to-linalg` lowers it to a `linalg.generic` in exactly
-    this order, `mx-lower-to-vector` to loops of `mx.dot_bf16`.
+    which is the order of x86 `vdpbf16ps`. Subnormal inputs, products and
+    partial sums are kept (IEEE), on every target. `mx-lower-to-linalg`
+    lowers it to a `linalg.generic` in exactly this order,
+    `mx-lower-to-vector` to a packed register-tiled kernel: one `fma` per
+    element on f32-widened values (x86, generic: `vfmadd`, which keeps
+    subnormals where `vdpbf16ps` would flush them), one `mx.dot_bf16`
+    (`bfmlalt` then `bfmlalb`, IEEE) per pair on AArch64.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc
