@@ -652,7 +652,7 @@ struct VectorMatmul {
   bool widenBF16;
   int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
-  int64_t perWord;    // K elements per 32-bit word: 4 (i8), 1 (f32), 2 (bf16)
+  int64_t perWord;    // K values per word: 4 (i8), 1 (f32), 2 (bf16 pairs)
   int64_t words;      // words per block
   int64_t perGroup;   // mmla: K values per 8-byte group (8 s8 or 4 bf16)
   int64_t groups;     // mmla: K groups per block
@@ -891,14 +891,10 @@ struct VectorMatmul {
   Value emitTile(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
                  Value tile, Value mt, Value p, Value aWords, Value aScalesF,
                  Value bWords, Value bScalesF, Value bCorr) const;
-  SmallVector<Value> emitPairsBF16(OpBuilder &b, Location loc, Value kb,
+  SmallVector<Value> emitBlockBF16(OpBuilder &b, Location loc, Value kb,
                                    int64_t valid, int64_t rows, int64_t vecs,
                                    Value mt, Value p, Value aWords,
                                    Value bWords, ValueRange tile) const;
-  SmallVector<Value> emitWidenedBF16(OpBuilder &b, Location loc, Value kb,
-                                     int64_t valid, int64_t rows, int64_t vecs,
-                                     Value mt, Value p, Value aWords,
-                                     Value bWords, ValueRange tile) const;
 
   // The mmla kernel. A's rows and B's columns are both "lines" of 8-byte K
   // groups of perGroup values: packed A is [tiles, blocks, groups, mr *
@@ -1277,82 +1273,56 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
 }
 
 SmallVector<Value>
-VectorMatmul::emitPairsBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
+VectorMatmul::emitBlockBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
                             int64_t rows, int64_t vecs, Value mt, Value p,
                             Value aWords, Value bWords, ValueRange tile) const {
-  // The pairs of block kb in order, one mx.dot_bf16 each into the tile
-  // itself; an odd K's last element alone at the end (its word holds it in
-  // the low half): an fma, an exact product and one rounding, as the op
-  // says.
+  // The steps of block kb in the documented order, each added into the
+  // tile itself: widened values, one fma per K position (in each pair the
+  // odd one first); bf16 pairs, one mx.dot_bf16 per pair and an odd K's
+  // last element (the low half of its word) alone by one fma. An fma adds
+  // an exact product with one rounding, subnormals kept.
+  struct Step {
+    int64_t word;
+    bool pair;
+  };
+  SmallVector<Step> steps;
+  if (widenBF16) {
+    for (int64_t i = 0; i < valid; ++i)
+      steps.push_back({i % 2 ? i - 1 : std::min(i + 1, valid - 1), false});
+  } else {
+    for (int64_t g = 0; 2 * g < valid; ++g)
+      steps.push_back({g, 2 * g + 1 < valid});
+  }
   auto i32Lanes = VectorType::get({lanes}, i32());
   auto f32Lanes = VectorType::get({lanes}, f32());
   auto pairs = VectorType::get({2 * lanes}, BFloat16Type::get(s.ctx));
   Value sixteen = emitSplat(b, loc, i32Lanes, 16);
   Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
   SmallVector<Value> acc(tile);
-  for (int64_t g = 0; 2 * g < valid; ++g) {
-    bool single = 2 * g + 1 == valid;
+  for (const Step &step : steps) {
     auto operand = [&](Value words) -> Value {
-      if (!single)
+      if (step.pair)
         return vector::BitCastOp::create(b, loc, pairs, words);
-      return arith::BitcastOp::create(
-          b, loc, f32Lanes, arith::ShLIOp::create(b, loc, words, sixteen));
+      if (!widenBF16)
+        words = arith::ShLIOp::create(b, loc, words, sixteen);
+      return arith::BitcastOp::create(b, loc, f32Lanes, words);
     };
-    Value gi = index(b, loc, g);
+    Value word = index(b, loc, step.word);
     SmallVector<Value> bv(vecs);
     for (int64_t v = 0; v < vecs; ++v)
       bv[v] = operand(vector::TransferReadOp::create(
           b, loc, i32Lanes, bWords,
-          ValueRange{p, kb, gi, index(b, loc, v * lanes)}, zeroI,
+          ValueRange{p, kb, word, index(b, loc, v * lanes)}, zeroI,
           ArrayRef<bool>{true}));
     for (int64_t r = 0; r < rows; ++r) {
-      Value word = tensor::ExtractOp::create(
-          b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), gi});
-      Value av = operand(vector::BroadcastOp::create(b, loc, i32Lanes, word));
+      Value a = tensor::ExtractOp::create(
+          b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), word});
+      Value av = operand(vector::BroadcastOp::create(b, loc, i32Lanes, a));
       for (int64_t v = 0; v < vecs; ++v) {
-        Value &a = acc[r * vecs + v];
-        a = single
-                ? math::FmaOp::create(b, loc, av, bv[v], a).getResult()
-                : DotBF16Op::create(b, loc, f32Lanes, a, av, bv[v]).getResult();
-      }
-    }
-  }
-  return acc;
-}
-
-SmallVector<Value> VectorMatmul::emitWidenedBF16(OpBuilder &b, Location loc,
-                                                 Value kb, int64_t valid,
-                                                 int64_t rows, int64_t vecs,
-                                                 Value mt, Value p,
-                                                 Value aWords, Value bWords,
-                                                 ValueRange tile) const {
-  // The K positions of block kb in the documented order (in each pair the
-  // odd one first, an odd K's last alone), each one fma into the tile
-  // itself: an exact product and one rounding per addition, subnormals
-  // kept (the default MXCSR).
-  auto i32Lanes = VectorType::get({lanes}, i32());
-  auto f32Lanes = VectorType::get({lanes}, f32());
-  Value zeroI = arith::ConstantIntOp::create(b, loc, i32(), 0);
-  SmallVector<Value> acc(tile);
-  for (int64_t i = 0; i < valid; ++i) {
-    int64_t q = i % 2 == 0 ? (i + 1 < valid ? i + 1 : i) : i - 1;
-    Value qi = index(b, loc, q);
-    SmallVector<Value> bv(vecs);
-    for (int64_t v = 0; v < vecs; ++v)
-      bv[v] = vector::BitCastOp::create(
-          b, loc, f32Lanes,
-          vector::TransferReadOp::create(
-              b, loc, i32Lanes, bWords,
-              ValueRange{p, kb, qi, index(b, loc, v * lanes)}, zeroI,
-              ArrayRef<bool>{true}));
-    for (int64_t r = 0; r < rows; ++r) {
-      Value word = tensor::ExtractOp::create(
-          b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), qi});
-      Value av = vector::BroadcastOp::create(
-          b, loc, f32Lanes, arith::BitcastOp::create(b, loc, f32(), word));
-      for (int64_t v = 0; v < vecs; ++v) {
-        Value &a = acc[r * vecs + v];
-        a = math::FmaOp::create(b, loc, av, bv[v], a);
+        Value &c = acc[r * vecs + v];
+        c = step.pair
+                ? DotBF16Op::create(b, loc, f32Lanes, c, av, bv[v]).getResult()
+                : math::FmaOp::create(b, loc, av, bv[v], c).getResult();
       }
     }
   }
@@ -1386,11 +1356,8 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
       b, loc, c,
       [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
           ValueRange args) {
-        if (widenBF16)
-          return emitWidenedBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
-                                 bWords, args);
         if (!s.blockScaled)
-          return emitPairsBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
+          return emitBlockBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
                                bWords, args);
         // Block accumulators: the B column corrections or +0.
         SmallVector<Value> acc;

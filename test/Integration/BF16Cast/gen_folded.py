@@ -41,27 +41,26 @@ def hex_blob(code, values):
 
 def function(tag, attrs, src, dst, count, blob):
     tin, tout = "%dx%s" % (count, src), "%dx%s" % (count, dst)
-    folded = "\n".join([
-        "func.func @folded_%s(%%y: memref<%s>) "
-        "attributes {llvm.emit_c_interface} {" % (tag, tout),
-        "  %%c = arith.constant dense<\"%s\"> : tensor<%s>" % (blob, tin),
-        "  %%r = mx.cast %%c%s : tensor<%s> -> tensor<%s>" % (attrs, tin,
-                                                            tout),
-        "  bufferization.materialize_in_destination %%r in restrict writable "
-        "%%y : (tensor<%s>, memref<%s>) -> ()" % (tout, tout),
-        "  return",
-        "}"])
-    runtime = "\n".join([
-        "func.func @runtime_%s(%%x: memref<%s>, %%y: memref<%s>) "
-        "attributes {llvm.emit_c_interface} {" % (tag, tin, tout),
-        "  %%t = bufferization.to_tensor %%x restrict : memref<%s> to "
-        "tensor<%s>" % (tin, tin),
-        "  %%r = mx.cast %%t%s : tensor<%s> -> tensor<%s>" % (attrs, tin,
-                                                            tout),
-        "  bufferization.materialize_in_destination %%r in restrict writable "
-        "%%y : (tensor<%s>, memref<%s>) -> ()" % (tout, tout),
-        "  return",
-        "}"])
+
+    def cast_into_y(name, args, input_line):
+        return "\n".join([
+            "func.func @%s_%s(%s) attributes {llvm.emit_c_interface} {"
+            % (name, tag, args),
+            "  " + input_line,
+            "  %%r = mx.cast %%t%s : tensor<%s> -> tensor<%s>" % (attrs, tin,
+                                                                tout),
+            "  bufferization.materialize_in_destination %%r in restrict "
+            "writable %%y : (tensor<%s>, memref<%s>) -> ()" % (tout, tout),
+            "  return",
+            "}"])
+
+    folded = cast_into_y(
+        "folded", "%%y: memref<%s>" % tout,
+        "%%t = arith.constant dense<\"%s\"> : tensor<%s>" % (blob, tin))
+    runtime = cast_into_y(
+        "runtime", "%%x: memref<%s>, %%y: memref<%s>" % (tin, tout),
+        "%%t = bufferization.to_tensor %%x restrict : memref<%s> to "
+        "tensor<%s>" % (tin, tin))
     return folded + "\n\n" + runtime
 
 
