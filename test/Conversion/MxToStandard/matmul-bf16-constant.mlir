@@ -60,3 +60,22 @@ func.func @constant_a_unordered(%b: tensor<32x20xbf16>, %c: tensor<16x20xf32>) -
   %r = mx.matmul %a, %b, %c unordered : tensor<16x32xbf16>, tensor<32x20xbf16> -> tensor<16x20xf32>
   return %r : tensor<16x20xf32>
 }
+
+// -----
+
+// K = 2085 on x86: three products in order over K chunks of 1024, 1024 and
+// 37 (each accumulating into the last one's result); a constant B is
+// sliced into constants, still packed at compile time.
+// (The two 1024-chunks of this B are equal constants, uniqued to one.)
+// X86-LABEL: func @split_k
+// X86-DAG: arith.constant dense_resource<__elided__> : tensor<1x32x32x32xi32>
+// X86-DAG: arith.constant dense_resource<__elided__> : tensor<1x2x32x32xi32>
+// X86: tensor.extract_slice %{{.*}}[0, 0] [5, 1024] [1, 1] : tensor<5x2085xbf16> to tensor<5x1024xbf16>
+// X86: tensor.extract_slice %{{.*}}[0, 1024] [5, 1024] [1, 1] : tensor<5x2085xbf16> to tensor<5x1024xbf16>
+// X86: tensor.extract_slice %{{.*}}[0, 2048] [5, 37] [1, 1] : tensor<5x2085xbf16> to tensor<5x37xbf16>
+// X86-NOT: mx.matmul
+func.func @split_k(%a: tensor<5x2085xbf16>, %c: tensor<5x3xf32>) -> tensor<5x3xf32> {
+  %b = arith.constant dense<0.5> : tensor<2085x3xbf16>
+  %r = mx.matmul %a, %b, %c : tensor<5x2085xbf16>, tensor<2085x3xbf16> -> tensor<5x3xf32>
+  return %r : tensor<5x3xf32>
+}

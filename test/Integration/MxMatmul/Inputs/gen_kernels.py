@@ -13,12 +13,15 @@ import sys
 # one block, whole blocks, and whole blocks plus a tail of one pair and an
 # odd element; many tiles and panels (several parallel work items).
 SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16),
-          (13, 31, 65), (50, 99, 70), (96, 67, 100)]
+          (13, 31, 65), (50, 99, 70), (96, 67, 100),
+          # K over 1024: on x86 and generic, K chunks of 1024 in order (the
+          # last one 37 long, odd).
+          (5, 2085, 33)]
 # (M, K, N, constant operands): A, B or both are constants (weights), which
 # the lowerings pack at compile time; the kernel ignores that memref and the
 # checker uses the same values (kConst_<name>_<operand> in the header).
 CONSTANT_SHAPES = [(7, 33, 20, "a"), (50, 99, 70, "b"), (13, 31, 65, "ab"),
-                   (5, 1, 17, "b")]
+                   (5, 1, 17, "b"), (9, 1500, 40, "ab")]
 
 
 def random_bf16(rng):
