@@ -31,6 +31,9 @@
 //        two scales.
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
+//   A product whose packed B panel would not stay in L2 next to A's rows
+//   (a long K) is first rewritten into mx.matmul ops on K chunks of whole
+//   blocks, in order (VectorMatmul::usesKChunks): the same bits.
 //   On AArch64, integer pairs, and floating-point pairs of an unordered op,
 //   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
 //   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
@@ -39,8 +42,7 @@
 //   of kBF16Block), accumulating into the C tile itself and stopping at K
 //   exactly (the documented order): on x86 and generic each value is
 //   widened to its f32 bits as a word and summed with one fma per K
-//   position (VectorMatmul::widenBF16; K over kWideChunkK is split into
-//   mx.matmul ops on K chunks first); on AArch64 the words are bf16
+//   position (VectorMatmul::widenBF16); on AArch64 the words are bf16
 //   pairs, one mx.dot_bf16 (bfmlalt/bfmlalb) per pair, and with
 //   `unordered` the mmla kernel with mx.mmla_bf16. (The bf16 reference
 //   lowering is MatmulLowering.cpp's.)
@@ -480,10 +482,15 @@ constexpr int64_t kMR = 6;
 /// so 12 x 2 f32 tile accumulators fit (26 of the 32 AVX-512 registers
 /// with B); 1.10x the 6-row tile at 1024^3 on one thread.
 constexpr int64_t kWideMR = 12;
-/// Widened bf16 with a longer K is computed in K chunks of this many
-/// values (a multiple of kBF16Block): a chunk's packed B panel (128 KiB)
-/// stays in L2 next to A's rows; 1.9x at 4096^3 on one thread.
-constexpr int64_t kWideChunkK = 1024;
+/// A product whose packed B panel would exceed kSplitPanelBytes is computed
+/// as mx.matmul ops on K chunks of kChunkK positions (rounded down to whole
+/// blocks), each accumulating into the previous one's result: a chunk's
+/// panel (widened bf16 and floating-point MX pairs: 128 KiB, integer MX
+/// pairs: 32 KiB) stays in L2 next to A's rows. At 4096^3 on one thread:
+/// widened bf16 1.9x, MXINT8 1.14x; MXINT8 at K = 2048 and 2304 (64 and
+/// 72 KiB panels) gains nothing or loses (0.96x at 256x2304x196).
+constexpr int64_t kChunkK = 1024;
+constexpr int64_t kSplitPanelBytes = 96 << 10;
 constexpr int64_t kVecs = 2;
 /// Register tile of the AArch64 smmla/bfmmla micro-kernel: 2 x 4 tiles of
 /// 2 x 2 i32 or f32 block accumulators plus as many f32 tile accumulators
@@ -692,6 +699,16 @@ struct VectorMatmul {
   }
   int64_t packedPanelBytes() const {
     return mmla ? s.blocks * groups * nr * 8 : s.blocks * nr * words * 4;
+  }
+  /// K positions per chunk when the product is split (usesKChunks): whole
+  /// blocks, so that every chunk's bits are those of the whole product
+  /// (bf16 blocks are even: pairs stay together).
+  int64_t chunkK() const {
+    return std::max(s.block, kChunkK / s.block * s.block);
+  }
+  /// Whether the product is first rewritten into mx.matmul ops on K chunks.
+  bool usesKChunks() const {
+    return !mmla && s.k > chunkK() && packedPanelBytes() > kSplitPanelBytes;
   }
 
   Type i8() const { return IntegerType::get(s.ctx, 8); }
@@ -2015,6 +2032,103 @@ Value packConstantLinesMmla(OpBuilder &b, Location loc,
       b, loc, DenseElementsAttr::getFromRawBuffer(wordsType, raw));
 }
 
+/// The position `i * step`: static if `i` is.
+OpFoldResult times(OpBuilder &b, Location loc, OpFoldResult i, int64_t step) {
+  if (std::optional<int64_t> c = getConstantIntValue(i))
+    return b.getIndexAttr(*c * step);
+  return mulIndex(b, loc, cast<Value>(i), step);
+}
+
+/// Positions [k0, k0 + kc) along dimension `dim` of a rank-2 tensor: a
+/// constant if `matrix` is one and `k0` is static (so that a chunk of a
+/// weight is still packed at compile time), else a tensor.extract_slice.
+Value sliceAlong(OpBuilder &b, Location loc, Value matrix, int64_t dim,
+                 OpFoldResult at, int64_t kc) {
+  auto type = cast<RankedTensorType>(matrix.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = kc;
+  auto sliceType = RankedTensorType::get(shape, type.getElementType());
+  DenseElementsAttr value;
+  std::optional<int64_t> k0 = getConstantIntValue(at);
+  if (k0 && matchPattern(matrix, m_Constant(&value))) {
+    if (value.isSplat())
+      return arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(sliceType, value.getSplatValue<Attribute>()));
+    // Row-major storage of whole bytes (i8 elements, E8M0 scales, bf16).
+    int64_t bytes = type.getElementTypeBitWidth() / 8;
+    ArrayRef<char> raw = value.getRawData();
+    std::vector<char> part;
+    part.reserve(shape[0] * shape[1] * bytes);
+    for (int64_t r = 0; r < shape[0]; ++r) {
+      int64_t row = dim == 0 ? *k0 + r : r, col = dim == 1 ? *k0 : 0;
+      const char *first = raw.data() + (row * type.getDimSize(1) + col) * bytes;
+      part.insert(part.end(), first, first + shape[1] * bytes);
+    }
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::getFromRawBuffer(sliceType, part));
+  }
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+  offsets[dim] = at;
+  SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, matrix, offsets,
+                                        staticSizes(b, shape), ones);
+}
+
+/// An mx.matmul operand cut into K chunks (splitIntoKChunks): a bf16 tensor, or an
+/// !mx.tensor whose element bytes and scales are sliced alike (whole
+/// blocks: packing runs along the blocked axis).
+class KSlicer {
+public:
+  /// `kDim`: the dimension along K of the operand as stored.
+  KSlicer(OpBuilder &b, Location loc, Value operand, int64_t kDim)
+      : operand(operand), type(dyn_cast<MxTensorType>(operand.getType())),
+        kDim(kDim) {
+    if (!type)
+      return;
+    if (auto assemble = operand.getDefiningOp<AssembleOp>()) {
+      // Keeps constant parts visible to the chunks' compile-time packing.
+      elements = assemble.getElements();
+      scales = assemble.getScales();
+      return;
+    }
+    auto parts = DisassembleOp::create(b, loc, type.getPackedTensorType(),
+                                       type.getScalesTensorType(), operand);
+    elements = parts.getElements();
+    scales = parts.getScales();
+  }
+
+  /// Whether the operand is known at compile time.
+  bool isConstant() const {
+    return type ? matchPattern(elements, m_Constant()) &&
+                      matchPattern(scales, m_Constant())
+                : matchPattern(operand, m_Constant());
+  }
+
+  /// K positions [i * chunk, i * chunk + kc), `chunk` whole blocks.
+  Value slice(OpBuilder &b, Location loc, OpFoldResult i, int64_t chunk,
+              int64_t kc) const {
+    if (!type)
+      return sliceAlong(b, loc, operand, kDim, times(b, loc, i, chunk), kc);
+    int64_t bits = type.getElementBits(), block = type.getBlockSize();
+    SmallVector<int64_t> shape(type.getShape());
+    shape[kDim] = kc;
+    auto chunkType = MxTensorType::get(b.getContext(), shape, type.getFormat(),
+                                       type.getAxis(), block);
+    return AssembleOp::create(
+        b, loc, chunkType,
+        sliceAlong(b, loc, elements, kDim, times(b, loc, i, chunk * bits / 8),
+                   kc * bits / 8),
+        sliceAlong(b, loc, scales, kDim, times(b, loc, i, chunk / block),
+                   kc / block));
+  }
+
+private:
+  Value operand, elements, scales;
+  MxTensorType type;
+  int64_t kDim;
+};
+
 /// Every mx.matmul on a fixed-width target (x86-64-amx's AMX pattern has
 /// the higher benefit for the products it takes).
 struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
@@ -2025,8 +2139,8 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     VectorMatmul plan(op, target);
-    if (plan.widenBF16 && plan.s.k > kWideChunkK)
-      return splitK(op, rewriter);
+    if (plan.usesKChunks())
+      return splitIntoKChunks(op, plan, rewriter);
     if (op.isBlockScaled()) {
       auto aParts = DisassembleOp::create(
           rewriter, loc, plan.s.aType.getPackedTensorType(),
@@ -2092,56 +2206,45 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     return success();
   }
 
-  /// Widened bf16 with K over kWideChunkK: one mx.matmul per K chunk, in
-  /// order, each accumulating into the previous one's result. Chunks start
-  /// at even K positions, so the documented order (and every bit) is that
-  /// of the whole product. A constant operand is sliced here, so that each
-  /// chunk still packs it at compile time.
-  LogicalResult splitK(MatmulOp op, PatternRewriter &rewriter) const {
+  /// One mx.matmul per K chunk (VectorMatmul::usesKChunks), in order, each
+  /// accumulating into the previous one's result. Chunks are whole blocks
+  /// (even K positions for bf16), and every block is added to the result in
+  /// order, so the bits are those of the whole product. The whole chunks of
+  /// run-time operands are one loop (one copy of the kernel); a constant
+  /// operand is sliced into constants instead, so that each chunk still
+  /// packs it at compile time.
+  LogicalResult splitIntoKChunks(MatmulOp op, const VectorMatmul &plan,
+                       PatternRewriter &rewriter) const {
     Location loc = op.getLoc();
-    auto aType = cast<RankedTensorType>(op.getA().getType());
-    auto bType = cast<RankedTensorType>(op.getB().getType());
-    int64_t m = aType.getDimSize(0), k = aType.getDimSize(1),
-            n = bType.getDimSize(1);
-    std::optional<std::vector<uint16_t>> constA = getConstantBF16(op.getA());
-    std::optional<std::vector<uint16_t>> constB = getConstantBF16(op.getB());
-    // Rows [r0, r0 + rows) and columns [c0, c0 + cols) of a bf16 matrix
-    // with `width` columns.
-    auto slice = [&](Value matrix,
-                     const std::optional<std::vector<uint16_t>> &bits,
-                     int64_t width, int64_t r0, int64_t rows, int64_t c0,
-                     int64_t cols) -> Value {
-      auto type = RankedTensorType::get({rows, cols}, aType.getElementType());
-      if (bits) {
-        std::vector<uint16_t> part;
-        part.reserve(rows * cols);
-        for (int64_t r = r0; r < r0 + rows; ++r)
-          part.insert(part.end(), bits->begin() + r * width + c0,
-                      bits->begin() + r * width + c0 + cols);
-        return arith::ConstantOp::create(
-            rewriter, loc,
-            DenseElementsAttr::getFromRawBuffer(
-                type,
-                ArrayRef<char>(reinterpret_cast<const char *>(part.data()),
-                               part.size() * 2)));
-      }
-      SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(r0),
-                                           rewriter.getIndexAttr(c0)};
-      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(rows),
-                                         rewriter.getIndexAttr(cols)};
-      SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
-      return tensor::ExtractSliceOp::create(rewriter, loc, type, matrix,
-                                            offsets, sizes, ones);
+    const MatmulShape &s = plan.s;
+    // K runs along the blocked axis of an MX operand, along the columns of
+    // a bf16 A and the rows of a bf16 B.
+    KSlicer a(rewriter, loc, op.getA(), s.aType ? s.aType.getAxis() : 1);
+    KSlicer b(rewriter, loc, op.getB(), s.bType ? s.bType.getAxis() : 0);
+    int64_t chunk = plan.chunkK();
+    // The product over chunk i, K positions [i * chunk, i * chunk + kc).
+    auto product = [&](OpBuilder &builder, OpFoldResult i, int64_t kc,
+                       Value acc) {
+      auto part = MatmulOp::create(builder, loc, acc.getType(),
+                                   a.slice(builder, loc, i, chunk, kc),
+                                   b.slice(builder, loc, i, chunk, kc), acc);
+      part->setAttrs(op->getAttrDictionary()); // transposes, `unordered`
+      return part.getResult();
     };
+    int64_t chunks = llvm::divideCeil(s.k, chunk), looped = 0;
     Value acc = op.getAcc();
-    for (int64_t k0 = 0; k0 < k; k0 += kWideChunkK) {
-      int64_t kc = std::min(kWideChunkK, k - k0);
-      Value a = slice(op.getA(), constA, k, 0, m, k0, kc);
-      Value b = slice(op.getB(), constB, n, k0, kc, 0, n);
-      auto chunk = MatmulOp::create(rewriter, loc, acc.getType(), a, b, acc);
-      chunk->setAttrs(op->getAttrDictionary()); // `unordered`, if set
-      acc = chunk.getResult();
+    if (!a.isConstant() && !b.isConstant()) {
+      looped = s.k / chunk; // the whole chunks
+      acc = forLoop(
+          rewriter, loc, index(rewriter, loc, 0), index(rewriter, loc, looped),
+          ValueRange{acc},
+          [&](OpBuilder &builder, Location, Value i, ValueRange args) {
+            return SmallVector<Value>{product(builder, i, chunk, args[0])};
+          })[0];
     }
+    for (int64_t i = looped; i < chunks; ++i)
+      acc = product(rewriter, rewriter.getIndexAttr(i),
+                    std::min(chunk, s.k - i * chunk), acc);
     rewriter.replaceOp(op, acc);
     return success();
   }

@@ -64,6 +64,17 @@ def configurations():
     # group of panels (int8: all 515; e4m3 x e2m1: 512, then 3).
     cfgs.append(cfg("int8", "int8", 32, 8, 16500, block=4))
     cfgs.append(cfg("e4m3", "e2m1", 32, 8, 16500, block=4))
+    # K chunks (a packed B panel over 96 KiB): integer pairs at K = 3136
+    # (three chunks of 1024 in a loop, then 64), transposed and constant
+    # operands (unrolled chunks, constants sliced at compile time), FP6
+    # (three bytes per four positions); floating-point pairs at K = 1100
+    # with blocks of 4 (1024, then 76) and at K = 3200 (AArch64 splits
+    # these too).
+    cfgs.append(cfg("int8", "e2m1", 5, 3136, 21))
+    cfgs.append(cfg("int8", "int8", 6, 3104, 33, ta=True, cb=True))
+    cfgs.append(cfg("e2m3", "int8", 7, 3104, 20, tb=True, ca=True))
+    cfgs.append(cfg("e4m3", "e5m2", 3, 1100, 9, block=4))
+    cfgs.append(cfg("e4m3", "e2m1", 3, 3200, 9, tb=True))
     # Block sizes other than 32: 16 and 64, a block that is not a multiple
     # of four (padded words) and an odd one (the floating-point tail).
     cfgs.append(cfg("int8", "e2m1", 9, 64, 20, block=16))
@@ -100,6 +111,7 @@ QUICK = {
     "mm_int8_e2m1_13x96x37_b32_cb", "mm_e3m2_e2m1_13x64x20_b32_ta_ca_cb",
     "mm_e4m3_e2m1_32x8x16500_b4", "mm_int8_int8_9x30x20_b6",
     "mm_int8_e2m1_13x96x37_b32_ta", "mm_e2m3_int8_13x96x37_b32_tb_ca_cb",
+    "mm_e4m3_e2m1_3x3200x9_b32_tb", "mm_int8_int8_6x3104x33_b32_ta_cb",
 }
 
 
