@@ -2075,9 +2075,9 @@ Value sliceAlong(OpBuilder &b, Location loc, Value matrix, int64_t dim,
                                         staticSizes(b, shape), ones);
 }
 
-/// An mx.matmul operand cut into K chunks (splitIntoKChunks): a bf16 tensor, or an
-/// !mx.tensor whose element bytes and scales are sliced alike (whole
-/// blocks: packing runs along the blocked axis).
+/// An mx.matmul operand cut into K chunks (splitIntoKChunks): a bf16 tensor, or
+/// an !mx.tensor whose element bytes and scales are sliced alike (whole blocks:
+/// packing runs along the blocked axis).
 class KSlicer {
 public:
   /// `kDim`: the dimension along K of the operand as stored.
@@ -2214,7 +2214,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   /// operand is sliced into constants instead, so that each chunk still
   /// packs it at compile time.
   LogicalResult splitIntoKChunks(MatmulOp op, const VectorMatmul &plan,
-                       PatternRewriter &rewriter) const {
+                                 PatternRewriter &rewriter) const {
     Location loc = op.getLoc();
     const MatmulShape &s = plan.s;
     // K runs along the blocked axis of an MX operand, along the columns of
