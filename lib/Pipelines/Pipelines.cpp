@@ -176,6 +176,7 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   // vectorized.
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useAlignedAlloc = true;
+  memrefToLLVM.useGenericFunctions = options.bufferCache;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   // x86 lowers f32 -> bf16 truncation to vcvtneps2bf16, which flushes
   // subnormals; the integer RNE expansion keeps the documented rounding.

@@ -56,6 +56,14 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
                      "instead of the heap; 0 (the default) keeps them all on "
                      "the heap"),
       llvm::cl::init(0)};
+  Option<bool> bufferCache{
+      *this, "buffer-cache",
+      llvm::cl::desc("heap temporaries through MLIR's generic allocation "
+                     "functions (_mlir_memref_to_llvm_aligned_alloc / _free) "
+                     "instead of aligned_alloc / free: link libMxBufferCache, "
+                     "which keeps large buffers for the next call, or define "
+                     "them (docs/abi.md)"),
+      llvm::cl::init(false)};
 };
 
 /// The concrete target `host` stands for on this machine: x86-64-amx with
