@@ -9,6 +9,8 @@
 
 #include "mx/Runtime/ThreadPool.h"
 
+#include "benchmark/benchmark.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -68,6 +70,14 @@ inline mx::rt::ThreadPool &getPool(unsigned threads) {
   if (!pool)
     pool = std::make_unique<mx::rt::ThreadPool>(threads);
   return *pool;
+}
+
+/// `bench` run with 1 and 2 threads (argument `threads`), timed in
+/// wall-clock milliseconds.
+inline benchmark::internal::Benchmark *
+onOneAndTwoThreads(benchmark::internal::Benchmark *bench) {
+  return bench->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(
+      benchmark::kMillisecond);
 }
 
 inline double seconds(std::chrono::steady_clock::duration d) {

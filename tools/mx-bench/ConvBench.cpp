@@ -110,13 +110,8 @@ void convBench(benchmark::State &state, const Layer *layer) {
 
 int registerBenchmarks() {
   for (const Layer &layer : kLayers)
-    benchmark::RegisterBenchmark(
-        ("BM_BF16Conv/" + std::string(layer.name)).c_str(), convBench, &layer)
-        ->ArgName("threads")
-        ->Arg(1)
-        ->Arg(2)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    mx::bench::onOneAndTwoThreads(benchmark::RegisterBenchmark(
+        ("BM_BF16Conv/" + std::string(layer.name)).c_str(), convBench, &layer));
   return 0;
 }
 

@@ -436,12 +436,8 @@ int registerBenchmarks() {
       continue;
     std::string name = "BM_MxMatmul/" + std::string(kernel.variant) +
                        "bf16_bf16/" + shapeName(kernel.m, kernel.k, kernel.n);
-    benchmark::RegisterBenchmark(name.c_str(), bf16MatmulBench, &kernel)
-        ->ArgName("threads")
-        ->Arg(1)
-        ->Arg(2)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    mx::bench::onOneAndTwoThreads(
+        benchmark::RegisterBenchmark(name.c_str(), bf16MatmulBench, &kernel));
   }
   for (const Kernel *kp : kernels) {
     const Kernel &kernel = *kp;
@@ -449,12 +445,8 @@ int registerBenchmarks() {
         "BM_MxMatmul/" + std::string(kernel.variant) + std::string(kernel.fa) +
         "_" + kernel.fb + "/" + std::to_string(kernel.m) + "x" +
         std::to_string(kernel.k) + "x" + std::to_string(kernel.n);
-    benchmark::RegisterBenchmark(name.c_str(), matmulBench, kp)
-        ->ArgName("threads")
-        ->Arg(1)
-        ->Arg(2)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    mx::bench::onOneAndTwoThreads(
+        benchmark::RegisterBenchmark(name.c_str(), matmulBench, kp));
   }
   return 0;
 }
