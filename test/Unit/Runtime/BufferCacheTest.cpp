@@ -134,7 +134,6 @@ TEST_F(BufferCacheTest, ConcurrentCallersGetDistinctBuffers) {
   for (int t = 0; t < threads; ++t)
     EXPECT_EQ(failures[t], 0) << "thread " << t;
   EXPECT_EQ(hits() + misses(), uint64_t(threads) * rounds);
-  EXPECT_LE(misses(), uint64_t(threads) * rounds);
   EXPECT_GE(hits(), 1u);
   EXPECT_LE(bufferCacheStats().cachedBuffers, uint64_t(threads));
 }
