@@ -95,6 +95,10 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
     vectorOptions.target = target;
     pm.addPass(createMxLowerToVectorPass(vectorOptions));
   }
+  // Kernels that split their work between the threads (mx.worker_count).
+  MxLowerWorkerCountPassOptions workers;
+  workers.openmp = options.parallel == MxToLLVMOptions::Parallel::OpenMP;
+  pm.addPass(createMxLowerWorkerCountPass(workers));
   // Folds mx.disassemble(mx.assemble(e, s)) so no mx op is left inside.
   pm.addPass(createCanonicalizerPass());
 

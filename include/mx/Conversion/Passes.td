@@ -266,4 +266,33 @@ def MxPrefetchPass : Pass<"mx-prefetch"> {
   ];
 }
 
+def MxLowerWorkerCountPass : Pass<"mx-lower-worker-count", "ModuleOp"> {
+  let summary = "replace mx.worker_count with the thread count of the run";
+  let description = [{
+    With `openmp` (the parallel loops become OpenMP loops), every
+    `mx.worker_count` becomes `max(1, omp_get_max_threads())`, a call to
+    the OpenMP runtime that the module declares; without it, 1 (the
+    parallel loops run sequentially). Runs before the `scf.forall` loops
+    are converted, so that a loop over one worker folds away.
+
+    ```mlir
+    %w = mx.worker_count
+    // openmp=true:
+    %n = func.call @omp_get_max_threads() : () -> i32
+    %i = arith.index_cast %n : i32 to index
+    %w = arith.maxsi %i, %c1 : index
+    // openmp=false:
+    %w = arith.constant 1 : index
+    ```
+  }];
+  let options = [
+    Option<"openmp", "openmp", "bool", "false",
+           "the parallel loops run on OpenMP threads">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+  ];
+}
+
 #endif // MX_CONVERSION_PASSES_TD

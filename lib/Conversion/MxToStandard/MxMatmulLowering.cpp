@@ -34,6 +34,11 @@
 //   A product whose packed B panel would not stay in L2 next to A's rows
 //   (a long K) is first rewritten into mx.matmul ops on K chunks of whole
 //   blocks, in order (VectorMatmul::usesKChunks): the same bits.
+//   A product of many row tiles with a small packed B is split by rows
+//   between the workers instead (VectorMatmul::usesWorkers): one parallel
+//   loop over mx.worker_count, each iteration packing its row tiles of A
+//   and its own copy of B and computing its rows of C, so that no core
+//   reads packed data another core wrote.
 //   On AArch64, integer pairs, and floating-point pairs of an unordered op,
 //   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
 //   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
@@ -57,9 +62,11 @@
 #include "mx/Dialect/Mx/IR/MxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -504,6 +511,17 @@ constexpr int64_t kChunkBytes = 512 << 10;
 /// larger than kCachedCBytes (a C in cache is read down the panels).
 constexpr int64_t kPanelGroupBytes = 512 << 10;
 constexpr int64_t kCachedCBytes = 2 << 20;
+/// A product of at least kWorkerTiles row tiles whose packed B takes at most
+/// kWorkerBBytes (a private copy per core stays in L2) and whose C stays in
+/// cache (kCachedCBytes: the workers sweep their tiles down each panel; at
+/// 1024^3, with a 4 MiB C, the split was 0.9-1.0x) is split by rows
+/// between the workers (mx.worker_count): each packs its rows of A and its
+/// own copy of B and computes its rows of C, in one parallel loop. In the
+/// three-phase scheme every core reads packed data another core has just
+/// written, and at 256x2304x196 each thread's share of each phase took
+/// 13-70% longer on two threads than on one.
+constexpr int64_t kWorkerTiles = 16;
+constexpr int64_t kWorkerBBytes = 1 << 20;
 
 Value shuffle(OpBuilder &b, Location loc, Value x, Value y,
               ArrayRef<int64_t> mask) {
@@ -653,6 +671,11 @@ Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
 }
 
 /// Everything the vector lowering of one op needs.
+/// Row tiles [first, first + count) of a product: one worker's share.
+struct TileRange {
+  Value first, count;
+};
+
 struct VectorMatmul {
   MatmulShape s;
   bool neon; // AArch64: 4-lane vectors, and the mmla kernel where it applies
@@ -709,6 +732,12 @@ struct VectorMatmul {
   /// Whether the product is first rewritten into mx.matmul ops on K chunks.
   bool usesKChunks() const {
     return !mmla && s.k > chunkK() && packedPanelBytes() > kSplitPanelBytes;
+  }
+  /// Whether the rows are split between the workers (kWorkerTiles).
+  bool usesWorkers() const {
+    return !mmla && tiles >= kWorkerTiles &&
+           panels * packedPanelBytes() <= kWorkerBBytes &&
+           s.m * s.n * 4 <= kCachedCBytes;
   }
 
   Type i8() const { return IntegerType::get(s.ctx, 8); }
@@ -905,11 +934,26 @@ struct VectorMatmul {
                                      interleavePlanes(b, loc, {even, odd}));
   }
 
-  Value emitPackA(OpBuilder &b, Location loc, Value &packedScales) const;
-  Value emitPackB(OpBuilder &b, Location loc, Value &packedScales,
-                  Value &corrections) const;
+  /// Types of packed A (words, scales) and B (words, scales, corrections).
+  SmallVector<RankedTensorType> packedATypes() const;
+  SmallVector<RankedTensorType> packedBTypes() const;
+  /// Pack A into `inits` (packedATypes): all row tiles in parallel, or
+  /// (`range`) the tiles of one worker, sequentially, into `inits` holding
+  /// those tiles only.
+  Value emitPackA(OpBuilder &b, Location loc, ValueRange inits,
+                  Value &packedScales, const TileRange *range = nullptr) const;
+  /// Pack B into `inits` (packedBTypes), in parallel or sequentially.
+  Value emitPackB(OpBuilder &b, Location loc, ValueRange inits,
+                  Value &packedScales, Value &corrections,
+                  bool sequential = false) const;
   Value emitCompute(OpBuilder &b, Location loc, Value aWords, Value aScalesF,
                     Value bWords, Value bScalesF, Value bCorr, Value acc) const;
+  /// The rows of C of one worker's row tiles (`c`: those rows only), in
+  /// sequential loops. `aFirst`: the tile index of packed A's first tile.
+  Value emitWorkerCompute(OpBuilder &b, Location loc, const TileRange &range,
+                          Value aFirst, Value aWords, Value aScalesF,
+                          Value bWords, Value bScalesF, Value bCorr,
+                          Value c) const;
   Value emitTile(OpBuilder &b, Location loc, int64_t rows, int64_t cols,
                  Value tile, Value mt, Value p, Value aWords, Value aScalesF,
                  Value bWords, Value bScalesF, Value bCorr) const;
@@ -1064,24 +1108,85 @@ SmallVector<Value> forallUnits(
       });
 }
 
-Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
-                              Value &packedScales) const {
-  SmallVector<Value> inits = {tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{tiles, s.blocks, mr, words}, i32())};
-  if (s.blockScaled)
-    inits.push_back(tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{tiles, mr, s.blocks}, f32()));
-  SmallVector<Value> results = forallUnits(
-      b, loc, 0, tiles, inits,
-      [&](OpBuilder &b, Location loc, Value mt, ValueRange slices) {
-        Value tileW = slices[0];
-        Value m0 = mulIndex(b, loc, mt, mr);
-        Value rows = remaining(b, loc, m0, s.m, mr);
-        Value zero = index(b, loc, 0);
+/// forallUnits as one sequential loop over units [first, first + count)
+/// (dynamic), unit u owning slice [u - origin, 0, ...] (the outputs start
+/// at unit `origin`).
+SmallVector<Value> forUnits(
+    OpBuilder &b, Location loc, Value first, Value count, Value origin,
+    ValueRange outputs,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+        body) {
+  Value start = arith::SubIOp::create(b, loc, first, origin);
+  return forLoop(
+      b, loc, start, arith::AddIOp::create(b, loc, start, count), outputs,
+      [&](OpBuilder &b, Location loc, Value i, ValueRange args) {
+        SmallVector<Value> slices;
+        SmallVector<SmallVector<OpFoldResult>> offsets, sizes;
+        for (Value output : args) {
+          auto type = cast<RankedTensorType>(output.getType());
+          offsets.emplace_back(type.getRank(), b.getIndexAttr(0));
+          offsets.back()[0] = i;
+          SmallVector<int64_t> shape(type.getShape());
+          shape[0] = 1;
+          sizes.push_back(staticSizes(b, shape));
+          SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+          slices.push_back(tensor::ExtractSliceOp::create(
+              b, loc, output, offsets.back(), sizes.back(), ones));
+        }
+        Value unit = arith::AddIOp::create(b, loc, origin, i);
+        SmallVector<Value> updated = body(b, loc, unit, slices);
         SmallVector<Value> next;
-        // Scales (rows of the tile only).
-        if (s.blockScaled)
-          next.push_back(forRowBlocks(
+        for (auto [k, value] : llvm::enumerate(updated)) {
+          SmallVector<OpFoldResult> ones(offsets[k].size(), b.getIndexAttr(1));
+          next.push_back(tensor::InsertSliceOp::create(
+              b, loc, value, args[k], offsets[k], sizes[k], ones));
+        }
+        return next;
+      });
+}
+
+SmallVector<RankedTensorType> VectorMatmul::packedATypes() const {
+  SmallVector<RankedTensorType> types = {
+      RankedTensorType::get({tiles, s.blocks, mr, words}, i32())};
+  if (s.blockScaled)
+    types.push_back(RankedTensorType::get({tiles, mr, s.blocks}, f32()));
+  return types;
+}
+
+SmallVector<RankedTensorType> VectorMatmul::packedBTypes() const {
+  SmallVector<RankedTensorType> types = {
+      RankedTensorType::get({panels, s.blocks, words, nr}, i32())};
+  if (s.blockScaled)
+    types.push_back(RankedTensorType::get({panels, s.blocks, nr}, f32()));
+  if (s.integer)
+    types.push_back(RankedTensorType::get({panels, s.blocks, nr}, i32()));
+  return types;
+}
+
+/// Empty tensors of `types`.
+SmallVector<Value> emptyTensors(OpBuilder &b, Location loc,
+                                ArrayRef<RankedTensorType> types) {
+  SmallVector<Value> empty;
+  for (RankedTensorType type : types)
+    empty.push_back(tensor::EmptyOp::create(b, loc, type.getShape(),
+                                            type.getElementType()));
+  return empty;
+}
+
+Value VectorMatmul::emitPackA(OpBuilder &b, Location loc, ValueRange inits,
+                              Value &packedScales,
+                              const TileRange *range) const {
+  auto packTile = [&](OpBuilder &b, Location loc, Value mt,
+                      ValueRange slices) -> SmallVector<Value> {
+    Value tileW = slices[0];
+    Value m0 = mulIndex(b, loc, mt, mr);
+    Value rows = remaining(b, loc, m0, s.m, mr);
+    Value zero = index(b, loc, 0);
+    SmallVector<Value> next;
+    // Scales (rows of the tile only).
+    if (s.blockScaled)
+      next.push_back(
+          forRowBlocks(
               b, loc, zero, m0, rows, s.blocks, ValueRange{slices[1]},
               [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
                   ValueRange args) {
@@ -1092,9 +1197,10 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                                                    ValueRange{zero, r, kb});
                 return SmallVector<Value>{t};
               })[0]);
-        if (!s.ta) {
-          // Rows contiguous along K: one block of one row at a time.
-          tileW = forRowBlocks(
+    if (!s.ta) {
+      // Rows contiguous along K: one block of one row at a time.
+      tileW =
+          forRowBlocks(
               b, loc, zero, m0, rows, s.blocks, ValueRange{tileW},
               [&](OpBuilder &b, Location loc, Value r, Value m, Value kb,
                   ValueRange args) {
@@ -1111,13 +1217,13 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                               .getResult();
                 return SmallVector<Value>{t};
               })[0];
-        } else {
-          // Stored K x M: each word row across the mr rows of the tile,
-          // written down the tile's row dimension.
-          MLIRContext *ctx = b.getContext();
-          AffineMap rowMap =
-              AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
-          tileW = forLoop(
+    } else {
+      // Stored K x M: each word row across the mr rows of the tile,
+      // written down the tile's row dimension.
+      MLIRContext *ctx = b.getContext();
+      AffineMap rowMap = AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
+      tileW =
+          forLoop(
               b, loc, zero, index(b, loc, s.blocks), ValueRange{tileW},
               [&](OpBuilder &b, Location loc, Value kb, ValueRange args) {
                 Value t = args[0];
@@ -1133,32 +1239,29 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc,
                 }
                 return SmallVector<Value>{t};
               })[0];
-        }
-        next.insert(next.begin(), tileW);
-        return next;
-      });
+    }
+    next.insert(next.begin(), tileW);
+    return next;
+  };
+  SmallVector<Value> results =
+      range ? forUnits(b, loc, range->first, range->count, range->first, inits,
+                       packTile)
+            : forallUnits(b, loc, 0, tiles, inits, packTile);
   if (s.blockScaled)
     packedScales = results[1];
   return results[0];
 }
 
-Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
-                              Value &corrections) const {
-  Value wordsInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, s.blocks, words, nr}, i32());
+Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, ValueRange inits,
+                              Value &packedScales, Value &corrections,
+                              bool sequential) const {
+  SmallVector<Value> outputs(inits);
   if (s.tb && s.n % nr != 0) {
     // Columns past N must hold zeros (the transposed path writes only
     // the real ones).
     Value zero = arith::ConstantIntOp::create(b, loc, i32(), 0);
-    wordsInit = linalg::FillOp::create(b, loc, zero, wordsInit).getResult(0);
+    outputs[0] = linalg::FillOp::create(b, loc, zero, outputs[0]).getResult(0);
   }
-  SmallVector<Value> outputs = {wordsInit};
-  if (s.blockScaled)
-    outputs.push_back(tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, f32()));
-  if (s.integer)
-    outputs.push_back(tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{panels, s.blocks, nr}, i32()));
   // Full panels read whole rows; a last partial panel masks its reads (the
   // columns past N read code 0).
   int64_t fullPanels = s.n / nr;
@@ -1282,11 +1385,18 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, Value &packedScales,
       return tiles;
     };
   };
+  auto pack = [&](int64_t first, int64_t count, bool masked,
+                  ValueRange outputs) {
+    if (sequential)
+      return forUnits(b, loc, index(b, loc, first), index(b, loc, count),
+                      index(b, loc, 0), outputs, body(masked));
+    return forallUnits(b, loc, first, count, outputs, body(masked));
+  };
   SmallVector<Value> results = outputs;
   if (fullPanels > 0)
-    results = forallUnits(b, loc, 0, fullPanels, results, body(false));
+    results = pack(0, fullPanels, false, results);
   if (fullPanels != panels)
-    results = forallUnits(b, loc, fullPanels, 1, results, body(true));
+    results = pack(fullPanels, 1, true, results);
   if (s.blockScaled)
     packedScales = results[1];
   if (s.integer)
@@ -1830,6 +1940,83 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
   return c;
 }
 
+Value VectorMatmul::emitWorkerCompute(OpBuilder &b, Location loc,
+                                      const TileRange &range, Value aFirst,
+                                      Value aWords, Value aScalesF,
+                                      Value bWords, Value bScalesF, Value bCorr,
+                                      Value c) const {
+  int64_t lastRows = s.m - (tiles - 1) * mr;
+  int64_t lastCols = s.n - (panels - 1) * nr;
+  int64_t fullTiles = lastRows == mr ? tiles : tiles - 1;
+  int64_t fullPanels = lastCols == nr ? panels : panels - 1;
+  Value first = range.first;
+  Value end = arith::AddIOp::create(b, loc, first, range.count);
+  // The tile (rows x cols) at row tile mt and panel p.
+  auto tileAt = [&](OpBuilder &b, Location loc, Value mt, Value p, int64_t rows,
+                    int64_t cols, Value c) -> Value {
+    SmallVector<OpFoldResult> offsets = {
+        mulIndex(b, loc, arith::SubIOp::create(b, loc, mt, first), mr),
+        mulIndex(b, loc, p, nr)};
+    SmallVector<OpFoldResult> sizes = staticSizes(b, {rows, cols});
+    SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({rows, cols}, f32()), c, offsets, sizes,
+        ones);
+    Value at = aFirst ? arith::SubIOp::create(b, loc, mt, aFirst) : mt;
+    tile = emitTile(b, loc, rows, cols, tile, at, p, aWords, aScalesF, bWords,
+                    bScalesF, bCorr);
+    return tensor::InsertSliceOp::create(b, loc, tile, c, offsets, sizes, ones);
+  };
+  // The panels of a row tile.
+  auto acrossPanels = [&](OpBuilder &b, Location loc, Value mt, int64_t rows,
+                          Value c) {
+    if (fullPanels > 0)
+      c = forLoop(
+          b, loc, index(b, loc, 0), index(b, loc, fullPanels), ValueRange{c},
+          [&](OpBuilder &b, Location loc, Value p, ValueRange args) {
+            return SmallVector<Value>{tileAt(b, loc, mt, p, rows, nr, args[0])};
+          })[0];
+    if (lastCols != nr)
+      c = tileAt(b, loc, mt, index(b, loc, panels - 1), rows, lastCols, c);
+    return c;
+  };
+  // The worker's full row tiles of a panel.
+  Value fullEnd = arith::MinSIOp::create(b, loc, end, index(b, loc, fullTiles));
+  auto downPanel = [&](Value p, int64_t cols, Value c) {
+    return forLoop(b, loc, first, fullEnd, ValueRange{c},
+                   [&](OpBuilder &b, Location loc, Value mt, ValueRange args) {
+                     return SmallVector<Value>{
+                         tileAt(b, loc, mt, p, mr, cols, args[0])};
+                   })[0];
+  };
+  // Panel by panel (C is in cache, usesWorkers): a panel of packed B stays
+  // in L1 (or L2) while the worker's A tiles come from L2. Panel-major and
+  // tile-major measured the same at 256x2304x196.
+  if (fullPanels > 0)
+    c = forLoop(b, loc, index(b, loc, 0), index(b, loc, fullPanels),
+                ValueRange{c},
+                [&](OpBuilder &b, Location loc, Value p, ValueRange args) {
+                  return SmallVector<Value>{downPanel(p, nr, args[0])};
+                })[0];
+  if (lastCols != nr)
+    c = downPanel(index(b, loc, panels - 1), lastCols, c);
+  if (lastRows == mr)
+    return c;
+  // The last row tile, if it is the worker's.
+  Value last = index(b, loc, fullTiles);
+  Value owns = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, first, last),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, end, last));
+  auto ifOp = scf::IfOp::create(
+      b, loc, owns,
+      [&](OpBuilder &b, Location loc) {
+        scf::YieldOp::create(b, loc, acrossPanels(b, loc, last, lastRows, c));
+      },
+      [&](OpBuilder &b, Location loc) { scf::YieldOp::create(b, loc, c); });
+  return ifOp.getResult(0);
+}
+
 //===----------------------------------------------------------------------===//
 // Compile-time packing of constant operands
 //===----------------------------------------------------------------------===//
@@ -2193,17 +2380,141 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                    : plan.emitPackLinesMmla(rewriter, loc, plan.bElements,
                                             plan.bScales, s.bType, s.n, plan.nr,
                                             s.tb, s.shiftB, bScalesF);
+    } else if (plan.usesWorkers()) {
+      rewriter.replaceOp(
+          op, emitWorkers(rewriter, loc, plan, constA, constB, op.getAcc()));
+      return success();
     } else {
-      aWords = constA ? packConstantA(rewriter, loc, plan, *constA, aScalesF)
-                      : plan.emitPackA(rewriter, loc, aScalesF);
+      aWords =
+          constA
+              ? packConstantA(rewriter, loc, plan, *constA, aScalesF)
+              : plan.emitPackA(rewriter, loc,
+                               emptyTensors(rewriter, loc, plan.packedATypes()),
+                               aScalesF);
       bWords =
-          constB ? packConstantB(rewriter, loc, plan, *constB, bScalesF, bCorr)
-                 : plan.emitPackB(rewriter, loc, bScalesF, bCorr);
+          constB
+              ? packConstantB(rewriter, loc, plan, *constB, bScalesF, bCorr)
+              : plan.emitPackB(rewriter, loc,
+                               emptyTensors(rewriter, loc, plan.packedBTypes()),
+                               bScalesF, bCorr);
     }
     Value result = plan.emitCompute(rewriter, loc, aWords, aScalesF, bWords,
                                     bScalesF, bCorr, op.getAcc());
     rewriter.replaceOp(op, result);
     return success();
+  }
+
+  /// VectorMatmul::usesWorkers: one scf.forall iteration per worker, each
+  /// packing its share of A's row tiles and its own copy of B, and
+  /// computing its rows of C. Constant operands are packed once, at compile
+  /// time. The packing buffers are allocated before the loop (one copy of B
+  /// per worker) and each worker takes its part as a writable tensor: an
+  /// allocation inside the loop body would get no deallocation from the
+  /// ownership-based buffer deallocation.
+  Value emitWorkers(OpBuilder &b, Location loc, const VectorMatmul &plan,
+                    const std::optional<ConstantLines> &constA,
+                    const std::optional<ConstantLines> &constB,
+                    Value acc) const {
+    const MatmulShape &s = plan.s;
+    Value aScalesF, bScalesF, bCorr, aWords, bWords;
+    if (constA)
+      aWords = packConstantA(b, loc, plan, *constA, aScalesF);
+    if (constB)
+      bWords = packConstantB(b, loc, plan, *constB, bScalesF, bCorr);
+    Value workers = WorkerCountOp::create(b, loc, b.getIndexType());
+    // Buffers shaped like the packed tensors, with a leading dimension of
+    // `copies` if given.
+    auto allocate = [&](ArrayRef<RankedTensorType> types, Value copies) {
+      SmallVector<Value> buffers;
+      for (RankedTensorType type : types) {
+        SmallVector<int64_t> shape(type.getShape());
+        if (copies)
+          shape.insert(shape.begin(), ShapedType::kDynamic);
+        buffers.push_back(memref::AllocOp::create(
+            b, loc, MemRefType::get(shape, type.getElementType()),
+            copies ? ValueRange{copies} : ValueRange{},
+            b.getI64IntegerAttr(64)));
+      }
+      return buffers;
+    };
+    SmallVector<Value> aBuffers, bBuffers;
+    if (!constA)
+      aBuffers = allocate(plan.packedATypes(), Value());
+    if (!constB)
+      bBuffers = allocate(plan.packedBTypes(), workers);
+    auto forallOp = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{workers}, ValueRange{acc}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forallOp.getBody()->getTerminator());
+    Value w = forallOp.getInductionVar(0);
+    Value shared = forallOp.getRegionIterArgs()[0];
+    // Worker w: row tiles [w * tiles / workers, (w + 1) * tiles / workers).
+    auto bound = [&](Value i) -> Value {
+      return arith::DivSIOp::create(b, loc, mulIndex(b, loc, i, plan.tiles),
+                                    workers);
+    };
+    Value first = bound(w), end = bound(addIndex(b, loc, w, 1));
+    TileRange range{first, arith::SubIOp::create(b, loc, end, first)};
+    // The part [offset, offset + size) along dimension 0 of a buffer as a
+    // writable tensor (`dropFirst`: without that dimension, size 1).
+    auto part = [&](Value buffer, OpFoldResult offset, OpFoldResult size,
+                    bool dropFirst) -> Value {
+      auto type = cast<MemRefType>(buffer.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+      offsets[0] = offset;
+      SmallVector<OpFoldResult> sizes = staticSizes(b, type.getShape());
+      sizes[0] = size;
+      SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+      ArrayRef<int64_t> shape = type.getShape().drop_front();
+      Value view;
+      if (dropFirst)
+        view = memref::SubViewOp::create(
+            b, loc,
+            memref::SubViewOp::inferRankReducedResultType(shape, type, offsets,
+                                                          sizes, ones),
+            buffer, offsets, sizes, ones);
+      else
+        view = memref::SubViewOp::create(b, loc, buffer, offsets, sizes, ones);
+      auto viewType = cast<MemRefType>(view.getType());
+      return bufferization::ToTensorOp::create(
+          b, loc,
+          RankedTensorType::get(viewType.getShape(), viewType.getElementType()),
+          view, /*restrict=*/true, /*writable=*/true);
+    };
+    Value aFirst;
+    if (!constA) {
+      SmallVector<Value> inits;
+      for (Value buffer : aBuffers)
+        inits.push_back(part(buffer, first, range.count, false));
+      aWords = plan.emitPackA(b, loc, inits, aScalesF, &range);
+      aFirst = first;
+    }
+    if (!constB) {
+      SmallVector<Value> inits;
+      for (Value buffer : bBuffers)
+        inits.push_back(part(buffer, w, b.getIndexAttr(1), true));
+      bWords = plan.emitPackB(b, loc, inits, bScalesF, bCorr,
+                              /*sequential=*/true);
+    }
+    // The worker's rows of C.
+    auto row = [&](Value tile) -> Value {
+      return arith::MinSIOp::create(b, loc, mulIndex(b, loc, tile, plan.mr),
+                                    index(b, loc, s.m));
+    };
+    Value row0 = row(first);
+    SmallVector<OpFoldResult> offsets = {row0, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {
+        arith::SubIOp::create(b, loc, row(end), row0).getResult(),
+        b.getIndexAttr(s.n)};
+    SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+    Value c =
+        tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, ones);
+    c = plan.emitWorkerCompute(b, loc, range, aFirst, aWords, aScalesF, bWords,
+                               bScalesF, bCorr, c);
+    b.setInsertionPointToStart(forallOp.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, c, shared, offsets, sizes,
+                                          ones);
+    return forallOp.getResult(0);
   }
 
   /// One mx.matmul per K chunk (VectorMatmul::usesKChunks), in order, each

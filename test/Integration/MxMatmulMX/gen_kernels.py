@@ -75,6 +75,16 @@ def configurations():
     cfgs.append(cfg("e2m3", "int8", 7, 3104, 20, tb=True, ca=True))
     cfgs.append(cfg("e4m3", "e5m2", 3, 1100, 9, block=4))
     cfgs.append(cfg("e4m3", "e2m1", 3, 3200, 9, tb=True))
+    # Rows split between the workers (16 row tiles or more, packed B of at
+    # most 1 MiB): each packs its row tiles of A and its own copy of B. A
+    # last row tile of one row, exact tiles on the floating-point path,
+    # transposed A, transposed B with a partial panel (zero-filled per
+    # worker) and a constant A, a constant B.
+    cfgs.append(cfg("int8", "int8", 97, 64, 37))
+    cfgs.append(cfg("e4m3", "e2m1", 96, 96, 70))
+    cfgs.append(cfg("e2m1", "e2m3", 100, 96, 37, ta=True))
+    cfgs.append(cfg("int8", "int8", 98, 64, 33, tb=True, ca=True))
+    cfgs.append(cfg("e2m3", "int8", 97, 64, 37, cb=True))
     # Block sizes other than 32: 16 and 64, a block that is not a multiple
     # of four (padded words) and an odd one (the floating-point tail).
     cfgs.append(cfg("int8", "e2m1", 9, 64, 20, block=16))
@@ -112,6 +122,8 @@ QUICK = {
     "mm_e4m3_e2m1_32x8x16500_b4", "mm_int8_int8_9x30x20_b6",
     "mm_int8_e2m1_13x96x37_b32_ta", "mm_e2m3_int8_13x96x37_b32_tb_ca_cb",
     "mm_e4m3_e2m1_3x3200x9_b32_tb", "mm_int8_int8_6x3104x33_b32_ta_cb",
+    "mm_int8_int8_97x64x37_b32", "mm_e4m3_e2m1_96x96x70_b32",
+    "mm_int8_int8_98x64x33_b32_tb_ca",
 }
 
 

@@ -16,12 +16,15 @@ SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16),
           (13, 31, 65), (50, 99, 70), (96, 67, 100),
           # K over 1024: on x86 and generic, K chunks of 1024 in order (the
           # last one 37 long, odd).
-          (5, 2085, 33)]
+          (5, 2085, 33),
+          # 16 row tiles or more: rows split between the workers, each with
+          # its own packed B (a last row tile of one row).
+          (193, 67, 70)]
 # (M, K, N, constant operands): A, B or both are constants (weights), which
 # the lowerings pack at compile time; the kernel ignores that memref and the
 # checker uses the same values (kConst_<name>_<operand> in the header).
 CONSTANT_SHAPES = [(7, 33, 20, "a"), (50, 99, 70, "b"), (13, 31, 65, "ab"),
-                   (5, 1, 17, "b"), (9, 1500, 40, "ab")]
+                   (5, 1, 17, "b"), (9, 1500, 40, "ab"), (200, 40, 33, "a")]
 
 
 def random_bf16(rng):

@@ -270,6 +270,31 @@ def Mx_CastOp : Mx_Op<"cast", [Pure]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// WorkerCountOp
+//===----------------------------------------------------------------------===//
+
+def Mx_WorkerCountOp : Mx_Op<"worker_count", [Pure]> {
+  let summary = "the number of threads that run the parallel loops";
+  let description = [{
+    The number of threads a parallel loop (`scf.forall`) of the current
+    call runs on, at least 1. Kernels that give each thread one share of
+    the work (and private buffers) size their `scf.forall` with it.
+    `mx-lower-worker-count` replaces it with `omp_get_max_threads()` when
+    the parallel loops become OpenMP loops and with 1 when they run
+    sequentially.
+
+    ```mlir
+    %workers = mx.worker_count
+    %r = scf.forall (%w) in (%workers) shared_outs(%c = %acc) -> tensor<256x196xf32> {
+      ...
+    }
+    ```
+  }];
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict";
+}
+
 include "mx/Dialect/Mx/IR/MxActivationOps.td"
 include "mx/Dialect/Mx/IR/MxSparseOps.td"
 include "mx/Dialect/Mx/IR/MxSparseKernelOps.td"
