@@ -298,13 +298,22 @@ double alternatingRatio(const std::function<void()> &peer,
 
 /// The scaling t(1 thread) / t(`threads` threads) of `ours`, measured so
 /// that load from other processes affects both sides alike: 9 rounds of
-/// five calls on one thread then five on `threads` (the first two of each
-/// five let OpenMP resize its team), the ratio of the medians of the last
-/// three per round, and the median over the rounds.
+/// calls on one thread then on `threads`, each side warmed up for at least
+/// two calls and 5 ms (OpenMP resizes its team, and a core that was idle
+/// takes milliseconds to reach its speed: the 2-thread bf16 AMX kernel at
+/// 64x576x3136 took 308, 259, ..., 233 us in its first 12 calls after 5
+/// calls on one thread, and two warm-up calls gave it a scaling of 1.59
+/// against 1.92 with ten), then the ratio of the medians of three calls
+/// per round, and the median over the rounds.
 double alternatingScaling(const std::function<void()> &ours, int threads) {
   auto medianOfLastThree = [&](int count) {
     omp_set_num_threads(count);
-    return timeRuns(ours, /*warmups=*/2, /*runs=*/3);
+    auto start = std::chrono::steady_clock::now();
+    for (int calls = 0;
+         calls < 2 || seconds(std::chrono::steady_clock::now() - start) < 5e-3;
+         ++calls)
+      ours();
+    return timeRuns(ours, /*warmups=*/0, /*runs=*/3);
   };
   std::vector<double> ratios;
   for (int round = 0; round < 9; ++round) {
