@@ -1071,6 +1071,23 @@ forall(OpBuilder &b, Location loc, ArrayRef<int64_t> counts, ValueRange outputs,
   return SmallVector<Value>(op.getResults());
 }
 
+/// The slice [at, 0, ...] of `output`, of size 1 along dimension 0 and
+/// whole along the others: its offsets and sizes, and its value in `value`.
+ForallSlice unitSlice(OpBuilder &b, Location loc, Value output, OpFoldResult at,
+                      Value &value) {
+  auto type = cast<RankedTensorType>(output.getType());
+  ForallSlice slice;
+  slice.offsets.assign(type.getRank(), b.getIndexAttr(0));
+  slice.offsets[0] = at;
+  SmallVector<int64_t> sizes(type.getShape());
+  sizes[0] = 1;
+  slice.sizes = staticSizes(b, sizes);
+  SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+  value = tensor::ExtractSliceOp::create(b, loc, output, slice.offsets,
+                                         slice.sizes, ones);
+  return slice;
+}
+
 /// scf.forall over `count` packed units from `first`: iteration i owns the
 /// slice [first + i, 0, ...] (size 1 along dim 0, whole along the others) of
 /// every output. `body` gets the unit's index and its slices and returns the
@@ -1086,21 +1103,10 @@ SmallVector<Value> forallUnits(
         Value unit = count == 1   ? index(b, loc, first)
                      : first == 0 ? ivs[0]
                                   : addIndex(b, loc, ivs[0], first);
-        SmallVector<Value> slices;
+        SmallVector<Value> slices(shared.size());
         SmallVector<ForallSlice> results;
-        for (Value output : shared) {
-          auto type = cast<RankedTensorType>(output.getType());
-          ForallSlice slice;
-          slice.offsets.assign(type.getRank(), b.getIndexAttr(0));
-          slice.offsets[0] = unit;
-          SmallVector<int64_t> sizes(type.getShape());
-          sizes[0] = 1;
-          slice.sizes = staticSizes(b, sizes);
-          SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
-          slices.push_back(tensor::ExtractSliceOp::create(
-              b, loc, output, slice.offsets, slice.sizes, ones));
-          results.push_back(slice);
-        }
+        for (auto [output, slice] : llvm::zip(shared, slices))
+          results.push_back(unitSlice(b, loc, output, unit, slice));
         SmallVector<Value> updated = body(b, loc, unit, slices);
         for (auto [slice, value] : llvm::zip(results, updated))
           slice.source = value;
@@ -1120,26 +1126,18 @@ SmallVector<Value> forUnits(
   return forLoop(
       b, loc, start, arith::AddIOp::create(b, loc, start, count), outputs,
       [&](OpBuilder &b, Location loc, Value i, ValueRange args) {
-        SmallVector<Value> slices;
-        SmallVector<SmallVector<OpFoldResult>> offsets, sizes;
-        for (Value output : args) {
-          auto type = cast<RankedTensorType>(output.getType());
-          offsets.emplace_back(type.getRank(), b.getIndexAttr(0));
-          offsets.back()[0] = i;
-          SmallVector<int64_t> shape(type.getShape());
-          shape[0] = 1;
-          sizes.push_back(staticSizes(b, shape));
-          SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
-          slices.push_back(tensor::ExtractSliceOp::create(
-              b, loc, output, offsets.back(), sizes.back(), ones));
-        }
+        SmallVector<Value> slices(args.size());
+        SmallVector<ForallSlice> at;
+        for (auto [output, slice] : llvm::zip(args, slices))
+          at.push_back(unitSlice(b, loc, output, i, slice));
         Value unit = arith::AddIOp::create(b, loc, origin, i);
         SmallVector<Value> updated = body(b, loc, unit, slices);
         SmallVector<Value> next;
         for (auto [k, value] : llvm::enumerate(updated)) {
-          SmallVector<OpFoldResult> ones(offsets[k].size(), b.getIndexAttr(1));
+          SmallVector<OpFoldResult> ones(at[k].offsets.size(),
+                                         b.getIndexAttr(1));
           next.push_back(tensor::InsertSliceOp::create(
-              b, loc, value, args[k], offsets[k], sizes[k], ones));
+              b, loc, value, args[k], at[k].offsets, at[k].sizes, ones));
         }
         return next;
       });
