@@ -144,24 +144,28 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // A over 512 KiB: K is split in halves (33 K tiles: 17 and 16) so that two
 // threads each keep half of A in L2. Units (here one slab and the partial
 // panel) are two items each, all first halves before all second halves, on
-// an even number of workers. Per unit, atomic counters of started and
-// finished items decide where an item sums: C, or `partial` when the other
-// half is still running; the last to finish then adds `partial` to C.
+// an even number of workers. Per unit, one atomic counter (+1 per start,
+// +16 per finish) decides where an item sums: C, or `partial` when the
+// other half is running (started at 1). Both items then wait until the
+// counter is 34 (both finished) and each adds half of the rows of
+// `partial` to C.
 // AMX-LABEL: func.func @bf16_k_split
 // AMX: memref.alloc() {alignment = 64 : i64} : memref<4x1x2x17x16x32xbf16>
-// AMX: %[[STARTED:.*]] = memref.alloc() : memref<2xi32>
-// AMX: %[[FINISHED:.*]] = memref.alloc() : memref<2xi32>
-// AMX: %[[USED:.*]] = memref.alloc() : memref<2xi32>
+// AMX: %[[STATE:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[PARTIAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
 // AMX: scf.forall (%{{.*}}) in (4) {
-// AMX: memref.atomic_rmw addi %c1_i32, %[[STARTED]][%[[UNIT:.*]]]
-// AMX: memref.atomic_rmw addi %c0_i32, %[[FINISHED]][%[[UNIT]]]
-// AMX: memref.store %c1_i32, %[[USED]][%[[UNIT]]]
-// AMX: arith.select %{{.*}}, %[[PARTIAL]], %{{.*}} : memref<256x40xf32>
+// AMX: %[[STARTED:.*]] = memref.atomic_rmw addi %c1_i32, %[[STATE]][%[[UNIT:.*]]]
+// AMX: %[[TO_PARTIAL:.*]] = arith.cmpi eq, %[[STARTED]], %c1_i32
+// AMX: arith.select %[[TO_PARTIAL]], %[[PARTIAL]], %{{.*}} : memref<256x40xf32>
 // AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c17 {
 // AMX: amx.tile_mulf
-// AMX: memref.atomic_rmw addi %c1_i32, %[[FINISHED]][%[[UNIT]]]
-// AMX: memref.load %[[USED]][%[[UNIT]]]
+// AMX: %[[FINISHED:.*]] = memref.atomic_rmw addi %c16_i32, %[[STATE]][%[[UNIT]]]
+// AMX: arith.andi %[[FINISHED]], %c15_i32
+// AMX: scf.while
+// AMX: memref.atomic_rmw addi %c0_i32, %[[STATE]][%[[UNIT]]]
+// AMX: arith.cmpi eq, %{{.*}}, %c34_i32
+// AMX: arith.select %[[TO_PARTIAL]], %c128, %c0
+// AMX: arith.select %[[TO_PARTIAL]], %c256, %c128
 // AMX: vector.transfer_read %[[PARTIAL]]
 // AMX: arith.addf {{.*}} : vector<32xf32>
 func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
