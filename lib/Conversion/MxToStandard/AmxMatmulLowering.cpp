@@ -36,9 +36,11 @@
 //    its worker's scratch slot (cache-resident, never written back to
 //    memory) and sweeps all of A over it (AmxCompute::emitFused). When A
 //    is over 512 KiB, each slab is two items, one per half of K, so that
-//    two threads each keep half of A in L2; MX A stored M x K is then
-//    decoded in that loop as well, each half of K by the first item that
-//    needs it (the thread that reads it next).
+//    two threads each keep half of A in L2; each half owns half of the
+//    rows of C, and the two add each other's sums for them from a scratch
+//    buffer. MX A stored M x K is then decoded in that loop as well, each
+//    half of K by the first item that needs it (the thread that reads it
+//    next).
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -1203,6 +1205,25 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   struct Target {
     Value dest, fromZero;
   };
+  // Row blocks below `splitBlock` sum into `low`, the others into `high`
+  // (splitItem); without `splitBlock`, all into `low`.
+  struct Targets {
+    Target low, high;
+    Value splitBlock;
+  };
+  Value falseI1 = arith::ConstantIntOp::create(b, loc, 0, 1);
+  // The destination and from-zero flag of row block mb.
+  auto targetOf = [&](OpBuilder &b, Location loc, const Targets &to,
+                      Value mb) -> Target {
+    if (!to.splitBlock)
+      return to.low;
+    Value low = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, mb,
+                                      to.splitBlock);
+    auto orFalse = [&](Value x) { return x ? x : falseI1; };
+    return {arith::SelectOp::create(b, loc, low, to.low.dest, to.high.dest),
+            arith::SelectOp::create(b, loc, low, orFalse(to.low.fromZero),
+                                    orFalse(to.high.fromZero))};
+  };
   // One row block of panel pn (slab slot s) over one K chunk: straight on
   // the destination when all its tiles are whole, else through the
   // worker's C slot.
@@ -1228,12 +1249,13 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // The row blocks [mbLo, mbHi) of panel pn over one K chunk.
   auto panel = [&](OpBuilder &b, Location loc, Value w, Value s, Value pn,
                    Value mbLo, Value mbHi, Value ktLo, Value ktHi,
-                   Value fromZero, Value dest, bool wholePanel) {
+                   const Targets &to, bool wholePanel) {
     int64_t nCount = wholePanel ? 2 : lastPanelTiles;
     forEach(b, loc, mbLo, minIndex(b, loc, mbHi, wholeBlocks),
             [&](OpBuilder &b, Location loc, Value mb) {
-              block(b, loc, w, s, mb, pn, ktLo, ktHi, fromZero, dest, 2, nCount,
-                    wholePanel);
+              Target t = targetOf(b, loc, to, mb);
+              block(b, loc, w, s, mb, pn, ktLo, ktHi, t.fromZero, t.dest, 2,
+                    nCount, wholePanel);
             });
     if (wholeBlocks == blocks)
       return;
@@ -1242,8 +1264,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, mbHi);
     scf::IfOp::create(b, loc, mine, [&](OpBuilder &b, Location loc) {
       int64_t mCount = mTiles - 2 * wholeBlocks;
-      block(b, loc, w, s, last, pn, ktLo, ktHi, fromZero, dest, mCount, nCount,
-            wholePanel && m % kRows == 0);
+      Target t = targetOf(b, loc, to, last);
+      block(b, loc, w, s, last, pn, ktLo, ktHi, t.fromZero, t.dest, mCount,
+            nCount, wholePanel && m % kRows == 0);
       scf::YieldOp::create(b, loc);
     });
   };
@@ -1252,31 +1275,35 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // one), row blocks [mbLo, mbHi), K tiles [ktBegin, ktEnd), chunk by
   // chunk, into `to`.
   auto item = [&](OpBuilder &b, Location loc, Value w, Value pn0, Value count,
-                  Value mbLo, Value mbHi, Value ktBegin, Value ktEnd, Target to,
-                  bool whole) {
+                  Value mbLo, Value mbHi, Value ktBegin, Value ktEnd,
+                  const Targets &to, bool whole) {
     scf::ForOp::create(
         b, loc, ktBegin, ktEnd, index(b, loc, chunkTiles), ValueRange{},
         [&](OpBuilder &b, Location loc, Value ktLo, ValueRange) {
           Value ktHi = arith::MinSIOp::create(
               b, loc, addIndex(b, loc, ktLo, chunkTiles), ktEnd);
-          Value fromZero;
-          if (to.fromZero)
-            fromZero = arith::AndIOp::create(
-                b, loc, to.fromZero,
-                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ktLo,
-                                      ktBegin));
+          Value firstChunk = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::eq, ktLo, ktBegin);
+          // The targets of this chunk: from zero only in the first.
+          auto inChunk = [&](Target t) -> Target {
+            if (t.fromZero)
+              t.fromZero =
+                  arith::AndIOp::create(b, loc, t.fromZero, firstChunk);
+            return t;
+          };
+          Targets chunkTo{inChunk(to.low), inChunk(to.high), to.splitBlock};
           packChunk(b, loc, w, pn0, count, ktLo, ktHi, whole);
           forEach(b, loc, zero, count,
                   [&](OpBuilder &b, Location loc, Value s) {
                     panel(b, loc, w, s, arith::AddIOp::create(b, loc, pn0, s),
-                          mbLo, mbHi, ktLo, ktHi, fromZero, to.dest, whole);
+                          mbLo, mbHi, ktLo, ktHi, chunkTo, whole);
                   });
           scf::YieldOp::create(b, loc);
         });
   };
   Value kTilesEnd = index(b, loc, kTiles);
-  Target toC{c, zeroAcc ? arith::ConstantIntOp::create(b, loc, 1, 1).getResult()
-                        : Value()};
+  Value trueI1 = arith::ConstantIntOp::create(b, loc, 1, 1);
+  Targets toC{{c, zeroAcc ? trueI1 : Value()}, {}, {}};
   // The first panel of slab `sl` and the number of its panels.
   auto slabPanels = [&](OpBuilder &b, Location loc, Value sl, Value &pn0,
                         Value &count) {
@@ -1365,15 +1392,26 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     });
   };
 
-  // K split, item i: half i / units of unit u = i % units. An item that
-  // starts while the unit's other item runs sums into `partial` from zero,
-  // else into C. The unit's counter decides this atomically: an item that
-  // starts at 1 found the other running (and takes `partial`); the first
-  // item finishing with two starts counted ran beside it. Both then add
-  // `partial` to C once both have finished, each for half of the rows: each
-  // thread reads only half of the other's sums from the other core, where
-  // one thread adding all of them took 8-21 us per slab of 256 x 96 at
-  // 256x2304x196. One thread alone never uses `partial`.
+  // K split, item i: half i / units of unit u = i % units. Half 0 owns the
+  // row blocks below blocks / 2 and half 1 the others: an item sums its own
+  // rows into C, the other half's rows into `partial` from zero, or into C
+  // if the other item has finished. The unit's counter (+1 per start, +16
+  // per finish) tells the cases apart atomically: an item starting at 17
+  // found the other finished; the first item, finishing with two starts
+  // counted, ran beside the other. Every item whose own rows the other put
+  // into `partial` adds them to C once both have finished (at 34). So with
+  // two threads each writes only its own rows of C and reads only half of
+  // the other's sums from the other core; until session 15 the first item
+  // to start took C and the last to finish added all of `partial`, 8-21 us
+  // per slab of 256 x 96 at 256x2304x196. A single worker sums everything
+  // into C (no `partial`, no adding: 2% of its time at that shape).
+  Value splitBlock = index(b, loc, blocks / 2);
+  Value alone;
+  if (kSplit)
+    alone = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq,
+        WorkerCountOp::create(b, loc, b.getIndexType()), index(b, loc, 1));
+  int64_t splitRow = std::min(blocks / 2 * 2 * kRows, m);
   auto splitItem = [&](OpBuilder &b, Location loc, Value w, Value i) {
     Value unitCount = index(b, loc, units);
     Value half = arith::DivUIOp::create(b, loc, i, unitCount);
@@ -1394,13 +1432,32 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     };
     Value startedAt = count(b, loc, 1);
     Value first = eqI32(b, loc, startedAt, 0);
-    Value toPartial = eqI32(b, loc, startedAt, 1);
-    Value fromZero = toPartial;
-    if (zeroAcc)
-      fromZero = arith::OrIOp::create(b, loc, first, toPartial);
-    Target to{arith::SelectOp::create(b, loc, toPartial, partial, c), fromZero};
+    Value afterOther = eqI32(b, loc, startedAt, 17);
+    auto notI1 = [&](OpBuilder &b, Location loc, Value x) -> Value {
+      return arith::XOrIOp::create(b, loc, x, trueI1);
+    };
+    // The other half's rows go to `partial` from zero, or to C (on top of
+    // the other's sums) when this worker is alone or the other finished.
+    Value otherToC = arith::OrIOp::create(b, loc, alone, afterOther);
+    Target other{arith::SelectOp::create(b, loc, otherToC, c, partial),
+                 notI1(b, loc, otherToC)};
+    // A zero accumulator is written without being read: from zero, except
+    // where a lone worker's first half has written C already.
+    Target own{c, falseI1};
+    if (zeroAcc) {
+      own.fromZero = arith::OrIOp::create(b, loc, first, notI1(b, loc, alone));
+      other.fromZero =
+          arith::SelectOp::create(b, loc, alone, first, other.fromZero);
+    }
+    Value ownsLow =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, half, zero);
+    auto pick = [&](Target x, Target y) -> Target {
+      return {arith::SelectOp::create(b, loc, ownsLow, x.dest, y.dest),
+              arith::SelectOp::create(b, loc, ownsLow, x.fromZero, y.fromZero)};
+    };
+    Targets to{pick(own, other), pick(other, own), splitBlock};
     // The item on panels [pn0, pn0 + count) (`whole` ones or the partial
-    // one), then its half of the reduction if the unit used `partial`.
+    // one), then the other half's sums for its own rows.
     auto run = [&](OpBuilder &b, Location loc, Value pn0, Value panelCount,
                    bool whole) {
       item(b, loc, w, pn0, panelCount, zero, index(b, loc, blocks), ktBegin,
@@ -1411,8 +1468,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
           arith::AndIOp::create(b, loc, finishedAt,
                                 arith::ConstantIntOp::create(b, loc, 15, 32)),
           2);
-      Value reduces = arith::OrIOp::create(
-          b, loc, toPartial, arith::AndIOp::create(b, loc, first, besideOther));
+      Value reduces = arith::AndIOp::create(
+          b, loc, notI1(b, loc, alone),
+          arith::OrIOp::create(b, loc, notI1(b, loc, first), besideOther));
       scf::IfOp::create(b, loc, reduces, [&](OpBuilder &b, Location loc) {
         // Both items finished: two starts and two finishes.
         scf::WhileOp::create(
@@ -1420,21 +1478,17 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
             [&](OpBuilder &b, Location loc, ValueRange) {
               Value state = count(b, loc, 0);
               scf::ConditionOp::create(
-                  b, loc,
-                  arith::XOrIOp::create(
-                      b, loc, eqI32(b, loc, state, 2 + 2 * 16),
-                      arith::ConstantIntOp::create(b, loc, 1, 1)),
+                  b, loc, notI1(b, loc, eqI32(b, loc, state, 2 + 2 * 16)),
                   ValueRange{});
             },
             [&](OpBuilder &b, Location loc, ValueRange) {
               scf::YieldOp::create(b, loc);
             });
-        Value middle = index(b, loc, m / 2);
-        addPartial(b, loc,
-                   arith::SelectOp::create(b, loc, toPartial, middle, zero),
-                   arith::SelectOp::create(b, loc, toPartial, index(b, loc, m),
-                                           middle),
-                   pn0, panelCount, whole);
+        Value split = index(b, loc, splitRow);
+        addPartial(
+            b, loc, arith::SelectOp::create(b, loc, ownsLow, zero, split),
+            arith::SelectOp::create(b, loc, ownsLow, split, index(b, loc, m)),
+            pn0, panelCount, whole);
         scf::YieldOp::create(b, loc);
       });
     };

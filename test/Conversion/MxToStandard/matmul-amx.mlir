@@ -144,28 +144,37 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // A over 512 KiB: K is split in halves (33 K tiles: 17 and 16) so that two
 // threads each keep half of A in L2. Units (here one slab and the partial
 // panel) are two items each, all first halves before all second halves, on
-// an even number of workers. Per unit, one atomic counter (+1 per start,
-// +16 per finish) decides where an item sums: C, or `partial` when the
-// other half is running (started at 1). Both items then wait until the
-// counter is 34 (both finished) and each adds half of the rows of
-// `partial` to C.
+// an even number of workers. Half 0 owns row blocks 0-3 (rows 0-127), half
+// 1 the others: an item sums its own rows into C and the other half's
+// rows into `partial`, or into C when it runs alone (mx.worker_count is 1)
+// or after the other item finished (its unit's counter, +1 per start and
+// +16 per finish, was 16 when it started). Items whose rows the other put
+// into `partial` wait until the counter is 34 (both finished) and add
+// their rows of `partial` to C.
 // AMX-LABEL: func.func @bf16_k_split
 // AMX: memref.alloc() {alignment = 64 : i64} : memref<4x1x2x17x16x32xbf16>
 // AMX: %[[STATE:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[PARTIAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
+// AMX: %[[WORKERS:.*]] = mx.worker_count
+// AMX: %[[ALONE:.*]] = arith.cmpi eq, %[[WORKERS]], %c1
 // AMX: scf.forall (%{{.*}}) in (4) {
 // AMX: %[[STARTED:.*]] = memref.atomic_rmw addi %c1_i32, %[[STATE]][%[[UNIT:.*]]]
-// AMX: %[[TO_PARTIAL:.*]] = arith.cmpi eq, %[[STARTED]], %c1_i32
-// AMX: arith.select %[[TO_PARTIAL]], %[[PARTIAL]], %{{.*}} : memref<256x40xf32>
+// AMX: %[[AFTER:.*]] = arith.cmpi eq, %[[STARTED]], %c17_i32
+// AMX: %[[TO_C:.*]] = arith.ori %[[ALONE]], %[[AFTER]]
+// AMX: %[[OTHER:.*]] = arith.select %[[TO_C]], %{{.*}}, %[[PARTIAL]] : memref<256x40xf32>
+// AMX: %[[LOW_HALF:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// AMX: arith.select %[[LOW_HALF]], %{{.*}}, %[[OTHER]] : memref<256x40xf32>
+// AMX: arith.select %[[LOW_HALF]], %[[OTHER]], %{{.*}} : memref<256x40xf32>
 // AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c17 {
+// AMX: arith.cmpi ult, %{{.*}}, %c4 : index
 // AMX: amx.tile_mulf
 // AMX: %[[FINISHED:.*]] = memref.atomic_rmw addi %c16_i32, %[[STATE]][%[[UNIT]]]
 // AMX: arith.andi %[[FINISHED]], %c15_i32
 // AMX: scf.while
 // AMX: memref.atomic_rmw addi %c0_i32, %[[STATE]][%[[UNIT]]]
 // AMX: arith.cmpi eq, %{{.*}}, %c34_i32
-// AMX: arith.select %[[TO_PARTIAL]], %c128, %c0
-// AMX: arith.select %[[TO_PARTIAL]], %c256, %c128
+// AMX: arith.select %[[LOW_HALF]], %c0, %c128
+// AMX: arith.select %[[LOW_HALF]], %c128, %c256
 // AMX: vector.transfer_read %[[PARTIAL]]
 // AMX: arith.addf {{.*}} : vector<32xf32>
 func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
