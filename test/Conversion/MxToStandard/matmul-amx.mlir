@@ -150,14 +150,19 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // or after the other item finished (its unit's counter, +1 per start and
 // +16 per finish, was 16 when it started). Items whose rows the other put
 // into `partial` wait until the counter is 34 (both finished) and add
-// their rows of `partial` to C.
+// their rows of `partial` to C. A is not read in place: each half of K is
+// packed into tiles by the first item that needs it (as MX A is decoded).
 // AMX-LABEL: func.func @bf16_k_split
+// AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x33x16x32xbf16>
 // AMX: memref.alloc() {alignment = 64 : i64} : memref<4x1x2x17x16x32xbf16>
 // AMX: %[[STATE:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[PARTIAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
+// AMX: %[[CLAIMED:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[WORKERS:.*]] = mx.worker_count
 // AMX: %[[ALONE:.*]] = arith.cmpi eq, %[[WORKERS]], %c1
 // AMX: scf.forall (%{{.*}}) in (4) {
+// AMX: memref.atomic_rmw addi %c1_i32, %[[CLAIMED]]
+// AMX: vector.transfer_write {{.*}}, %[[PA]]{{.*}} : vector<32xbf16>, memref<16x33x16x32xbf16>
 // AMX: %[[STARTED:.*]] = memref.atomic_rmw addi %c1_i32, %[[STATE]][%[[UNIT:.*]]]
 // AMX: %[[AFTER:.*]] = arith.cmpi eq, %[[STARTED]], %c17_i32
 // AMX: %[[TO_C:.*]] = arith.ori %[[ALONE]], %[[AFTER]]
@@ -167,6 +172,7 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // AMX: arith.select %[[LOW_HALF]], %[[OTHER]], %{{.*}} : memref<256x40xf32>
 // AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c17 {
 // AMX: arith.cmpi ult, %{{.*}}, %c4 : index
+// AMX: amx.tile_load %[[PA]]
 // AMX: amx.tile_mulf
 // AMX: %[[FINISHED:.*]] = memref.atomic_rmw addi %c16_i32, %[[STATE]][%[[UNIT]]]
 // AMX: arith.andi %[[FINISHED]], %c15_i32
