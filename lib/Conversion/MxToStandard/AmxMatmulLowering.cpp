@@ -772,7 +772,7 @@ struct AmxCompute {
   /// With K split, A (bf16, or MX decoded) is packed into `pa` inside the
   /// parallel loop, each half of K by the first item that needs it
   /// (emitFused).
-  bool decodeA = false;
+  bool packAInLoop = false;
   /// The accumulator is a zero fill: `c` is its uninitialized destination,
   /// written without being read.
   bool zeroAcc = false;
@@ -1057,10 +1057,10 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     partial = memref::AllocOp::create(b, loc, cast<MemRefType>(c.getType()),
                                       b.getI64IntegerAttr(64));
   }
-  // decodeA: per half of K, whether an item has claimed its decoding and
+  // packAInLoop: per half of K, whether an item has claimed its packing and
   // whether it is done.
   Value aClaimed, aDecoded;
-  if (decodeA) {
+  if (packAInLoop) {
     aClaimed = zeroCounters(2);
     aDecoded = zeroCounters(2);
   }
@@ -1149,7 +1149,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                   packTile(b, loc, kt, whole && wholeSlab);
                 });
   };
-  // decodeA: decodes the A tiles of K tiles [ktLo, ktHi) of every row tile
+  // packAInLoop: packs the A tiles of K tiles [ktLo, ktHi) of every row tile
   // into `pa` (as AmxMatmul::emitPackA) the first time an item needs them;
   // the other items of that half wait until they are done.
   auto ensureA = [&](OpBuilder &b, Location loc, Value half, Value ktLo,
@@ -1401,11 +1401,9 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // found the other finished; the first item, finishing with two starts
   // counted, ran beside the other. Every item whose own rows the other put
   // into `partial` adds them to C once both have finished (at 34). So with
-  // two threads each writes only its own rows of C and reads only half of
-  // the other's sums from the other core; until session 15 the first item
-  // to start took C and the last to finish added all of `partial`, 8-21 us
-  // per slab of 256 x 96 at 256x2304x196. A single worker sums everything
-  // into C (no `partial`, no adding: 2% of its time at that shape).
+  // two threads each core writes only its own rows of C and reads half of
+  // the other's sums once (docs/design.md, "K split"). A single worker sums
+  // everything into C: no `partial`, no adding.
   Value splitBlock = index(b, loc, blocks / 2);
   Value alone;
   if (kSplit)
@@ -1420,7 +1418,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     Value ktBegin = mulIndex(b, loc, half, itemKTiles);
     Value ktEnd =
         minIndex(b, loc, addIndex(b, loc, ktBegin, itemKTiles), kTiles);
-    if (decodeA)
+    if (packAInLoop)
       ensureA(b, loc, half, ktBegin, ktEnd);
     auto count = [&](OpBuilder &b, Location loc, int64_t add) -> Value {
       return memref::AtomicRMWOp::create(
@@ -1866,18 +1864,18 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     // inside it too, each half of K by the thread that first needs it. For
     // bf16 at 256x2304x196 that is 1.06x / 1.17x faster on 1 / 2 threads
     // than reading A in place (session 15).
-    bool decodeA =
+    bool packAInLoop =
         fused && !plan.ta && !constA && splitsK(plan.mTiles, plan.kTiles);
     // Else bf16 A whose tiles are whole is read by the tile loads in place,
     // unless its rows are a multiple of 4 KiB apart (the 16 rows of a tile
     // would share one L1 set).
-    bool aDirect = !decodeA && !plan.blockScaled && !constA &&
+    bool aDirect = !packAInLoop && !plan.blockScaled && !constA &&
                    plan.m % kRows == 0 && plan.k % kDepth == 0 &&
                    (2 * plan.k) % 4096 != 0;
-    Value packedA = aDirect   ? op.getA()
-                    : constA  ? packConstant(rewriter, loc, plan, *constA, true)
-                    : decodeA ? Value()
-                              : plan.emitPackA(rewriter, loc);
+    Value packedA = aDirect  ? op.getA()
+                    : constA ? packConstant(rewriter, loc, plan, *constA, true)
+                    : packAInLoop ? Value()
+                                  : plan.emitPackA(rewriter, loc);
     Value packedB = fused    ? (plan.blockScaled ? Value() : op.getB())
                     : constB ? packConstant(rewriter, loc, plan, *constB, false)
                              : plan.emitPackB(rewriter, loc);
@@ -1897,8 +1895,8 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     cp.mTiles = plan.mTiles;
     cp.nTiles = plan.nTiles;
     cp.kTiles = plan.kTiles;
-    cp.decodeA = decodeA;
-    if (decodeA)
+    cp.packAInLoop = packAInLoop;
+    if (packAInLoop)
       cp.pa = memref::AllocOp::create(
           rewriter, loc,
           MemRefType::get(plan.packedType(plan.mTiles).getShape(),
@@ -1929,13 +1927,13 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         };
         bufferPlan.bElements = toBuffer(plan.bElements);
         bufferPlan.bScales = toBuffer(plan.bScales);
-        if (decodeA) {
+        if (packAInLoop) {
           bufferPlan.aElements = toBuffer(plan.aElements);
           bufferPlan.aScales = toBuffer(plan.aScales);
         }
       } else {
         bufferPlan.b = cp.pb;
-        if (decodeA)
+        if (packAInLoop)
           bufferPlan.a = bufferization::ToBufferOp::create(
               rewriter, loc, bufferType(plan.a), plan.a, /*read_only=*/true);
       }
@@ -1947,11 +1945,11 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         [&](OpBuilder &b, Location loc) { cp.emit(b, loc); },
         [&](OpBuilder &b, Location loc) {
           AmxCompute fallback = cp;
-          if (decodeA) {
+          if (packAInLoop) {
             Value packed = plan.emitPackA(b, loc);
             fallback.pa = bufferization::ToBufferOp::create(
                 b, loc, bufferType(packed), packed, /*read_only=*/true);
-            fallback.decodeA = false;
+            fallback.packAInLoop = false;
           }
           if (fused && plan.blockScaled) {
             // The AMX loop decodes MX B slab by slab; the fallback reads
