@@ -21,26 +21,25 @@
 //    compile time; bf16 A with whole tiles is read in place.
 // 2. Compute on the packed buffers (bufferization.to_buffer) and on the
 //    accumulator's buffer, updated in place: blocks of 2 x 2 C tiles of 16 x
-//    16 f32 stay in four AMX tiles across a K chunk of up to 768 (two A and two
-//    B tile loads per four tdpbf16ps). Row blocks are grouped so that their
-//    packed A stays in L2 while one parallel iteration sweeps a 32-column
-//    panel of B across the chunk. Partial C tiles at the bottom and right
-//    edges go through a 32 x 32 scratch buffer, so every tile has the one
-//    shape 16 x 64 bytes (one tile configuration for the whole function).
-//    An accumulator that is a +0.0 fill is written without being read (the
-//    tiles start from tilezero).
-//    B stored K x N (bf16, or MX that is not a constant; its packing would
-//    otherwise be a third to a half of the time when N is large or M
-//    small) is instead packed inside the parallel loop when A fits in L2:
-//    each work item packs (and decodes) a slab of panels per K chunk into
-//    its worker's scratch slot (cache-resident, never written back to
-//    memory) and sweeps all of A over it (AmxCompute::emitFused). When A
-//    is over 512 KiB, each slab is two items, one per half of K, so that
-//    two threads each keep half of A in L2; each half owns half of the
-//    rows of C, and the two add each other's sums for them from a scratch
-//    buffer. A stored M x K is then packed (MX: decoded) in that loop as
-//    well, each half of K by the first item that needs it (the thread that
-//    reads it next).
+//    16 f32 stay in four AMX tiles across a K chunk of up to 768, 288 in the
+//    fused path below (two A and two B tile loads per four tdpbf16ps). Row
+//    blocks are grouped so that their packed A stays in L2 while one parallel
+//    iteration sweeps a 32-column panel of B across the chunk. Partial C tiles
+//    at the bottom and right edges go through a 32 x 32 scratch buffer, so
+//    every tile has the one shape 16 x 64 bytes (one tile configuration for the
+//    whole function). An accumulator that is a +0.0 fill is written without
+//    being read (the tiles start from tilezero). B stored K x N (bf16, or MX
+//    that is not a constant; its packing would otherwise be a third to a half
+//    of the time when N is large or M small) is instead packed inside the
+//    parallel loop when A fits in L2: each work item packs (and decodes) a slab
+//    of panels per K chunk into its worker's scratch slot (cache-resident,
+//    never written back to memory) and sweeps all of A over it
+//    (AmxCompute::emitFused). When A is over 512 KiB, each slab is two items,
+//    one per half of K, so that two threads each keep half of A in L2; each
+//    half owns half of the rows of C, and the two add each other's sums for
+//    them from a scratch buffer. A stored M x K is then packed (MX: decoded) in
+//    that loop as well, each half of K by the first item that needs it (the
+//    thread that reads it next).
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -97,9 +96,13 @@ constexpr int64_t kGroupBytes = 512 << 10;
 /// of the 2 MiB L2: every panel of B is then packed once, and all of A is
 /// swept per slab of panels.
 constexpr int64_t kFusedABytes = 1536 << 10;
-/// K tiles per chunk of the fused path (as kMaxChunkTiles).
-constexpr int64_t kFusedChunkTiles = 24;
-/// Packed B per slab of the fused path: a few panels of 2 x 768 k x 32
+/// At most this many K tiles per chunk of the fused path: a panel's B tiles
+/// of one chunk (2 x 9 KiB, reused by every row block) stay in the 48 KiB
+/// L1 while the row blocks' A tiles (as much again per block) stream
+/// through it. With 18 both came from L2, and at 256x2304x196 the kernels
+/// took 8-14% longer (docs/design.md, "K chunks of the fused path").
+constexpr int64_t kFusedChunkTiles = 9;
+/// Packed B per slab of the fused path: a few panels of 2 x 288 k x 32
 /// columns (measured best between 64 and 200 KiB on 64x576x3136).
 constexpr int64_t kSlabBytes = 128 << 10;
 /// Fewer slabs than this are made even, so that two threads share them

@@ -142,7 +142,8 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // -----
 
 // A over 512 KiB: K is split in halves (33 K tiles: 17 and 16) so that two
-// threads each keep half of A in L2. Units (here one slab and the partial
+// threads each keep half of A in L2; each half goes in chunks of at most 9
+// K tiles (the B slot holds one chunk of the slab). Units (here one slab and the partial
 // panel) are two items each, all first halves before all second halves, on
 // an even number of workers. Half 0 owns row blocks 0-3 (rows 0-127), half
 // 1 the others: an item sums its own rows into C and the other half's
@@ -154,7 +155,7 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // packed into tiles by the first item that needs it (as MX A is decoded).
 // AMX-LABEL: func.func @bf16_k_split
 // AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x33x16x32xbf16>
-// AMX: memref.alloc() {alignment = 64 : i64} : memref<4x1x2x17x16x32xbf16>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<4x1x2x9x16x32xbf16>
 // AMX: %[[STATE:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[PARTIAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
 // AMX: %[[CLAIMED:.*]] = memref.alloc() : memref<2xi32>
@@ -170,7 +171,7 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // AMX: %[[LOW_HALF:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
 // AMX: arith.select %[[LOW_HALF]], %{{.*}}, %[[OTHER]] : memref<256x40xf32>
 // AMX: arith.select %[[LOW_HALF]], %[[OTHER]], %{{.*}} : memref<256x40xf32>
-// AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c17 {
+// AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c9 {
 // AMX: arith.cmpi ult, %{{.*}}, %c4 : index
 // AMX: amx.tile_load %[[PA]]
 // AMX: amx.tile_mulf
