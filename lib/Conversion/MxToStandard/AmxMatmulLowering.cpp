@@ -38,8 +38,9 @@
 //    one per half of K, so that two threads each keep half of A in L2; each
 //    half owns half of the rows of C, and the two add each other's sums for
 //    them from a scratch buffer. A stored M x K is then packed (MX: decoded) in
-//    that loop as well, each half of K by the first item that needs it (the
-//    thread that reads it next).
+//    that loop as well: chunk by chunk into a ring slot of the worker right
+//    before use when all panels fit one slab, else each half of K by the
+//    first item that needs it (the thread that reads it next).
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -772,9 +773,9 @@ struct AmxCompute {
   /// B stored K x N (bf16: `pb` is its buffer; or MX) is packed panel by
   /// panel inside the parallel loop (emitFused); `plan` reads its rows.
   const AmxMatmul *plan = nullptr;
-  /// With K split, A (bf16, or MX decoded) is packed into `pa` inside the
-  /// parallel loop, each half of K by the first item that needs it
-  /// (emitFused).
+  /// With K split, A (bf16, or MX decoded) is packed inside the parallel
+  /// loop (emitFused; `pa` is then null): chunk by chunk into a ring slot
+  /// of the worker, or each half of K by the first item that needs it.
   bool packAInLoop = false;
   /// The accumulator is a zero fill: `c` is its uninitialized destination,
   /// written without being read.
@@ -789,10 +790,14 @@ struct AmxCompute {
     return amx::TileType::get({kRows, kDepth}, BFloat16Type::get(ctx));
   }
 
-  /// Where the B tiles of a block come from: by default tile (nt0 + j, kt)
-  /// of `pb`; the fused path reads a packed panel chunk of its own.
-  using BTileIndices =
-      function_ref<SmallVector<Value>(OpBuilder &, Location, int64_t, Value)>;
+  /// Where the A or B tiles of a block come from, when not from `pa` / `pb`
+  /// (tile (mt0 + i, kt) / (nt0 + j, kt)): `indices(b, loc, i or j, kt)` of
+  /// `buffer`, a packed chunk of the fused path.
+  struct TileSource {
+    Value buffer;
+    function_ref<SmallVector<Value>(OpBuilder &, Location, int64_t, Value)>
+        indices;
+  };
 
   /// C[rows of base from (r0, c0)] += A tiles mt0.. x B tiles nt0.. over K
   /// tiles [ktLo, ktHi): mCount x nCount (1 or 2) C tiles in AMX registers.
@@ -801,7 +806,7 @@ struct AmxCompute {
   void emitBlock(OpBuilder &b, Location loc, Value base, Value r0, Value c0,
                  Value mt0, Value nt0, int64_t mCount, int64_t nCount,
                  Value ktLo, Value ktHi, Value fromZero,
-                 Value bBuffer = {}, BTileIndices bIndices = nullptr) const {
+                 TileSource aSource = {}, TileSource bSource = {}) const {
     auto body = [&](OpBuilder &b, Location loc, bool zero) {
       SmallVector<Value> acc;
       for (int64_t i = 0; i < mCount; ++i)
@@ -819,23 +824,29 @@ struct AmxCompute {
           [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
             SmallVector<Value> at, bt, next;
             for (int64_t i = 0; i < mCount; ++i)
-              at.push_back(amx::TileLoadOp::create(
-                  b, loc, abTile(), pa,
-                  aDirect ? ValueRange{mulIndex(b, loc,
-                                                addIndex(b, loc, mt0, i),
-                                                kRows),
-                                       mulIndex(b, loc, kt, kDepth)}
-                          : ValueRange{addIndex(b, loc, mt0, i), kt,
-                                       zeroIndex, zeroIndex}));
-            for (int64_t j = 0; j < nCount; ++j)
-              bt.push_back(
-                  bIndices
-                      ? amx::TileLoadOp::create(b, loc, abTile(), bBuffer,
-                                                bIndices(b, loc, j, kt))
+              at.push_back(
+                  aSource.indices
+                      ? amx::TileLoadOp::create(b, loc, abTile(),
+                                                aSource.buffer,
+                                                aSource.indices(b, loc, i, kt))
                       : amx::TileLoadOp::create(
-                            b, loc, abTile(), pb,
-                            ValueRange{addIndex(b, loc, nt0, j), kt,
-                                       zeroIndex, zeroIndex}));
+                            b, loc, abTile(), pa,
+                            aDirect
+                                ? ValueRange{mulIndex(b, loc,
+                                                      addIndex(b, loc, mt0, i),
+                                                      kRows),
+                                             mulIndex(b, loc, kt, kDepth)}
+                                : ValueRange{addIndex(b, loc, mt0, i), kt,
+                                             zeroIndex, zeroIndex}));
+            for (int64_t j = 0; j < nCount; ++j)
+              bt.push_back(bSource.indices
+                               ? amx::TileLoadOp::create(
+                                     b, loc, abTile(), bSource.buffer,
+                                     bSource.indices(b, loc, j, kt))
+                               : amx::TileLoadOp::create(
+                                     b, loc, abTile(), pb,
+                                     ValueRange{addIndex(b, loc, nt0, j), kt,
+                                                zeroIndex, zeroIndex}));
             for (int64_t i = 0; i < mCount; ++i)
               for (int64_t j = 0; j < nCount; ++j)
                 next.push_back(amx::TileMulFOp::create(
@@ -868,8 +879,8 @@ struct AmxCompute {
   /// loop stops scf-to-openmp's alloca scopes from inlining.
   void emitEdgeBlock(OpBuilder &b, Location loc, Value dest, Value slot,
                      Value mt0, Value nt0, int64_t mCount, int64_t nCount,
-                     Value ktLo, Value ktHi, Value fromZero, Value bBuffer = {},
-                     BTileIndices bIndices = nullptr) const {
+                     Value ktLo, Value ktHi, Value fromZero,
+                     TileSource aSource = {}, TileSource bSource = {}) const {
     Type f32 = Float32Type::get(ctx);
     Value r0 = mulIndex(b, loc, mt0, kRows), c0 = mulIndex(b, loc, nt0, kCols);
     Value rowsEnd = minIndex(b, loc, addIndex(b, loc, r0, mCount * kRows), m);
@@ -903,7 +914,7 @@ struct AmxCompute {
           ArrayRef<bool>{true});
     });
     emitBlock(b, loc, slot, zero, zero, mt0, nt0, mCount, nCount, ktLo, ktHi,
-              /*fromZero=*/{}, bBuffer, bIndices);
+              /*fromZero=*/{}, aSource, bSource);
     forEach(b, loc, r0, rowsEnd, [&](OpBuilder &b, Location loc, Value r) {
       Value row = vector::TransferReadOp::create(
           b, loc, rowType, slot,
@@ -1011,9 +1022,18 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
       partialItems = rowParts(std::min<int64_t>(blocks, 2), partialBlocks);
   }
   int64_t slabItems = slabs * parts, firstHalf = slabItems / 2;
-  // With the K split, a unit (a slab or the partial panel) is two items,
-  // one per half of K; all first halves come before all second halves.
-  int64_t units = slabs + partialItems;
+  // bf16 A packed in the loop goes chunk by chunk into a ring slot of the
+  // worker, right before its tiles are used, when every panel is in one
+  // unit: the ring (mTiles x chunkTiles tiles) then stays in L2 where the
+  // whole packed A (half of it per item) did not, and its stores no longer
+  // fetch lines from L3. MX A keeps the decode per half of K: chunk by
+  // chunk it was slower on two threads (docs/design.md, "A ring").
+  bool aRing = packAInLoop && !plan->blockScaled && slabs <= 1;
+  bool foldPartial = aRing && slabs == 1 && partialItems;
+  // With the K split, a unit (a slab or the partial panel, or with
+  // `foldPartial` the slab and the partial panel) is two items, one per
+  // half of K; all first halves come before all second halves.
+  int64_t units = slabs + (foldPartial ? 0 : partialItems);
   int64_t items = kSplit ? 2 * units : slabItems + partialItems;
   int64_t workers = std::min(items, kWorkers);
   if (kSplit) {
@@ -1060,10 +1080,18 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     partial = memref::AllocOp::create(b, loc, cast<MemRefType>(c.getType()),
                                       b.getI64IntegerAttr(64));
   }
-  // packAInLoop: per half of K, whether an item has claimed its packing and
-  // whether it is done.
-  Value aClaimed, aDecoded;
-  if (packAInLoop) {
+  // packAInLoop: the ring slots, or the whole packed A and, per half of K,
+  // whether an item has claimed its packing and whether it is done.
+  Value aBuffer, aClaimed, aDecoded;
+  if (aRing) {
+    aBuffer = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({workers, mTiles, chunkTiles, kRows, kDepth}, bf16),
+        b.getI64IntegerAttr(64));
+  } else if (packAInLoop) {
+    aBuffer = memref::AllocOp::create(
+        b, loc, MemRefType::get({mTiles, kTiles, kRows, kDepth}, bf16),
+        b.getI64IntegerAttr(64));
     aClaimed = zeroCounters(2);
     aDecoded = zeroCounters(2);
   }
@@ -1152,9 +1180,36 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                   packTile(b, loc, kt, whole && wholeSlab);
                 });
   };
-  // packAInLoop: packs the A tiles of K tiles [ktLo, ktHi) of every row tile
-  // into `pa` (as AmxMatmul::emitPackA) the first time an item needs them;
-  // the other items of that half wait until they are done.
+  // The A tiles of K tiles [ktLo, ktHi) of every row tile (as
+  // AmxMatmul::emitPackA) into `aBuffer`: tile (mt, kt) at `tileIndices(mt,
+  // kt)`.
+  auto packA =
+      [&](OpBuilder &b, Location loc, Value ktLo, Value ktHi,
+          function_ref<SmallVector<Value>(OpBuilder &, Location, Value, Value)>
+              tileIndices) {
+        forEach(b, loc, zero, index(b, loc, mTiles),
+                [&](OpBuilder &b, Location loc, Value mt) {
+                  Value m0 = mulIndex(b, loc, mt, kRows);
+                  forKTilesIn(
+                      b, loc, ktLo, ktHi,
+                      [&](OpBuilder &b, Location loc, Value kt, bool whole) {
+                        SmallVector<Value> at = tileIndices(b, loc, mt, kt);
+                        at.append({Value(), zero});
+                        for (int64_t r = 0; r < kRows; ++r) {
+                          Value row = vector::BitCastOp::create(
+                              b, loc, VectorType::get({kDepth}, bf16),
+                              plan->aRowBits(b, loc, addIndex(b, loc, m0, r),
+                                             kt, whole));
+                          at[at.size() - 2] = index(b, loc, r);
+                          vector::TransferWriteOp::create(
+                              b, loc, row, aBuffer, at, ArrayRef<bool>{true});
+                        }
+                      });
+                });
+      };
+  // Without the ring: packs the A tiles of K tiles [ktLo, ktHi) the first
+  // time an item needs them; the other items of that half wait until they
+  // are done.
   auto ensureA = [&](OpBuilder &b, Location loc, Value half, Value ktLo,
                      Value ktHi) {
     Value claimed = memref::AtomicRMWOp::create(
@@ -1164,24 +1219,11 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     ifElse(
         b, loc, first,
         [&](OpBuilder &b, Location loc) {
-          forEach(b, loc, zero, index(b, loc, mTiles),
-                  [&](OpBuilder &b, Location loc, Value mt) {
-                    Value m0 = mulIndex(b, loc, mt, kRows);
-                    forKTilesIn(
-                        b, loc, ktLo, ktHi,
-                        [&](OpBuilder &b, Location loc, Value kt, bool whole) {
-                          for (int64_t r = 0; r < kRows; ++r) {
-                            Value row = vector::BitCastOp::create(
-                                b, loc, VectorType::get({kDepth}, bf16),
-                                plan->aRowBits(b, loc, addIndex(b, loc, m0, r),
-                                               kt, whole));
-                            vector::TransferWriteOp::create(
-                                b, loc, row, pa,
-                                ValueRange{mt, kt, index(b, loc, r), zero},
-                                ArrayRef<bool>{true});
-                          }
-                        });
-                  });
+          packA(b, loc, ktLo, ktHi,
+                [](OpBuilder &, Location, Value mt,
+                   Value kt) -> SmallVector<Value> {
+                  return {mt, kt};
+                });
           memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::assign,
                                       oneI32, aDecoded, half);
         },
@@ -1242,12 +1284,22 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
           w,    s,   index(b, loc, j), arith::SubIOp::create(b, loc, kt, ktLo),
           zero, zero};
     };
+    auto aIndices = [&](OpBuilder &b, Location loc, int64_t i,
+                        Value kt) -> SmallVector<Value> {
+      Value mt = addIndex(b, loc, mt0, i);
+      if (aRing)
+        return {w, mt, arith::SubIOp::create(b, loc, kt, ktLo), zero, zero};
+      return {mt, kt, zero, zero};
+    };
+    TileSource aSource, bSource{bSlots, bIndices};
+    if (aBuffer)
+      aSource = {aBuffer, aIndices};
     if (direct)
       emitBlock(b, loc, dest, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi,
-                fromZero, bSlots, bIndices);
+                fromZero, aSource, bSource);
     else
       emitEdgeBlock(b, loc, dest, scratchSlot(b, loc, cSlots, w), mt0, nt0,
-                    mCount, nCount, ktLo, ktHi, fromZero, bSlots, bIndices);
+                    mCount, nCount, ktLo, ktHi, fromZero, aSource, bSource);
   };
 
   // The row blocks [mbLo, mbHi) of panel pn over one K chunk.
@@ -1276,11 +1328,11 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   };
 
   // One item: panels [pn0, pn0 + count) (whole panels, or the partial
-  // one), row blocks [mbLo, mbHi), K tiles [ktBegin, ktEnd), chunk by
-  // chunk, into `to`.
+  // one), then the partial one if `withPartial`, row blocks [mbLo, mbHi), K
+  // tiles [ktBegin, ktEnd), chunk by chunk, into `to`.
   auto item = [&](OpBuilder &b, Location loc, Value w, Value pn0, Value count,
                   Value mbLo, Value mbHi, Value ktBegin, Value ktEnd,
-                  const Targets &to, bool whole) {
+                  const Targets &to, bool whole, bool withPartial = false) {
     scf::ForOp::create(
         b, loc, ktBegin, ktEnd, index(b, loc, chunkTiles), ValueRange{},
         [&](OpBuilder &b, Location loc, Value ktLo, ValueRange) {
@@ -1296,12 +1348,25 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
             return t;
           };
           Targets chunkTo{inChunk(to.low), inChunk(to.high), to.splitBlock};
+          if (aRing)
+            packA(b, loc, ktLo, ktHi,
+                  [&](OpBuilder &b, Location loc, Value mt,
+                      Value kt) -> SmallVector<Value> {
+                    return {w, mt, arith::SubIOp::create(b, loc, kt, ktLo)};
+                  });
           packChunk(b, loc, w, pn0, count, ktLo, ktHi, whole);
           forEach(b, loc, zero, count,
                   [&](OpBuilder &b, Location loc, Value s) {
                     panel(b, loc, w, s, arith::AddIOp::create(b, loc, pn0, s),
                           mbLo, mbHi, ktLo, ktHi, chunkTo, whole);
                   });
+          if (withPartial) {
+            // Into slot 0: the whole panels of this chunk are done.
+            Value last = index(b, loc, wholePanels);
+            packChunk(b, loc, w, last, index(b, loc, 1), ktLo, ktHi, false);
+            panel(b, loc, w, zero, last, mbLo, mbHi, ktLo, ktHi, chunkTo,
+                  false);
+          }
           scf::YieldOp::create(b, loc);
         });
   };
@@ -1421,7 +1486,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     Value ktBegin = mulIndex(b, loc, half, itemKTiles);
     Value ktEnd =
         minIndex(b, loc, addIndex(b, loc, ktBegin, itemKTiles), kTiles);
-    if (packAInLoop)
+    if (packAInLoop && !aRing)
       ensureA(b, loc, half, ktBegin, ktEnd);
     auto count = [&](OpBuilder &b, Location loc, int64_t add) -> Value {
       return memref::AtomicRMWOp::create(
@@ -1459,11 +1524,12 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     };
     Targets to{pick(own, other), pick(other, own), splitBlock};
     // The item on panels [pn0, pn0 + count) (`whole` ones or the partial
-    // one), then the other half's sums for its own rows.
+    // one; and the partial one if `withPartial`), then the other half's
+    // sums for its own rows.
     auto run = [&](OpBuilder &b, Location loc, Value pn0, Value panelCount,
-                   bool whole) {
+                   bool whole, bool withPartial) {
       item(b, loc, w, pn0, panelCount, zero, index(b, loc, blocks), ktBegin,
-           ktEnd, to, whole);
+           ktEnd, to, whole, withPartial);
       Value finishedAt = count(b, loc, 16);
       Value besideOther = eqI32(
           b, loc,
@@ -1487,22 +1553,25 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
               scf::YieldOp::create(b, loc);
             });
         Value split = index(b, loc, splitRow);
-        addPartial(
-            b, loc, arith::SelectOp::create(b, loc, ownsLow, zero, split),
-            arith::SelectOp::create(b, loc, ownsLow, split, index(b, loc, m)),
-            pn0, panelCount, whole);
+        Value r0 = arith::SelectOp::create(b, loc, ownsLow, zero, split);
+        Value r1 =
+            arith::SelectOp::create(b, loc, ownsLow, split, index(b, loc, m));
+        addPartial(b, loc, r0, r1, pn0, panelCount, whole);
+        if (withPartial)
+          addPartial(b, loc, r0, r1, index(b, loc, wholePanels),
+                     index(b, loc, 1), false);
         scf::YieldOp::create(b, loc);
       });
     };
     auto slabUnit = [&](OpBuilder &b, Location loc) {
       Value pn0, panelCount;
       slabPanels(b, loc, u, pn0, panelCount);
-      run(b, loc, pn0, panelCount, true);
+      run(b, loc, pn0, panelCount, true, foldPartial);
     };
     auto partialUnit = [&](OpBuilder &b, Location loc) {
-      run(b, loc, index(b, loc, wholePanels), index(b, loc, 1), false);
+      run(b, loc, index(b, loc, wholePanels), index(b, loc, 1), false, false);
     };
-    if (!partialItems)
+    if (!partialItems || foldPartial)
       return slabUnit(b, loc);
     if (slabs == 0)
       return partialUnit(b, loc);
@@ -1898,14 +1967,9 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     cp.mTiles = plan.mTiles;
     cp.nTiles = plan.nTiles;
     cp.kTiles = plan.kTiles;
+    // With packAInLoop, emitFused allocates what A is packed into.
     cp.packAInLoop = packAInLoop;
-    if (packAInLoop)
-      cp.pa = memref::AllocOp::create(
-          rewriter, loc,
-          MemRefType::get(plan.packedType(plan.mTiles).getShape(),
-                          rewriter.getBF16Type()),
-          rewriter.getI64IntegerAttr(64));
-    else
+    if (!packAInLoop)
       cp.pa = bufferization::ToBufferOp::create(
           rewriter, loc, bufferType(packedA), packedA, /*read_only=*/true);
     if (packedB)

@@ -143,28 +143,26 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 
 // A over 512 KiB: K is split in halves (33 K tiles: 17 and 16) so that two
 // threads each keep half of A in L2; each half goes in chunks of at most 9
-// K tiles (the B slot holds one chunk of the slab). Units (here one slab and the partial
-// panel) are two items each, all first halves before all second halves, on
-// an even number of workers. Half 0 owns row blocks 0-3 (rows 0-127), half
-// 1 the others: an item sums its own rows into C and the other half's
-// rows into `partial`, or into C when it runs alone (mx.worker_count is 1)
-// or after the other item finished (its unit's counter, +1 per start and
-// +16 per finish, was 16 when it started). Items whose rows the other put
-// into `partial` wait until the counter is 34 (both finished) and add
-// their rows of `partial` to C. A is not read in place: each half of K is
-// packed into tiles by the first item that needs it (as MX A is decoded).
+// K tiles (the B slot holds one chunk of the slab). Every panel (one whole,
+// one partial) fits one slab, so there is one unit of two items, one per
+// half of K, each packing the partial panel into slot 0 after the whole
+// one, and A is packed chunk by chunk into the worker's ring slot right
+// before its tiles are used. Half 0 owns row blocks 0-3 (rows 0-127), half
+// 1 the others: an item sums its own rows into C and the other half's rows
+// into `partial`, or into C when it runs alone (mx.worker_count is 1) or
+// after the other item finished (the unit's counter, +1 per start and +16
+// per finish, was 16 when it started). Items whose rows the other put into
+// `partial` wait until the counter is 34 (both finished) and add their rows
+// of `partial` to C, for the whole panel and the partial one.
 // AMX-LABEL: func.func @bf16_k_split
-// AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x33x16x32xbf16>
-// AMX: memref.alloc() {alignment = 64 : i64} : memref<4x1x2x9x16x32xbf16>
-// AMX: %[[STATE:.*]] = memref.alloc() : memref<2xi32>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<2x1x2x9x16x32xbf16>
+// AMX: %[[STATE:.*]] = memref.alloc() : memref<1xi32>
 // AMX: %[[PARTIAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
-// AMX: %[[CLAIMED:.*]] = memref.alloc() : memref<2xi32>
+// AMX: %[[RING:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x9x16x32xbf16>
 // AMX: %[[WORKERS:.*]] = mx.worker_count
 // AMX: %[[ALONE:.*]] = arith.cmpi eq, %[[WORKERS]], %c1
-// AMX: scf.forall (%{{.*}}) in (4) {
-// AMX: memref.atomic_rmw addi %c1_i32, %[[CLAIMED]]
-// AMX: vector.transfer_write {{.*}}, %[[PA]]{{.*}} : vector<32xbf16>, memref<16x33x16x32xbf16>
-// AMX: %[[STARTED:.*]] = memref.atomic_rmw addi %c1_i32, %[[STATE]][%[[UNIT:.*]]]
+// AMX: scf.forall (%{{.*}}) in (2) {
+// AMX: %[[STARTED:.*]] = memref.atomic_rmw addi %c1_i32, %[[STATE]][%c0]
 // AMX: %[[AFTER:.*]] = arith.cmpi eq, %[[STARTED]], %c17_i32
 // AMX: %[[TO_C:.*]] = arith.ori %[[ALONE]], %[[AFTER]]
 // AMX: %[[OTHER:.*]] = arith.select %[[TO_C]], %{{.*}}, %[[PARTIAL]] : memref<256x40xf32>
@@ -172,17 +170,23 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // AMX: arith.select %[[LOW_HALF]], %{{.*}}, %[[OTHER]] : memref<256x40xf32>
 // AMX: arith.select %[[LOW_HALF]], %[[OTHER]], %{{.*}} : memref<256x40xf32>
 // AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c9 {
+// AMX: vector.transfer_read {{.*}} {in_bounds = [true]} : memref<256x1040xbf16>, vector<32xbf16>
+// AMX: vector.transfer_write {{.*}}, %[[RING]]{{.*}} : vector<32xbf16>, memref<2x16x9x16x32xbf16>
 // AMX: arith.cmpi ult, %{{.*}}, %c4 : index
-// AMX: amx.tile_load %[[PA]]
+// AMX: amx.tile_load %[[RING]]
 // AMX: amx.tile_mulf
-// AMX: %[[FINISHED:.*]] = memref.atomic_rmw addi %c16_i32, %[[STATE]][%[[UNIT]]]
+// AMX: memref.subview {{.*}} : memref<2x32x32xf32> to memref<32x32xf32
+// AMX: amx.tile_load %[[RING]]
+// AMX: %[[FINISHED:.*]] = memref.atomic_rmw addi %c16_i32, %[[STATE]][%c0]
 // AMX: arith.andi %[[FINISHED]], %c15_i32
 // AMX: scf.while
-// AMX: memref.atomic_rmw addi %c0_i32, %[[STATE]][%[[UNIT]]]
+// AMX: memref.atomic_rmw addi %c0_i32, %[[STATE]][%c0]
 // AMX: arith.cmpi eq, %{{.*}}, %c34_i32
 // AMX: arith.select %[[LOW_HALF]], %c0, %c128
 // AMX: arith.select %[[LOW_HALF]], %c128, %c256
-// AMX: vector.transfer_read %[[PARTIAL]]
+// AMX: vector.transfer_read %[[PARTIAL]]{{.*}} {in_bounds = [true]}
+// AMX: arith.addf {{.*}} : vector<32xf32>
+// AMX: vector.transfer_read %[[PARTIAL]][{{.*}}], %{{[a-z_0-9]*}} : memref<256x40xf32>, vector<32xf32>
 // AMX: arith.addf {{.*}} : vector<32xf32>
 func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
                         %c: tensor<256x40xf32>) -> tensor<256x40xf32> {
@@ -198,10 +202,10 @@ func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
 // needs it (an atomic claim per half); the other items of that half spin
 // until its flag is set. The scalar fallback packs A and B first.
 // AMX-LABEL: func.func @mx_k_split
-// AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x72x16x32xbf16>
 // AMX: bufferization.to_buffer %{{.*}} read_only : tensor<256x2304xi8> to memref<256x2304xi8>
 // AMX: scf.if
 // AMX: memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
+// AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x72x16x32xbf16>
 // AMX: %[[CLAIMED:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[DECODED:.*]] = memref.alloc() : memref<2xi32>
 // AMX: scf.forall (%{{.*}}) in (4) {

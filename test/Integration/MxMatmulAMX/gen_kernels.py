@@ -54,9 +54,11 @@ def configurations():
     # B stored K x N is decoded inside the parallel loop (as bf16 B is
     # packed); with A over 512 KiB packed, K is split in halves: a partial
     # panel and partial rows (130x2112x100), one whole panel and a partial
-    # one (300x1024x40).
+    # one (300x1024x40), two slabs and a partial panel (130x2112x260); A is
+    # decoded per half of K by the first item that needs it.
     cfgs.append(cfg("e4m3", "e2m1", 130, 2112, 100))
     cfgs.append(cfg("e2m1", "e4m3", 300, 1024, 40))
+    cfgs.append(cfg("e4m3", "e4m3", 130, 2112, 260))
     # Block sizes 16, 64 and an odd one (K not a multiple of 32).
     cfgs.append(cfg("e4m3", "e3m2", 19, 64, 20, block=16))
     cfgs.append(cfg("e5m2", "e4m3", 19, 128, 20, block=64))
@@ -83,13 +85,14 @@ def configurations():
     # each unit (a slab or the partial panel) is two items, one per half
     # of K: a partial last K tile and rows (130x2100x100), an odd K tile
     # count and no partial panel (260x1040x64), only a partial panel
-    # (300x1000x20).
+    # (300x1000x20), all with A packed into a ring slot per K chunk; two
+    # slabs and a partial panel, A packed per half (130x2100x300).
     for m, k, n in [(1, 1, 1), (5, 7, 3), (16, 32, 16), (37, 70, 45),
                     (32, 64, 32), (33, 33, 17), (64, 256, 100),
                     (20, 96, 80), (48, 513, 50), (100, 1000, 20),
                     (48, 576, 1000), (33, 1537, 70), (48, 64, 40),
                     (130, 2100, 100), (260, 1040, 64), (300, 1000, 20),
-                    (1600, 1024, 40)]:
+                    (130, 2100, 300), (1600, 1024, 40)]:
         cfgs.append(cfg("bf16", "bf16", m, k, n))
     # C = A B: the accumulator is a zero fill, which the AMX path writes
     # without reading (the checker passes NaN in C). Fused packing with
