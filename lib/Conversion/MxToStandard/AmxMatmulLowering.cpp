@@ -1193,14 +1193,14 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                   forKTilesIn(
                       b, loc, ktLo, ktHi,
                       [&](OpBuilder &b, Location loc, Value kt, bool whole) {
-                        SmallVector<Value> at = tileIndices(b, loc, mt, kt);
-                        at.append({Value(), zero});
+                        SmallVector<Value> tile = tileIndices(b, loc, mt, kt);
                         for (int64_t r = 0; r < kRows; ++r) {
                           Value row = vector::BitCastOp::create(
                               b, loc, VectorType::get({kDepth}, bf16),
                               plan->aRowBits(b, loc, addIndex(b, loc, m0, r),
                                              kt, whole));
-                          at[at.size() - 2] = index(b, loc, r);
+                          SmallVector<Value> at(tile);
+                          at.append({index(b, loc, r), zero});
                           vector::TransferWriteOp::create(
                               b, loc, row, aBuffer, at, ArrayRef<bool>{true});
                         }
