@@ -38,9 +38,9 @@
 //    one per half of K, so that two threads each keep half of A in L2; each
 //    half owns half of the rows of C, and the two add each other's sums for
 //    them from a scratch buffer. A stored M x K is then packed (MX: decoded) in
-//    that loop as well: chunk by chunk into a ring slot of the worker right
-//    before use when all panels fit one slab, else each half of K by the
-//    first item that needs it (the thread that reads it next).
+//    that loop as well: bf16 A chunk by chunk into a ring slot of the worker
+//    right before use when all panels fit one slab, else each half of K by
+//    the first item that needs it (the thread that reads it next).
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -774,8 +774,8 @@ struct AmxCompute {
   /// panel inside the parallel loop (emitFused); `plan` reads its rows.
   const AmxMatmul *plan = nullptr;
   /// With K split, A (bf16, or MX decoded) is packed inside the parallel
-  /// loop (emitFused; `pa` is then null): chunk by chunk into a ring slot
-  /// of the worker, or each half of K by the first item that needs it.
+  /// loop (emitFused; `pa` is then null): bf16 A chunk by chunk into a ring
+  /// slot of the worker, or each half of K by the first item that needs it.
   bool packAInLoop = false;
   /// The accumulator is a zero fill: `c` is its uninitialized destination,
   /// written without being read.
@@ -790,9 +790,10 @@ struct AmxCompute {
     return amx::TileType::get({kRows, kDepth}, BFloat16Type::get(ctx));
   }
 
-  /// Where the A or B tiles of a block come from, when not from `pa` / `pb`
-  /// (tile (mt0 + i, kt) / (nt0 + j, kt)): `indices(b, loc, i or j, kt)` of
-  /// `buffer`, a packed chunk of the fused path.
+  /// Where the A or B tiles of a block come from, when not from `pa` / `pb`:
+  /// `indices(b, loc, i or j, kt)` of `buffer` (a packed chunk of the fused
+  /// path), or without `indices` tile (mt0 + i, kt) / (nt0 + j, kt) of
+  /// `buffer` in the packed layout.
   struct TileSource {
     Value buffer;
     function_ref<SmallVector<Value>(OpBuilder &, Location, int64_t, Value)>
@@ -823,15 +824,16 @@ struct AmxCompute {
           b, loc, ktLo, ktHi, index(b, loc, 1), acc,
           [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
             SmallVector<Value> at, bt, next;
+            Value aBuffer = aSource.buffer ? aSource.buffer : pa;
+            bool inPlace = aDirect && !aSource.buffer;
             for (int64_t i = 0; i < mCount; ++i)
               at.push_back(
                   aSource.indices
-                      ? amx::TileLoadOp::create(b, loc, abTile(),
-                                                aSource.buffer,
+                      ? amx::TileLoadOp::create(b, loc, abTile(), aBuffer,
                                                 aSource.indices(b, loc, i, kt))
                       : amx::TileLoadOp::create(
-                            b, loc, abTile(), pa,
-                            aDirect
+                            b, loc, abTile(), aBuffer,
+                            inPlace
                                 ? ValueRange{mulIndex(b, loc,
                                                       addIndex(b, loc, mt0, i),
                                                       kRows),
@@ -1284,16 +1286,14 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
           w,    s,   index(b, loc, j), arith::SubIOp::create(b, loc, kt, ktLo),
           zero, zero};
     };
-    auto aIndices = [&](OpBuilder &b, Location loc, int64_t i,
-                        Value kt) -> SmallVector<Value> {
-      Value mt = addIndex(b, loc, mt0, i);
-      if (aRing)
-        return {w, mt, arith::SubIOp::create(b, loc, kt, ktLo), zero, zero};
-      return {mt, kt, zero, zero};
+    auto ringIndices = [&](OpBuilder &b, Location loc, int64_t i,
+                           Value kt) -> SmallVector<Value> {
+      return {w, addIndex(b, loc, mt0, i),
+              arith::SubIOp::create(b, loc, kt, ktLo), zero, zero};
     };
-    TileSource aSource, bSource{bSlots, bIndices};
-    if (aBuffer)
-      aSource = {aBuffer, aIndices};
+    TileSource aSource{aBuffer, nullptr}, bSource{bSlots, bIndices};
+    if (aRing)
+      aSource.indices = ringIndices;
     if (direct)
       emitBlock(b, loc, dest, r0, c0, mt0, nt0, mCount, nCount, ktLo, ktHi,
                 fromZero, aSource, bSource);
@@ -1472,12 +1472,13 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // two threads each core writes only its own rows of C and reads half of
   // the other's sums once (docs/design.md, "K split"). A single worker sums
   // everything into C: no `partial`, no adding.
-  Value splitBlock = index(b, loc, blocks / 2);
-  Value alone;
-  if (kSplit)
+  Value splitBlock, alone;
+  if (kSplit) {
+    splitBlock = index(b, loc, blocks / 2);
     alone = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::eq,
         WorkerCountOp::create(b, loc, b.getIndexType()), index(b, loc, 1));
+  }
   int64_t splitRow = std::min(blocks / 2 * 2 * kRows, m);
   auto splitItem = [&](OpBuilder &b, Location loc, Value w, Value i) {
     Value unitCount = index(b, loc, units);
@@ -1933,7 +1934,7 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     bool fused = !constB && (!plan.blockScaled || !plan.tb) &&
                  packedABytes(plan.mTiles, plan.kTiles) <= kFusedABytes;
     // When that loop splits K, A stored M x K is packed (MX: decoded)
-    // inside it too, each half of K by the thread that first needs it. For
+    // inside it too (emitFused: per K chunk or per half of K). For
     // bf16 at 256x2304x196 that is 1.06x / 1.17x faster on 1 / 2 threads
     // than reading A in place (session 15).
     bool packAInLoop =
