@@ -1076,11 +1076,27 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   Value flags = zeroCounters(workers);
   // K split: per unit, a counter of its items' starts (+1) and finishes
   // (+16), and the sums of an item that ran beside the other (splitItem).
-  Value unitState, partial;
+  // The rows of `partial` start on cache lines: one core writes them and
+  // the other reads them, and rows sharing lines cost 8% of the 2-thread
+  // call at 256x2304x196 (docs/design.md, "K split"). C and `partial` then
+  // take one type, so that an item can pick either as its destination.
+  Value c = this->c, unitState, partial;
   if (kSplit) {
     unitState = zeroCounters(units);
-    partial = memref::AllocOp::create(b, loc, cast<MemRefType>(c.getType()),
-                                      b.getI64IntegerAttr(64));
+    int64_t lineFloats = 64 / 4;
+    int64_t stride = (n + lineFloats - 1) / lineFloats * lineFloats;
+    Value lines = memref::AllocOp::create(
+        b, loc, MemRefType::get({m, stride}, f32), b.getI64IntegerAttr(64));
+    SmallVector<OpFoldResult> zeros(2, b.getIndexAttr(0)),
+        sizes = {b.getIndexAttr(m), b.getIndexAttr(n)},
+        ones(2, b.getIndexAttr(1));
+    partial = memref::SubViewOp::create(b, loc, lines, zeros, sizes, ones);
+    auto anyRows =
+        MemRefType::get({m, n}, f32,
+                        StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                               {ShapedType::kDynamic, 1}));
+    partial = memref::CastOp::create(b, loc, anyRows, partial);
+    c = memref::CastOp::create(b, loc, anyRows, c);
   }
   // packAInLoop: the ring slots, or the whole packed A and, per half of K,
   // whether an item has claimed its packing and whether it is done.

@@ -153,11 +153,16 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // after the other item finished (the unit's counter, +1 per start and +16
 // per finish, was 16 when it started). Items whose rows the other put into
 // `partial` wait until the counter is 34 (both finished) and add their rows
-// of `partial` to C, for the whole panel and the partial one.
+// of `partial` to C, for the whole panel and the partial one. The rows of
+// `partial` start on cache lines (40 columns in rows of 48), and C is cast
+// to the same strided type so that an item can pick either.
 // AMX-LABEL: func.func @bf16_k_split
 // AMX: memref.alloc() {alignment = 64 : i64} : memref<2x1x2x9x16x32xbf16>
 // AMX: %[[STATE:.*]] = memref.alloc() : memref<1xi32>
-// AMX: %[[PARTIAL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
+// AMX: %[[LINES:.*]] = memref.alloc() {alignment = 64 : i64} : memref<256x48xf32>
+// AMX: %[[ROWS:.*]] = memref.subview %[[LINES]][0, 0] [256, 40] [1, 1]
+// AMX: %[[PARTIAL:.*]] = memref.cast %[[ROWS]] : memref<256x40xf32, strided<[48, 1]>> to memref<256x40xf32, strided<[?, 1], offset: ?>>
+// AMX: %[[C:.*]] = memref.cast %{{.*}} : memref<256x40xf32> to memref<256x40xf32, strided<[?, 1], offset: ?>>
 // AMX: %[[RING:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x9x16x32xbf16>
 // AMX: %[[WORKERS:.*]] = mx.worker_count
 // AMX: %[[ALONE:.*]] = arith.cmpi eq, %[[WORKERS]], %c1
@@ -165,10 +170,10 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // AMX: %[[STARTED:.*]] = memref.atomic_rmw addi %c1_i32, %[[STATE]][%c0]
 // AMX: %[[AFTER:.*]] = arith.cmpi eq, %[[STARTED]], %c17_i32
 // AMX: %[[TO_C:.*]] = arith.ori %[[ALONE]], %[[AFTER]]
-// AMX: %[[OTHER:.*]] = arith.select %[[TO_C]], %{{.*}}, %[[PARTIAL]] : memref<256x40xf32>
+// AMX: %[[OTHER:.*]] = arith.select %[[TO_C]], %[[C]], %[[PARTIAL]] : memref<256x40xf32, strided<[?, 1], offset: ?>>
 // AMX: %[[LOW_HALF:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
-// AMX: arith.select %[[LOW_HALF]], %{{.*}}, %[[OTHER]] : memref<256x40xf32>
-// AMX: arith.select %[[LOW_HALF]], %[[OTHER]], %{{.*}} : memref<256x40xf32>
+// AMX: arith.select %[[LOW_HALF]], %[[C]], %[[OTHER]]
+// AMX: arith.select %[[LOW_HALF]], %[[OTHER]], %[[C]]
 // AMX: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c9 {
 // AMX: vector.transfer_read {{.*}} {in_bounds = [true]} : memref<256x1040xbf16>, vector<32xbf16>
 // AMX: vector.transfer_write {{.*}}, %[[RING]]{{.*}} : vector<32xbf16>, memref<2x16x9x16x32xbf16>
@@ -184,9 +189,9 @@ func.func @bf16_edges(%a: tensor<40x256xbf16>, %b: tensor<256x100xbf16>,
 // AMX: arith.cmpi eq, %{{.*}}, %c34_i32
 // AMX: arith.select %[[LOW_HALF]], %c0, %c128
 // AMX: arith.select %[[LOW_HALF]], %c128, %c256
-// AMX: vector.transfer_read %[[PARTIAL]]{{.*}} {in_bounds = [true]}
+// AMX: vector.transfer_read %[[ROWS]]{{.*}} {in_bounds = [true]}
 // AMX: arith.addf {{.*}} : vector<32xf32>
-// AMX: vector.transfer_read %[[PARTIAL]][{{.*}}], %{{[a-z_0-9]*}} : memref<256x40xf32>, vector<32xf32>
+// AMX: vector.transfer_read %[[ROWS]][{{.*}}], %{{[a-z_0-9]*}} : memref<256x40xf32, strided<[48, 1]>>, vector<32xf32>
 // AMX: arith.addf {{.*}} : vector<32xf32>
 func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
                         %c: tensor<256x40xf32>) -> tensor<256x40xf32> {
@@ -204,7 +209,7 @@ func.func @bf16_k_split(%a: tensor<256x1040xbf16>, %b: tensor<1040x40xbf16>,
 // AMX-LABEL: func.func @mx_k_split
 // AMX: bufferization.to_buffer %{{.*}} read_only : tensor<256x2304xi8> to memref<256x2304xi8>
 // AMX: scf.if
-// AMX: memref.alloc() {alignment = 64 : i64} : memref<256x40xf32>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<256x48xf32>
 // AMX: %[[PA:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16x72x16x32xbf16>
 // AMX: %[[CLAIMED:.*]] = memref.alloc() : memref<2xi32>
 // AMX: %[[DECODED:.*]] = memref.alloc() : memref<2xi32>
