@@ -29,7 +29,8 @@
 // OpenBLAS is forced onto its AVX-512 kernels: when OPENBLAS_CORETYPE is not
 // set, the program sets it to SkylakeX and re-executes itself before
 // OpenBLAS is used (the library reads it when it loads). The core name is
-// printed in the benchmark context. Peer times are medians of 5 runs; every
+// printed in the benchmark context. All operands, ours and the peers', start
+// on 64-byte boundaries (LineVector). Peer times are medians of 5 runs; every
 // measurement starts after the worker threads of the previous one have gone
 // to sleep (settle()).
 //
@@ -69,6 +70,7 @@ namespace {
 using mx::bench::median;
 using mx::bench::seconds;
 
+using mx::bench::LineVector;
 using mx::bench::MemRef2D;
 using mx::bench::view2D;
 
@@ -215,7 +217,7 @@ double timeRuns(const std::function<void()> &fn, int warmups = 1,
 
 /// f32 operands of one shape for the peers (values like quantized data).
 struct F32Operands {
-  std::vector<float> a, b, c;
+  LineVector<float> a, b, c;
   F32Operands(int64_t m, int64_t k, int64_t n) : a(m * k), b(k * n), c(m * n) {
     for (float &x : a)
       x = std::ldexp(float(int(nextRandom() % 255) - 127), -6);
@@ -274,12 +276,14 @@ double timeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n, bool bf16) {
 }
 
 /// Median of peer time / our time over 41 back-to-back pairs of calls.
-/// With two threads our idle OpenMP workers sleep at once (block time 0),
-/// so they do not spin on the cores while oneDNN (libgomp) runs.
+/// oneDNN's parallel regions (GOMP_parallel, built against libgomp) bind to
+/// libomp, loaded first, so both sides run on one team of workers, which
+/// keep spinning between the calls (block time 20 ms): neither side's
+/// idle workers take a core from the other, and neither pays for waking a
+/// sleeping worker, which on this VM takes longer than a whole call (the
+/// 2-thread bf16 AMX kernel at 64x576x3136: 253 us, 423 with block time 0).
 double alternatingRatio(const std::function<void()> &peer,
-                        const std::function<void()> &ours, int threads) {
-  if (threads > 1)
-    kmp_set_blocktime(0);
+                        const std::function<void()> &ours) {
   peer();
   ours();
   std::vector<double> ratios;
@@ -291,8 +295,6 @@ double alternatingRatio(const std::function<void()> &peer,
     auto t2 = std::chrono::steady_clock::now();
     ratios.push_back(seconds(t2 - t1) / seconds(t1 - t0));
   }
-  if (threads > 1)
-    kmp_set_blocktime(20);
   return median(ratios);
 }
 
@@ -326,8 +328,8 @@ double alternatingScaling(const std::function<void()> &ours, int threads) {
 /// Quantized operands (random codes of every finite value and scales
 /// around 1) in the storage layout of the kernels.
 struct MxOperands {
-  std::vector<uint8_t> ae, as, be, bs;
-  std::vector<float> c;
+  LineVector<uint8_t> ae, as, be, bs;
+  LineVector<float> c;
   MxOperands(const Kernel &kernel) {
     int64_t blocks = kernel.k / 32;
     ae.resize(kernel.m * kernel.k * elementBits(kernel.fa) / 8);
@@ -386,8 +388,8 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   setThreads(threads);
   int64_t m = kernel->m, k = kernel->k, n = kernel->n;
   F32Operands peer(m, k, n);
-  auto toBF16 = [](const std::vector<float> &x) {
-    std::vector<uint16_t> out(x.size());
+  auto toBF16 = [](const LineVector<float> &x) {
+    LineVector<uint16_t> out(x.size());
     for (size_t i = 0; i < x.size(); ++i) {
       uint32_t bits;
       std::memcpy(&bits, &x[i], 4);
@@ -395,8 +397,8 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
     }
     return out;
   };
-  std::vector<uint16_t> a = toBF16(peer.a), b = toBF16(peer.b);
-  std::vector<float> c(m * n, 0.0f);
+  LineVector<uint16_t> a = toBF16(peer.a), b = toBF16(peer.b);
+  LineVector<float> c(m * n, 0.0f);
   MemRef2D av = view2D(a.data(), m, k), bv = view2D(b.data(), k, n),
            cv = view2D(c.data(), m, n);
   settle();
@@ -415,11 +417,10 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
   settle();
   state.counters["x_dnnl_bf16_alt"] = alternatingRatio(
-      makeDnnl(peer, m, k, n, true), [&] { kernel->fn(&av, &bv, &cv); },
-      threads);
+      makeDnnl(peer, m, k, n, true), [&] { kernel->fn(&av, &bv, &cv); });
   if (threads > 1)
-    state.counters["scaling"] = alternatingScaling(
-        [&] { kernel->fn(&av, &bv, &cv); }, threads);
+    state.counters["scaling"] =
+        alternatingScaling([&] { kernel->fn(&av, &bv, &cv); }, threads);
 }
 
 int registerBenchmarks() {

@@ -1957,8 +1957,11 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
         fused && !plan.ta && !constA && splitsK(plan.mTiles, plan.kTiles);
     // Else bf16 A whose tiles are whole is read by the tile loads in place,
     // unless its rows are a multiple of 4 KiB apart (the 16 rows of a tile
-    // would share one L1 set).
-    bool aDirect = !packAInLoop && !plan.blockScaled && !constA &&
+    // would share one L1 set), or A is small enough for the fused loop:
+    // packed, its tiles are 1 KiB of whole lines however the caller aligned
+    // A, where tile loads of rows 16 bytes off line boundaries touch 32
+    // lines instead of 16 (docs/design.md, "Operand alignment").
+    bool aDirect = !fused && !plan.blockScaled && !constA &&
                    plan.m % kRows == 0 && plan.k % kDepth == 0 &&
                    (2 * plan.k) % 4096 != 0;
     Value packedA = aDirect  ? op.getA()

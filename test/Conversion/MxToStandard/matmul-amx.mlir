@@ -284,10 +284,28 @@ func.func @bf16_negative_zero_acc(%a: tensor<64x70xbf16>,
 
 // -----
 
+// The fused path packs A up front even when its tiles are whole and could
+// be read in place: packed tiles are whole cache lines however the caller
+// aligned A. With larger A (below), aligned A is read in place.
+// AMX-LABEL: func.func @bf16_whole_a
+// AMX: scf.forall (%{{.*}}) in (4) shared_outs(%{{.*}}) -> (tensor<4x3x16x32xbf16>)
+// AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x3x16x32xbf16>
+// AMX-NOT: tensor<64x96xbf16> to memref
+// AMX: amx.tile_mulf
+func.func @bf16_whole_a(%a: tensor<64x96xbf16>, %b: tensor<96x64xbf16>,
+                        %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %r = mx.matmul %a, %b, %c unordered
+      : tensor<64x96xbf16>, tensor<96x64xbf16> -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// -----
+
 // A larger than the L2 budget (1.5 MiB packed): B is packed once, in its own
 // parallel loop over K tiles, into tiles of two-panel pairs.
 // AMX-LABEL: func.func @bf16_large_a
 // AMX: scf.forall (%{{.*}}) in (32) shared_outs(%{{.*}}) -> (tensor<4x32x16x32xbf16>)
+// AMX: bufferization.to_buffer %{{.*}} read_only : tensor<1600x1024xbf16> to memref<1600x1024xbf16>
 // AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x32x16x32xbf16>
 // AMX-NOT: memref<{{.*}}x2x{{.*}}x16x32xbf16>
 // AMX: amx.tile_mulf
