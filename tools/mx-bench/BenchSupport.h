@@ -51,14 +51,22 @@ inline MemRef2D view2D(void *base, int64_t rows, int64_t cols) {
   return {base, base, 0, {rows, cols}, {cols, 1}};
 }
 
-/// A zeroed, 64-byte aligned buffer (its pages touched, so that page faults
-/// stay out of the timings); exits with a message if there is no memory.
-inline void *allocateTouched(size_t bytes) {
+/// At least `bytes` on a 64-byte boundary; exits with a message if there is
+/// no memory.
+inline void *allocateLines(size_t bytes) {
+  bytes = (bytes + 63) / 64 * 64;
   void *memory = std::aligned_alloc(64, bytes);
   if (!memory) {
     std::fprintf(stderr, "mx-bench: cannot allocate %zu bytes\n", bytes);
     std::exit(1);
   }
+  return memory;
+}
+
+/// A zeroed, 64-byte aligned buffer (its pages touched, so that page faults
+/// stay out of the timings).
+inline void *allocateTouched(size_t bytes) {
+  void *memory = allocateLines(bytes);
   std::memset(memory, 0, bytes);
   return memory;
 }
@@ -73,13 +81,7 @@ template <typename T> struct LineAllocator {
   LineAllocator() = default;
   template <typename U> LineAllocator(const LineAllocator<U> &) {}
   T *allocate(size_t count) {
-    size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
-    void *memory = std::aligned_alloc(64, bytes);
-    if (!memory) {
-      std::fprintf(stderr, "mx-bench: cannot allocate %zu bytes\n", bytes);
-      std::exit(1);
-    }
-    return static_cast<T *>(memory);
+    return static_cast<T *>(allocateLines(count * sizeof(T)));
   }
   void deallocate(T *memory, size_t) { std::free(memory); }
   template <typename U> bool operator==(const LineAllocator<U> &) const {

@@ -75,6 +75,7 @@ MX_KTANH_KERNEL(poly_gelu_bf16)
 
 namespace {
 
+using mx::bench::allocateTouched;
 using mx::bench::Function;
 
 constexpr size_t kMaxBytes = size_t(64) << 20;
@@ -83,19 +84,10 @@ struct Buffers {
   float *inF32, *outF32;
   uint16_t *inBF16, *outBF16;
   Buffers() {
-    auto alloc = [](size_t bytes) {
-      void *p = std::aligned_alloc(64, bytes);
-      if (!p) {
-        std::fprintf(stderr, "mx-bench: cannot allocate %zu bytes\n", bytes);
-        std::exit(1);
-      }
-      std::memset(p, 0, bytes);
-      return p;
-    };
-    inF32 = static_cast<float *>(alloc(kMaxBytes));
-    outF32 = static_cast<float *>(alloc(kMaxBytes));
-    inBF16 = static_cast<uint16_t *>(alloc(kMaxBytes));
-    outBF16 = static_cast<uint16_t *>(alloc(kMaxBytes));
+    inF32 = static_cast<float *>(allocateTouched(kMaxBytes));
+    outF32 = static_cast<float *>(allocateTouched(kMaxBytes));
+    inBF16 = static_cast<uint16_t *>(allocateTouched(kMaxBytes));
+    outBF16 = static_cast<uint16_t *>(allocateTouched(kMaxBytes));
     uint64_t state = 0x9E3779B97F4A7C15ull;
     for (size_t i = 0; i < kMaxBytes / 4; ++i) {
       state = state * 6364136223846793005ull + 1442695040888963407ull;

@@ -231,24 +231,7 @@ struct Packed {
 };
 
 /// A zeroed float array on a 64-byte boundary.
-struct AlignedFloats {
-  float *ptr;
-  size_t count;
-  explicit AlignedFloats(size_t count)
-      : ptr(static_cast<float *>(
-            std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64))),
-        count(count) {
-    std::fill(ptr, ptr + count, 0.0f);
-  }
-  ~AlignedFloats() { std::free(ptr); }
-  AlignedFloats(const AlignedFloats &) = delete;
-  AlignedFloats &operator=(const AlignedFloats &) = delete;
-  float *data() { return ptr; }
-  size_t size() const { return count; }
-  float &operator[](size_t i) { return ptr[i]; }
-  float *begin() { return ptr; }
-  float *end() { return ptr + count; }
-};
+using AlignedFloats = mx::bench::LineVector<float>;
 
 struct Config {
   int64_t m, k, n;
