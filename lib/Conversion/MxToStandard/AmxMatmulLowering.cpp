@@ -37,10 +37,13 @@
 //    (AmxCompute::emitFused). When A is over 512 KiB, each slab is two items,
 //    one per half of K, so that two threads each keep half of A in L2; each
 //    half owns half of the rows of C, and the two add each other's sums for
-//    them from a scratch buffer. A stored M x K is then packed (MX: decoded) in
-//    that loop as well: bf16 A chunk by chunk into a ring slot of the worker
-//    right before use when all panels fit one slab, else each half of K by
-//    the first item that needs it (the thread that reads it next).
+//    them from a scratch buffer. A stored M x K is packed (MX: decoded) in
+//    that loop as well: with the K split, bf16 A chunk by chunk into a ring
+//    slot of the worker right before use when all panels fit one slab, else
+//    each half of K by the first item that needs it (the thread that reads it
+//    next); without it, all of A, its row tiles shared among the workers,
+//    unless bf16 A of whole tiles starts on a cache line (checked at run
+//    time), which the tile loads then read in place.
 // 3. The process must be granted the AMX tile state by Linux
 //    (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before the first
 //    tile instruction. The code asks once per process (a module global) and,
@@ -128,6 +131,13 @@ int64_t packedABytes(int64_t mTiles, int64_t kTiles) {
 /// Whether the fused path splits K (packed A over kSplitABytes).
 bool splitsK(int64_t mTiles, int64_t kTiles) {
   return packedABytes(mTiles, kTiles) > kSplitABytes && kTiles >= 2;
+}
+
+/// Whether the tile loads can read bf16 A (M x K, rows K apart) in place:
+/// its tiles are whole, and its rows are not a multiple of 4 KiB apart (the
+/// 16 rows of a tile would share one L1 set).
+bool tilesInPlace(int64_t m, int64_t k) {
+  return m % kRows == 0 && k % kDepth == 0 && (2 * k) % 4096 != 0;
 }
 
 Value minIndex(OpBuilder &b, Location loc, Value x, int64_t bound) {
@@ -773,9 +783,11 @@ struct AmxCompute {
   /// B stored K x N (bf16: `pb` is its buffer; or MX) is packed panel by
   /// panel inside the parallel loop (emitFused); `plan` reads its rows.
   const AmxMatmul *plan = nullptr;
-  /// With K split, A (bf16, or MX decoded) is packed inside the parallel
-  /// loop (emitFused; `pa` is then null): bf16 A chunk by chunk into a ring
-  /// slot of the worker, or each half of K by the first item that needs it.
+  /// A (bf16, or MX decoded) is packed inside the parallel loop of the
+  /// fused path (emitFused; `pa` is then null): with K split, bf16 A chunk
+  /// by chunk into a ring slot of the worker, or each half of K by the first
+  /// item that needs it; else all of A, row tiles shared among the workers,
+  /// or line-aligned bf16 A of whole tiles read in place.
   bool packAInLoop = false;
   /// The accumulator is a zero fill: `c` is its uninitialized destination,
   /// written without being read.
@@ -1030,7 +1042,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // whole packed A (half of it per item) did not, and its stores no longer
   // fetch lines from L3. MX A keeps the decode per half of K: chunk by
   // chunk it was slower on two threads (docs/design.md, "A ring").
-  bool aRing = packAInLoop && !plan->blockScaled && slabs <= 1;
+  bool aRing = packAInLoop && kSplit && !plan->blockScaled && slabs <= 1;
   bool foldPartial = aRing && slabs == 1 && partialItems;
   // With the K split, a unit (a slab or the partial panel, or with
   // `foldPartial` the slab and the partial panel) is two items, one per
@@ -1110,8 +1122,42 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     aBuffer = memref::AllocOp::create(
         b, loc, MemRefType::get({mTiles, kTiles, kRows, kDepth}, bf16),
         b.getI64IntegerAttr(64));
-    aClaimed = zeroCounters(2);
-    aDecoded = zeroCounters(2);
+    // One pair of counters per half of K, or for all of A.
+    aClaimed = zeroCounters(kSplit ? 2 : 1);
+    aDecoded = zeroCounters(kSplit ? 2 : 1);
+  }
+  // Without the K split, bf16 A of whole tiles whose rows start on cache
+  // lines (checked at run time) is read in place: the tiles of a row block
+  // (as packed, 16 whole lines each) then need no packing, which took 8-10
+  // us of the 64x576x3136 call on each of two threads and did not scale
+  // (docs/design.md, "A in place, block by block"). Otherwise A is packed
+  // (shareA), so that tile rows do not straddle lines: with A 16 bytes off,
+  // reading it in place was 10-12% slower.
+  Value aTiles = aBuffer, aInPlace;
+  if (packAInLoop && !kSplit && !plan->blockScaled && tilesInPlace(m, k)) {
+    Value a = plan->a;
+    Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, a);
+    aInPlace = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq,
+        arith::RemUIOp::create(b, loc, address, index(b, loc, 64)), zero);
+    int64_t dynamic = ShapedType::kDynamic;
+    auto anyTiles = MemRefType::get(
+        {mTiles, kTiles, kRows, kDepth}, bf16,
+        StridedLayoutAttr::get(ctx, 0, {dynamic, dynamic, dynamic, 1}));
+    SmallVector<OpFoldResult> sizes, strides;
+    for (int64_t size : {mTiles, kTiles, kRows, kDepth})
+      sizes.push_back(b.getIndexAttr(size));
+    for (int64_t stride : {kRows * k, kDepth, k, int64_t(1)})
+      strides.push_back(b.getIndexAttr(stride));
+    Value inPlace = memref::ReinterpretCastOp::create(
+        b, loc,
+        MemRefType::get(
+            {mTiles, kTiles, kRows, kDepth}, bf16,
+            StridedLayoutAttr::get(ctx, 0, {kRows * k, kDepth, k, 1})),
+        a, b.getIndexAttr(0), sizes, strides);
+    aTiles = arith::SelectOp::create(
+        b, loc, aInPlace, memref::CastOp::create(b, loc, anyTiles, inPlace),
+        memref::CastOp::create(b, loc, anyTiles, aBuffer));
   }
 
   // Rows 2p and 2p + 1 of each K tile interleave into row p of the two
@@ -1201,11 +1247,12 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
   // The A tiles of K tiles [ktLo, ktHi) of every row tile (as
   // AmxMatmul::emitPackA) into `aBuffer`: tile (mt, kt) at `tileIndices(mt,
   // kt)`.
-  auto packA =
-      [&](OpBuilder &b, Location loc, Value ktLo, Value ktHi,
+  auto packARows =
+      [&](OpBuilder &b, Location loc, Value mtLo, Value mtHi, Value ktLo,
+          Value ktHi,
           function_ref<SmallVector<Value>(OpBuilder &, Location, Value, Value)>
               tileIndices) {
-        forEach(b, loc, zero, index(b, loc, mTiles),
+        forEach(b, loc, mtLo, mtHi,
                 [&](OpBuilder &b, Location loc, Value mt) {
                   Value m0 = mulIndex(b, loc, mt, kRows);
                   forKTilesIn(
@@ -1225,6 +1272,65 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                       });
                 });
       };
+  auto packA =
+      [&](OpBuilder &b, Location loc, Value ktLo, Value ktHi,
+          function_ref<SmallVector<Value>(OpBuilder &, Location, Value, Value)>
+              tileIndices) {
+        packARows(b, loc, zero, index(b, loc, mTiles), ktLo, ktHi, tileIndices);
+      };
+  auto wholeTile = [](OpBuilder &, Location, Value mt,
+                      Value kt) -> SmallVector<Value> {
+    return {mt, kt};
+  };
+  // Spins until the i32 at `counters[at]` reaches `target`.
+  auto waitFor = [&](OpBuilder &b, Location loc, Value counters, Value at,
+                     int64_t target) {
+    scf::WhileOp::create(
+        b, loc, TypeRange{}, ValueRange{},
+        [&](OpBuilder &b, Location loc, ValueRange) {
+          Value now = memref::AtomicRMWOp::create(
+              b, loc, arith::AtomicRMWKind::addi, zeroI32, counters, at);
+          scf::ConditionOp::create(
+              b, loc,
+              arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::slt, now,
+                  arith::ConstantIntOp::create(b, loc, target, 32)),
+              ValueRange{});
+        },
+        [&](OpBuilder &b, Location loc, ValueRange) {
+          scf::YieldOp::create(b, loc);
+        });
+  };
+  // Without the K split: every worker packs row tiles of A that no other
+  // has claimed (one at a time, all K), then waits until all are packed.
+  // Two threads share the packing, and no parallel loop of its own (with
+  // the fork and join of another team) comes before the compute.
+  auto shareA = [&](OpBuilder &b, Location loc) {
+    Value limit = arith::ConstantIntOp::create(b, loc, mTiles, 32);
+    auto claim = [&](OpBuilder &b, Location loc) -> Value {
+      return memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
+                                         oneI32, aClaimed, zero);
+    };
+    scf::WhileOp::create(
+        b, loc, TypeRange{b.getI32Type()}, ValueRange{claim(b, loc)},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          scf::ConditionOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, args[0],
+                                    limit),
+              args);
+        },
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value mt =
+              arith::IndexCastUIOp::create(b, loc, b.getIndexType(), args[0]);
+          packARows(b, loc, mt, addIndex(b, loc, mt, 1), zero,
+                    index(b, loc, kTiles), wholeTile);
+          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
+                                      oneI32, aDecoded, zero);
+          scf::YieldOp::create(b, loc, claim(b, loc));
+        });
+    waitFor(b, loc, aDecoded, zero, mTiles);
+  };
   // Without the ring: packs the A tiles of K tiles [ktLo, ktHi) the first
   // time an item needs them; the other items of that half wait until they
   // are done.
@@ -1237,30 +1343,12 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
     ifElse(
         b, loc, first,
         [&](OpBuilder &b, Location loc) {
-          packA(b, loc, ktLo, ktHi,
-                [](OpBuilder &, Location, Value mt,
-                   Value kt) -> SmallVector<Value> {
-                  return {mt, kt};
-                });
+          packA(b, loc, ktLo, ktHi, wholeTile);
           memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::assign,
                                       oneI32, aDecoded, half);
         },
         [&](OpBuilder &b, Location loc) {
-          scf::WhileOp::create(
-              b, loc, TypeRange{}, ValueRange{},
-              [&](OpBuilder &b, Location loc, ValueRange) {
-                Value done = memref::AtomicRMWOp::create(
-                    b, loc, arith::AtomicRMWKind::addi, zeroI32, aDecoded,
-                    half);
-                scf::ConditionOp::create(
-                    b, loc,
-                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          done, zeroI32),
-                    ValueRange{});
-              },
-              [&](OpBuilder &b, Location loc, ValueRange) {
-                scf::YieldOp::create(b, loc);
-              });
+          waitFor(b, loc, aDecoded, half, 1);
         });
   };
 
@@ -1307,7 +1395,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
       return {w, addIndex(b, loc, mt0, i),
               arith::SubIOp::create(b, loc, kt, ktLo), zero, zero};
     };
-    TileSource aSource{aBuffer, nullptr}, bSource{bSlots, bIndices};
+    TileSource aSource{aTiles, nullptr}, bSource{bSlots, bIndices};
     if (aRing)
       aSource.indices = ringIndices;
     if (direct)
@@ -1318,29 +1406,72 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                     mCount, nCount, ktLo, ktHi, fromZero, aSource, bSource);
   };
 
+  // `body(b, loc, mb, mCount, wholeRows)` on the row blocks [mbLo, mbHi):
+  // the whole ones, then the partial last one if it is in the range.
+  auto forBlocksIn =
+      [&](OpBuilder &b, Location loc, Value mbLo, Value mbHi,
+          function_ref<void(OpBuilder &, Location, Value, int64_t, bool)>
+              body) {
+        forEach(b, loc, mbLo, minIndex(b, loc, mbHi, wholeBlocks),
+                [&](OpBuilder &b, Location loc, Value mb) {
+                  body(b, loc, mb, 2, true);
+                });
+        if (wholeBlocks == blocks)
+          return;
+        Value last = index(b, loc, wholeBlocks);
+        Value mine = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                           last, mbHi);
+        scf::IfOp::create(b, loc, mine, [&](OpBuilder &b, Location loc) {
+          body(b, loc, last, mTiles - 2 * wholeBlocks, m % kRows == 0);
+          scf::YieldOp::create(b, loc);
+        });
+      };
   // The row blocks [mbLo, mbHi) of panel pn over one K chunk.
   auto panel = [&](OpBuilder &b, Location loc, Value w, Value s, Value pn,
                    Value mbLo, Value mbHi, Value ktLo, Value ktHi,
                    const Targets &to, bool wholePanel) {
     int64_t nCount = wholePanel ? 2 : lastPanelTiles;
-    forEach(b, loc, mbLo, minIndex(b, loc, mbHi, wholeBlocks),
-            [&](OpBuilder &b, Location loc, Value mb) {
-              Target t = targetOf(b, loc, to, mb);
-              block(b, loc, w, s, mb, pn, ktLo, ktHi, t.fromZero, t.dest, 2,
-                    nCount, wholePanel);
-            });
-    if (wholeBlocks == blocks)
+    forBlocksIn(b, loc, mbLo, mbHi,
+                [&](OpBuilder &b, Location loc, Value mb, int64_t mCount,
+                    bool wholeRows) {
+                  Target t = targetOf(b, loc, to, mb);
+                  block(b, loc, w, s, mb, pn, ktLo, ktHi, t.fromZero, t.dest,
+                        mCount, nCount, wholePanel && wholeRows);
+                });
+  };
+  // The panels [pn0, pn0 + count) in the slot (whole ones, or the partial
+  // one) over the row blocks [mbLo, mbHi) and one K chunk. Without the K
+  // split block by block: a row block's A tiles of the chunk (18 KiB) stay
+  // in L1 while the slab's B tiles stream from L2, two of the four tile
+  // loads per K step from L2 instead of three (at M = 64 the chunk's A, 36
+  // KiB, and a panel's B did not fit L1 together): 3-4% faster at
+  // 64x576x3136. With the K split (many row blocks) panel by panel, whose B
+  // tiles then serve every row block from L1: block by block was 1-2%
+  // slower there for MX on two threads (docs/design.md, "A in place, block
+  // by block").
+  auto sweep = [&](OpBuilder &b, Location loc, Value w, Value pn0, Value count,
+                   Value mbLo, Value mbHi, Value ktLo, Value ktHi,
+                   const Targets &to, bool whole) {
+    if (kSplit) {
+      forEach(b, loc, zero, count, [&](OpBuilder &b, Location loc, Value s) {
+        panel(b, loc, w, s, arith::AddIOp::create(b, loc, pn0, s), mbLo, mbHi,
+              ktLo, ktHi, to, whole);
+      });
       return;
-    Value last = index(b, loc, wholeBlocks);
-    Value mine =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, last, mbHi);
-    scf::IfOp::create(b, loc, mine, [&](OpBuilder &b, Location loc) {
-      int64_t mCount = mTiles - 2 * wholeBlocks;
-      Target t = targetOf(b, loc, to, last);
-      block(b, loc, w, s, last, pn, ktLo, ktHi, t.fromZero, t.dest, mCount,
-            nCount, wholePanel && m % kRows == 0);
-      scf::YieldOp::create(b, loc);
-    });
+    }
+    int64_t nCount = whole ? 2 : lastPanelTiles;
+    forBlocksIn(b, loc, mbLo, mbHi,
+                [&](OpBuilder &b, Location loc, Value mb, int64_t mCount,
+                    bool wholeRows) {
+                  Target t = targetOf(b, loc, to, mb);
+                  forEach(b, loc, zero, count,
+                          [&](OpBuilder &b, Location loc, Value s) {
+                            block(b, loc, w, s, mb,
+                                  arith::AddIOp::create(b, loc, pn0, s), ktLo,
+                                  ktHi, t.fromZero, t.dest, mCount, nCount,
+                                  whole && wholeRows);
+                          });
+                });
   };
 
   // One item: panels [pn0, pn0 + count) (whole panels, or the partial
@@ -1371,11 +1502,7 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
                     return {w, mt, arith::SubIOp::create(b, loc, kt, ktLo)};
                   });
           packChunk(b, loc, w, pn0, count, ktLo, ktHi, whole);
-          forEach(b, loc, zero, count,
-                  [&](OpBuilder &b, Location loc, Value s) {
-                    panel(b, loc, w, s, arith::AddIOp::create(b, loc, pn0, s),
-                          mbLo, mbHi, ktLo, ktHi, chunkTo, whole);
-                  });
+          sweep(b, loc, w, pn0, count, mbLo, mbHi, ktLo, ktHi, chunkTo, whole);
           if (withPartial) {
             // Into slot 0: the whole panels of this chunk are done.
             Value last = index(b, loc, wholePanels);
@@ -1602,6 +1729,15 @@ void AmxCompute::emitFused(OpBuilder &b, Location loc) const {
       b, loc, {workers}, [&](OpBuilder &b, Location loc, ValueRange ivs) {
         Value first = mulIndex(b, loc, ivs[0], perWorker);
         Value w = claimSlot(b, loc, flags);
+        if (aInPlace)
+          scf::IfOp::create(b, loc,
+                            arith::XOrIOp::create(b, loc, aInPlace, trueI1),
+                            [&](OpBuilder &b, Location loc) {
+                              shareA(b, loc);
+                              scf::YieldOp::create(b, loc);
+                            });
+        else if (packAInLoop && !kSplit)
+          shareA(b, loc);
         Value end = minIndex(b, loc, addIndex(b, loc, first, perWorker), items);
         forEach(b, loc, first, end, [&](OpBuilder &b, Location loc, Value i) {
           if (kSplit)
@@ -1949,21 +2085,14 @@ struct AmxMatmulPattern : OpRewritePattern<MatmulOp> {
     // fits in L2: bf16 B, and MX B stored K x N.
     bool fused = !constB && (!plan.blockScaled || !plan.tb) &&
                  packedABytes(plan.mTiles, plan.kTiles) <= kFusedABytes;
-    // When that loop splits K, A stored M x K is packed (MX: decoded)
-    // inside it too (emitFused: per K chunk or per half of K). For
-    // bf16 at 256x2304x196 that is 1.06x / 1.17x faster on 1 / 2 threads
-    // than reading A in place (session 15).
-    bool packAInLoop =
-        fused && !plan.ta && !constA && splitsK(plan.mTiles, plan.kTiles);
-    // Else bf16 A whose tiles are whole is read by the tile loads in place,
-    // unless its rows are a multiple of 4 KiB apart (the 16 rows of a tile
-    // would share one L1 set), or A is small enough for the fused loop:
-    // packed, its tiles are 1 KiB of whole lines however the caller aligned
-    // A, where tile loads of rows 16 bytes off line boundaries touch 32
-    // lines instead of 16 (docs/design.md, "Operand alignment").
-    bool aDirect = !fused && !plan.blockScaled && !constA &&
-                   plan.m % kRows == 0 && plan.k % kDepth == 0 &&
-                   (2 * plan.k) % 4096 != 0;
+    // A stored M x K is then packed (MX: decoded) inside that loop too
+    // (emitFused: per K chunk or per half of K when it splits K, for bf16 at
+    // 256x2304x196 1.06x / 1.17x faster on 1 / 2 threads than reading A in
+    // place (session 15); else all of A, or line-aligned bf16 A in place).
+    bool packAInLoop = fused && !plan.ta && !constA;
+    // Outside the fused path, bf16 A is read in place where it can be.
+    bool aDirect =
+        !fused && !plan.blockScaled && !constA && tilesInPlace(plan.m, plan.k);
     Value packedA = aDirect  ? op.getA()
                     : constA ? packConstant(rewriter, loc, plan, *constA, true)
                     : packAInLoop ? Value()

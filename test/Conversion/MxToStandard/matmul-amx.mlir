@@ -12,17 +12,21 @@
 // RUN:   | FileCheck %s --check-prefix=NOAMX
 
 // AMX: memref.global "private" @__mx_amx_state : memref<i32> = dense<0>
-// MX A is decoded and packed up front. MX B stored K x N is decoded inside
-// the parallel loop, slab by slab into each worker's slot, as bf16 B is
-// packed (see @bf16); the scalar fallback packs all of B first.
+// MX A is decoded inside the parallel loop: each worker first decodes the
+// row tiles of A no other worker has claimed (an atomic counter), then
+// waits until all are done. MX B stored K x N is decoded inside the
+// parallel loop too, slab by slab into each worker's slot, as bf16 B is
+// packed (see @bf16); the scalar fallback packs A and all of B first.
 // AMX-LABEL: func.func @mx_fp8
-// AMX: scf.forall
-// AMX: vector.transfer_write {{.*}} : vector<32xbf16>, tensor<1x3x16x32xbf16>
-// AMX: bufferization.to_buffer {{.*}} read_only : tensor<3x3x16x32xbf16>
+// AMX-NOT: tensor<3x3x16x32xbf16>
 // AMX: bufferization.to_buffer %{{.*}} read_only : tensor<48x45xi8> to memref<48x45xi8>
 // AMX: llvm.inline_asm has_side_effects "syscall"
 // AMX: scf.if
+// AMX: %[[APACKED:.*]] = memref.alloc() {alignment = 64 : i64} : memref<3x3x16x32xbf16>
+// AMX: %[[ACLAIMED:.*]] = memref.alloc() : memref<1xi32>
 // AMX: scf.forall (%{{.*}}) in (4) {
+// AMX: memref.atomic_rmw addi %{{.*}}, %[[ACLAIMED]]
+// AMX: vector.transfer_write {{.*}}, %[[APACKED]]{{.*}} : vector<32xbf16>, memref<3x3x16x32xbf16>
 // B's scales are read once per panel and K tile, before its 16 row pairs.
 // AMX: vector.transfer_read {{.*}} : memref<3x45xf8E8M0FNU>, vector<32xf8E8M0FNU>
 // AMX-NOT: memref<3x45xf8E8M0FNU>
@@ -34,6 +38,7 @@
 // AMX: amx.tile_store
 // AMX: memref.subview {{.*}} : memref<4x32x32xf32> to memref<32x32xf32, strided<[32, 1], offset: ?>>
 // AMX: } else {
+// AMX: scf.forall {{.*}} -> (tensor<3x3x16x32xbf16>)
 // AMX: scf.forall {{.*}} -> (tensor<4x3x16x32xbf16>)
 // AMX: arith.mulf {{.*}} : f32
 // AMX: bufferization.to_tensor {{.*}} restrict writable
@@ -84,17 +89,20 @@ func.func @mx_fp8_tb(%ae: tensor<16x96xi8>, %as: tensor<16x3xf8E8M0FNU>,
 
 // -----
 
-// bf16 x bf16 uses the same kernel without decoding. A (small) is packed
-// up front; B is packed inside the parallel loop: two workers (one slab of
-// one 32-column panel each) each claim a free slot of a [slot][panel][tile][K
+// bf16 x bf16 uses the same kernel without decoding. A (K = 70: partial
+// tiles) is packed inside the parallel loop as MX A is decoded (see
+// @mx_fp8); B is packed inside it too: two workers (one slab of one
+// 32-column panel each) each claim a free slot of a [slot][panel][tile][K
 // tile] scratch buffer (atomic exchange on a flag per slot), fill it, load
 // their B tiles from it and release it. The scalar fallback reads B itself.
 // AMX-LABEL: func.func @bf16
-// AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x3x16x32xbf16>
+// AMX-NOT: tensor<4x3x16x32xbf16>
 // AMX: bufferization.to_buffer %{{.*}} read_only : tensor<70x64xbf16> to memref<70x64xbf16>
 // AMX: scf.if
 // AMX: %[[SLOTS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x1x2x3x16x32xbf16>
 // AMX: %[[FLAGS:.*]] = memref.alloc() : memref<2xi32>
+// AMX: memref.alloc() {alignment = 64 : i64} : memref<4x3x16x32xbf16>
+// AMX-NOT: extract_aligned_pointer_as_index
 // AMX: scf.forall (%{{.*}}) in (2) {
 // AMX: %[[SLOT:.*]] = scf.while
 // AMX: memref.atomic_rmw assign %{{.*}}, %[[FLAGS]]
@@ -284,13 +292,25 @@ func.func @bf16_negative_zero_acc(%a: tensor<64x70xbf16>,
 
 // -----
 
-// The fused path packs A up front even when its tiles are whole and could
-// be read in place: packed tiles are whole cache lines however the caller
-// aligned A. With larger A (below), aligned A is read in place.
+// A of whole tiles in the fused path: the tile loads read A in place when
+// its rows start on cache lines (checked at run time), else the workers
+// pack it first (as in @bf16), so that no tile row straddles two lines.
+// Each row block sweeps all panels of the slot (block by block).
 // AMX-LABEL: func.func @bf16_whole_a
-// AMX: scf.forall (%{{.*}}) in (4) shared_outs(%{{.*}}) -> (tensor<4x3x16x32xbf16>)
-// AMX: bufferization.to_buffer {{.*}} read_only : tensor<4x3x16x32xbf16>
-// AMX-NOT: tensor<64x96xbf16> to memref
+// AMX: %[[A:.*]] = bufferization.to_buffer %arg0 read_only : tensor<64x96xbf16> to memref<64x96xbf16>
+// AMX: %[[PACKED:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x3x16x32xbf16>
+// AMX: %[[ADDRESS:.*]] = memref.extract_aligned_pointer_as_index %[[A]]
+// AMX: %[[LINE:.*]] = arith.remui %[[ADDRESS]], %c64
+// AMX: %[[INPLACE:.*]] = arith.cmpi eq, %[[LINE]], %c0
+// AMX: %[[VIEW:.*]] = memref.reinterpret_cast %[[A]] to offset: [0], sizes: [4, 3, 16, 32], strides: [1536, 32, 96, 1]
+// AMX: %[[V1:.*]] = memref.cast %[[VIEW]] {{.*}} to memref<4x3x16x32xbf16, strided<[?, ?, ?, 1]>>
+// AMX: %[[V2:.*]] = memref.cast %[[PACKED]] {{.*}} to memref<4x3x16x32xbf16, strided<[?, ?, ?, 1]>>
+// AMX: %[[TILES:.*]] = arith.select %[[INPLACE]], %[[V1]], %[[V2]]
+// AMX: scf.forall
+// AMX: %[[PACK:.*]] = arith.xori %[[INPLACE]], %true
+// AMX: scf.if %[[PACK]] {
+// AMX: vector.transfer_write {{.*}}, %[[PACKED]]
+// AMX: amx.tile_load %[[TILES]]
 // AMX: amx.tile_mulf
 func.func @bf16_whole_a(%a: tensor<64x96xbf16>, %b: tensor<96x64xbf16>,
                         %c: tensor<64x64xf32>) -> tensor<64x64xf32> {

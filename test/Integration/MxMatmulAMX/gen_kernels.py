@@ -81,7 +81,11 @@ def configurations():
     # in one (20x96x80), nine slabs of 3 or 4 panels (48x576x1000), K over
     # three chunks with a partial last K tile (33x1537x70), a last row block
     # of one whole tile (48x64x40); with A larger than the L2 budget
-    # (1600x1024x40) B is packed once up front instead. With A over 512 KiB
+    # (1600x1024x40) B is packed once up front instead. A of whole tiles
+    # (16x32x16, 32x64x32, 64x256x100, 48x576x1000, 48x64x40) is read in
+    # place when it starts on a cache line and packed otherwise: the
+    # checker runs every bf16 kernel with A on a line and 16 bytes off.
+    # With A over 512 KiB
     # each unit (a slab or the partial panel) is two items, one per half
     # of K: a partial last K tile and rows (130x2100x100), an odd K tile
     # count and no partial panel (260x1040x64), only a partial panel

@@ -267,7 +267,8 @@ int main(int argc, char **argv) {
         continue;
       // Operand values in logical (M, K) and (K, N) orientation.
       std::vector<double> av(size_t(m) * k), bv(size_t(k) * n);
-      std::vector<float> acc(size_t(m) * n), cu, co;
+      // cuOff: bf16 kernels' unordered result with A 16 bytes off a line.
+      std::vector<float> acc(size_t(m) * n), cu, co, cuOff;
       for (float &x : acc)
         x = trial == Trial::Exact ? float(int(next() % 201) - 100)
                                   : float(int(next() % 2001) - 1000) / 64.0f;
@@ -287,9 +288,33 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < b.size(); ++i)
           bv[i] = bf16Value(b[i] = kernel.bBF16 ? kernel.bBF16[i]
                                                 : randomBF16(trial));
-        MemRef2D aRef = ref(a, m, k), bRef = ref(b, k, n);
-        kernel.bfU(&aRef, &bRef, &cuRef);
-        kernel.bfO(&aRef, &bRef, &coRef);
+        // A on a cache line, then 16 bytes past one: the AMX kernels read
+        // line-aligned bf16 A of whole tiles in place and pack it
+        // otherwise. Both results must be within the bound, and the same
+        // bits unless the kernel splits K (packed A over 512 KiB), whose
+        // two threads add their halves in either order.
+        std::vector<uint16_t> placed(a.size() + 64);
+        auto placeA = [&](uintptr_t byteOffset) {
+          uintptr_t line =
+              (reinterpret_cast<uintptr_t>(placed.data()) + 63) / 64 * 64;
+          auto *at = reinterpret_cast<uint16_t *>(line + byteOffset);
+          std::copy(a.begin(), a.end(), at);
+          return MemRef2D{at, at, 0, {m, k}, {k, 1}};
+        };
+        cuOff = cu;
+        MemRef2D aOn = placeA(0), bRef = ref(b, k, n);
+        kernel.bfU(&aOn, &bRef, &cuRef);
+        MemRef2D aOff = placeA(16), cuOffRef = ref(cuOff, m, n);
+        kernel.bfU(&aOff, &bRef, &cuOffRef);
+        kernel.bfO(&aOff, &bRef, &coRef);
+        int64_t packedA = int64_t((m + 15) / 16) * ((k + 31) / 32) * 1024;
+        bool splitsK = packedA > (512 << 10) && k > 32;
+        if (!splitsK &&
+            std::memcmp(cu.data(), cuOff.data(), cu.size() * 4) != 0 &&
+            failures++ < 3)
+          std::printf("FAIL %s trial %d: A on a line and 16 bytes off give "
+                      "different bits\n",
+                      kernel.name, int(trial));
       } else {
         MxOperand a{kernel.fa,
                     kernel.ta ? k : m,
@@ -352,6 +377,10 @@ int main(int argc, char **argv) {
           if (trial == Trial::Normal || trial == Trial::Wide)
             ok = std::fabs(double(cu[o]) - exact) <= bound &&
                  std::fabs(double(cu[o]) - double(co[o])) <= 2 * bound;
+          if (!cuOff.empty() && trial != Trial::NaN)
+            ok = ok && (trial == Trial::Exact
+                            ? double(cuOff[o]) == exact
+                            : std::fabs(double(cuOff[o]) - exact) <= bound);
           if (isExtreme(trial)) {
             bool nonFinite = !std::isfinite(cu[o]);
             ok = nonFinite ? overflows
