@@ -110,6 +110,8 @@ MX_AMX_PAIRS(MX_AMX_DECLARE)
   extern "C" void _mlir_ciface_mm_bf16_bf16_##M##x##K##x##N(                   \
       MemRef2D *, MemRef2D *, MemRef2D *);                                     \
   extern "C" void _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N(               \
+      MemRef2D *, MemRef2D *, MemRef2D *);                                     \
+  extern "C" void _mlir_ciface_mm_unordered_bf16_bf16_##M##x##K##x##N(         \
       MemRef2D *, MemRef2D *, MemRef2D *);
 MX_MATMUL_SHAPES(MX_BF16_DECLARE, bf16, bf16)
 
@@ -135,14 +137,21 @@ using BF16MatmulFn = void (*)(MemRef2D *, MemRef2D *, MemRef2D *);
 struct BF16Kernel {
   int64_t m, k, n;
   BF16MatmulFn fn;
-  const char *variant; // "" (ordered) or "amx_" (unordered)
+  /// "" (ordered), "amx_" (unordered on AMX) or "unordered_" (unordered
+  /// on AVX-512: vdpbf16ps).
+  const char *variant;
 };
 #define MX_BF16_ENTRY(FA, FB, M, K, N)                                         \
   BF16Kernel{M, K, N, _mlir_ciface_mm_bf16_bf16_##M##x##K##x##N, ""},
 #define MX_BF16_AMX_ENTRY(FA, FB, M, K, N)                                     \
   BF16Kernel{M, K, N, _mlir_ciface_mm_amx_bf16_bf16_##M##x##K##x##N, "amx_"},
-const BF16Kernel kBF16Kernels[] = {MX_MATMUL_SHAPES(
-    MX_BF16_ENTRY, bf16, bf16) MX_MATMUL_SHAPES(MX_BF16_AMX_ENTRY, bf16, bf16)};
+#define MX_BF16_UNORDERED_ENTRY(FA, FB, M, K, N)                               \
+  BF16Kernel{M, K, N, _mlir_ciface_mm_unordered_bf16_bf16_##M##x##K##x##N,     \
+             "unordered_"},
+const BF16Kernel kBF16Kernels[] = {
+    MX_MATMUL_SHAPES(MX_BF16_ENTRY, bf16, bf16)
+        MX_MATMUL_SHAPES(MX_BF16_UNORDERED_ENTRY, bf16, bf16)
+            MX_MATMUL_SHAPES(MX_BF16_AMX_ENTRY, bf16, bf16)};
 
 /// The CPU has AMX and Linux grants this process the tile state.
 bool amxUsable() {
@@ -381,7 +390,7 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
         [&] { kernel->fn(&ae, &as, &be, &bs, &c); }, threads);
 }
 
-/// bf16 x bf16 -> f32 (mx.matmul, ordered: vdpbf16ps, or unordered on AMX)
+/// bf16 x bf16 -> f32 (mx.matmul: ordered, or unordered on AVX-512 or AMX)
 /// with the same peers, on the bf16 roundings of the peers' f32 data.
 void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   int threads = static_cast<int>(state.range(0));
@@ -442,7 +451,7 @@ int registerBenchmarks() {
     if (amx)
       kernels.push_back(&kernel);
   for (const BF16Kernel &kernel : kBF16Kernels) {
-    if (*kernel.variant && !amx)
+    if (std::string(kernel.variant) == "amx_" && !amx)
       continue;
     std::string name = "BM_MxMatmul/" + std::string(kernel.variant) +
                        "bf16_bf16/" + shapeName(kernel.m, kernel.k, kernel.n);

@@ -17,7 +17,8 @@
 //   to threads by scf-to-openmp or run sequentially):
 //     1. pack A into row tiles of mr rows: per (tile, block, row) the
 //        block's elements as 32-bit words (4 x u8 = integer multiple + 128,
-//        or one f32 value), and the block scales as f32;
+//        one f32 value, or on x86 a bf16 pair of values), and the block
+//        scales as f32;
 //     2. pack B into panels of nr columns: per (panel, block, word) one
 //        word per column (4 x s8 or one f32), the scales as f32 and, for
 //        integer pairs, -128 x the column sums of each block (the
@@ -26,9 +27,9 @@
 //        keeps the mr x nr f32 tile in registers across all K blocks;
 //        per block it starts mr x nr/lanes i32 (or f32) accumulators
 //        (vectors of 16 lanes, 4 on AArch64: 6 x 32 or 6 x 8 tiles),
-//        issues one mx.dot_i8 (vpdpbusd) or f32 fma per word and
-//        accumulator, and adds the block with one fma by the product of the
-//        two scales.
+//        issues one mx.dot_i8 (vpdpbusd), mx.dot_bf16 (vdpbf16ps, x86)
+//        or f32 fma per word and accumulator, and adds the block with one
+//        fma by the product of the two scales.
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
 //   A product whose packed B panel would not stay in L2 next to A's rows
@@ -49,8 +50,10 @@
 //   widened to its f32 bits as a word and summed with one fma per K
 //   position (VectorMatmul::widenBF16); on AArch64 the words are bf16
 //   pairs, one mx.dot_bf16 (bfmlalt/bfmlalb) per pair, and with
-//   `unordered` the mmla kernel with mx.mmla_bf16. (The bf16 reference
-//   lowering is MatmulLowering.cpp's.)
+//   `unordered` the mmla kernel with mx.mmla_bf16. Unordered on x86, the
+//   words are bf16 pairs and mx.dot_bf16 is vdpbf16ps, which flushes
+//   subnormals (within the op's bound). (The bf16 reference lowering is
+//   MatmulLowering.cpp's.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -678,13 +681,21 @@ struct TileRange {
 
 struct VectorMatmul {
   MatmulShape s;
+  VectorTarget target;
   bool neon; // AArch64: 4-lane vectors, and the mmla kernel where it applies
   /// AArch64, integer pairs (smmla) or unordered floating-point and bf16
   /// pairs (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
-  /// bf16 x bf16 off AArch64: each value widened to its f32 bits, one per
-  /// word, and summed with fma (else: pairs for mx.dot_bf16).
+  /// bf16 x bf16 off AArch64, unless unordered on x86: each value widened
+  /// to its f32 bits, one per word, and summed with fma (else: pairs for
+  /// mx.dot_bf16).
   bool widenBF16;
+  /// Floating-point MX pairs on x86: element values as bf16 pairs, one
+  /// mx.dot_bf16 (vdpbf16ps) per pair instead of one fma per value. The
+  /// same bits: every element value is a normal bf16 and every product and
+  /// block sum is a multiple of 2^-32 (E5M2's 2^-16 squared), so none of
+  /// them is an f32 subnormal that vdpbf16ps would flush.
+  bool floatPairs;
   int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
   int64_t perWord;    // K values per word: 4 (i8), 1 (f32), 2 (bf16 pairs)
@@ -696,19 +707,26 @@ struct VectorMatmul {
   Value aElements, aScales, bElements, bScales;
 
   VectorMatmul(MatmulOp op, VectorTarget target)
-      : s(op), neon(getFixedWidthTarget(target) == VectorTarget::AArch64Neon),
+      : s(op), target(getFixedWidthTarget(target)),
+        neon(this->target == VectorTarget::AArch64Neon),
         mmla(neon && (s.integer || op.getUnordered())),
-        widenBF16(!s.blockScaled && !neon), lanes(neon ? kNeonLanes : kLanes),
-        mr(mmla        ? kMmlaRows
-           : widenBF16 ? kWideMR
-                       : kMR),
+        widenBF16(
+            !s.blockScaled && !neon &&
+            !(this->target == VectorTarget::X86Avx512 && op.getUnordered())),
+        floatPairs(s.blockScaled && !s.integer &&
+                   this->target == VectorTarget::X86Avx512),
+        lanes(neon ? kNeonLanes : kLanes),
+        mr(mmla                      ? kMmlaRows
+           : !s.blockScaled && !neon ? kWideMR
+                                     : kMR),
         nr(mmla ? kMmlaCols : kVecs * lanes),
         // bf16 pairs: one per word, in the mx.dot_bf16 layout.
-        perWord(s.integer                    ? 4
-                : s.blockScaled || widenBF16 ? 1
-                                             : 2),
+        perWord(s.integer                                     ? 4
+                : (s.blockScaled && !floatPairs) || widenBF16 ? 1
+                                                              : 2),
         // Floating-point blocks are padded to whole pairs.
         words(s.integer       ? (s.block + 3) / 4
+              : floatPairs    ? (s.block + 1) / 2
               : s.blockScaled ? s.block + s.block % 2
               : widenBF16     ? s.block
                               : s.block / 2),
@@ -779,6 +797,8 @@ struct VectorMatmul {
     if (s.blockScaled)
       values = padLanes(b, loc, values, words * perWord,
                         emitSplat(b, loc, values.getType(), pad));
+    if (floatPairs)
+      values = toLineValues(b, loc, values);
     if (widenBF16)
       return widenedBits(b, loc, values);
     return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
@@ -859,6 +879,8 @@ struct VectorMatmul {
         Type t = s.integer ? i8() : i32();
         values = emitSplat(b, loc, VectorType::get({lanes}, t), 0);
       }
+      if (floatPairs)
+        values = toLineValues(b, loc, values);
       planes.push_back(isA ? offsetA(b, loc, values) : values);
     }
     if (planes.size() == 1)
@@ -1481,7 +1503,10 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           ValueRange{index(b, loc, r), index(b, loc, v * lanes)}, zeroF,
           ArrayRef<bool>{inBounds(v)}));
   Type operandType =
-      s.integer ? Type(VectorType::get({4 * lanes}, i8())) : Type(f32Lanes);
+      s.integer ? Type(VectorType::get({4 * lanes}, i8()))
+      : floatPairs
+          ? Type(VectorType::get({2 * lanes}, BFloat16Type::get(s.ctx)))
+          : Type(f32Lanes);
   c = forBlocks(
       b, loc, c,
       [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
@@ -1503,9 +1528,11 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           for (int64_t v = 0; v < vecs; ++v)
             acc.push_back(init[v]);
         // Floating-point pairs take the odd element first (mx.dot_bf16
-        // order); each fma adds one exact product with one rounding.
+        // order); each fma adds one exact product with one rounding, as
+        // mx.dot_bf16 does twice.
         for (int64_t w = 0; w < words; ++w) {
-          int64_t g = s.integer ? w : (w % 2 == 0 ? w + 1 : w - 1);
+          int64_t g =
+              s.integer || floatPairs ? w : (w % 2 == 0 ? w + 1 : w - 1);
           Value gi = index(b, loc, g);
           SmallVector<Value> bv(vecs);
           for (int64_t v = 0; v < vecs; ++v) {
@@ -1518,16 +1545,18 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           for (int64_t r = 0; r < rows; ++r) {
             Value word = tensor::ExtractOp::create(
                 b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), gi});
-            if (!s.integer)
+            if (!s.integer && !floatPairs)
               word = arith::BitcastOp::create(b, loc, f32(), word);
             Value av = vector::BroadcastOp::create(
                 b, loc, VectorType::get({lanes}, word.getType()), word);
-            if (s.integer)
+            if (s.integer || floatPairs)
               av = vector::BitCastOp::create(b, loc, operandType, av);
             for (int64_t v = 0; v < vecs; ++v) {
               Value &a = acc[r * vecs + v];
               if (s.integer)
                 a = DotI8Op::create(b, loc, i32Lanes, a, av, bv[v]);
+              else if (floatPairs)
+                a = DotBF16Op::create(b, loc, f32Lanes, a, av, bv[v]);
               else
                 a = math::FmaOp::create(b, loc, av, bv[v], a);
             }
@@ -2098,8 +2127,9 @@ uint32_t packedWord(const VectorMatmul &plan, const ConstantLines &lines,
     uint32_t v = 0;
     if (i < s.block && k0 + i < s.k) {
       v = lines.value(line, k0 + i);
-      // bf16 pairs hold the high halves of the f32 bits.
-      if (!s.blockScaled && plan.perWord == 2)
+      // bf16 pairs hold the high halves of the f32 bits (exact for MX
+      // element values).
+      if (!s.integer && plan.perWord == 2)
         v >>= 16;
     }
     // The u8 offset of mx.dot_i8 on the A side.

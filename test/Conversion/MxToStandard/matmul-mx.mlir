@@ -6,6 +6,7 @@
 // byte-table lookups.
 // RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
 // RUN: mx-opt %s --mx-lower-to-vector=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=VEC
+// RUN: mx-opt %s --mx-lower-to-vector=target=generic --split-input-file | FileCheck %s --check-prefix=VECGEN
 // RUN: mx-opt %s --mx-lower-to-vector=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=MMLA
 // RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
 // RUN: mx-opt %s --mx-lower-vector-ops=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
@@ -79,10 +80,25 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // REF-NEXT:   %[[Q:.*]] = arith.mulf %[[AE]], %[[BE]] : f32
 // REF-NEXT:   %[[T:.*]] = arith.addf %[[S]], %[[Q]] : f32
 // REF: math.fma
+// On x86 the element values go into bf16 pairs, packed A as 16 words per
+// block row, and each block is 16 mx.dot_bf16 (vdpbf16ps) per accumulator
+// (6 x 2), then one fma per block; the generic fallback keeps f32 words and
+// one fma per value (32 per accumulator).
 // VEC-LABEL: func @float_pair
 // VEC-NOT: mx.dot_i8
+// VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<1x2x6x16xi32>, tensor<1x6x2xf32>)
+// VEC: arith.truncf {{.*}} : vector<32xf32> to vector<32xbf16>
+// VEC: vector.bitcast {{.*}} : vector<32xbf16> to vector<16xi32>
 // VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
-// VEC-COUNT-384: math.fma {{.*}} : vector<16xf32>
+// VEC-COUNT-192: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
+// VEC-NOT: mx.dot_bf16
+// VEC-COUNT-12: math.fma {{.*}} : vector<16xf32>
+// VEC: return
+// VECGEN-LABEL: func @float_pair
+// VECGEN: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<1x2x6x32xi32>, tensor<1x6x2xf32>)
+// VECGEN-NOT: mx.dot_bf16
+// VECGEN-COUNT-384: math.fma {{.*}} : vector<16xf32>
+// VECGEN: return
 // Floating-point pairs keep the fma kernel on AArch64 unless the op is
 // unordered: then bf16 values in 8-byte groups of 4 and 2 x 4 bfmmla per
 // group (8 groups per block of 32).
@@ -118,8 +134,8 @@ func.func @float_pair_unordered(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.te
 // -----
 
 // C larger than the caches (128 x 4160 f32, 2.1 MB): each row tile sweeps a
-// group of panels (128 panels of 4 KiB packed B, then the last 2), so that
-// it reads its C rows left to right.
+// group of panels (128 panels of 4 KiB packed B, two blocks of bf16 pairs,
+// then the last 2), so that it reads its C rows left to right.
 // VEC-LABEL: func @panel_groups
 // VEC: scf.forall (%{{.*}}, %[[G:.*]]) in (7, 2) shared_outs({{.*}}) -> (tensor<128x4160xf32>)
 // VEC: %[[P0:.*]] = arith.muli %[[G]], %c128
@@ -128,10 +144,10 @@ func.func @float_pair_unordered(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.te
 // VEC: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
 // VEC-NEXT: scf.for %{{.*}} = %[[P0]] to %[[P1]] step %c1
 // VEC: tensor.extract_slice {{.*}} [6, 32] [1, 1] : tensor<?x?xf32> to tensor<6x32xf32>
-// VEC-COUNT-384: math.fma {{.*}} : vector<16xf32>
-func.func @panel_groups(%a: !mx.tensor<128x32, e4m3, axis = 1>, %b: !mx.tensor<32x4160, e2m1, axis = 0>,
+// VEC-COUNT-192: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
+func.func @panel_groups(%a: !mx.tensor<128x64, e4m3, axis = 1>, %b: !mx.tensor<64x4160, e2m1, axis = 0>,
                         %c: tensor<128x4160xf32>) -> tensor<128x4160xf32> {
-  %0 = mx.matmul %a, %b, %c : !mx.tensor<128x32, e4m3, axis = 1>, !mx.tensor<32x4160, e2m1, axis = 0> -> tensor<128x4160xf32>
+  %0 = mx.matmul %a, %b, %c : !mx.tensor<128x64, e4m3, axis = 1>, !mx.tensor<64x4160, e2m1, axis = 0> -> tensor<128x4160xf32>
   return %0 : tensor<128x4160xf32>
 }
 
@@ -235,8 +251,11 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
 // columns packed as groups of 4 bf16, K = 70 in 3 blocks of 32 (the last
 // padded with zeros: masked row reads of A, B's last block with 6 of its
 // positions read), no scales, and bfmmla accumulating into the C tile
-// itself (no fma). x86 keeps the ordered kernel, f32-widened values and
-// one fma each (AMX is matmul-amx.mlir's).
+// itself (no fma). x86 packs bf16 pairs (16 words per block, 12-row tiles)
+// and sums them with mx.dot_bf16 (vdpbf16ps) into the tile: per 6-row tile
+// 16 x 12 per whole block, then 3 x 12 for K's last 6 positions; the
+// ordered kernel's f32-widened values and fma are below (AMX is
+// matmul-amx.mlir's).
 // MMLA-LABEL: func @bf16_unordered
 // MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x3x8x16xbf16>)
 // MMLA: vector.transfer_read {{.*}} : tensor<6x70xbf16>, vector<32xbf16>
@@ -253,9 +272,13 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
 // MMLA: return
 // VEC-LABEL: func @bf16_unordered
 // VEC-NOT: mx.mmla
-// VEC-NOT: mx.dot_bf16
-// VEC: math.fma
-// VEC-NOT: mx.dot_bf16
+// VEC: tensor.empty() : tensor<1x3x12x16xi32>
+// VEC: tensor.empty() : tensor<1x3x16x32xi32>
+// VEC: scf.for {{.*}} to %c2
+// VEC-COUNT-192: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
+// VEC: scf.yield
+// VEC-COUNT-36: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
+// VEC-NOT: math.fma
 // VEC: return
 func.func @bf16_unordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: tensor<6x20xf32>) -> tensor<6x20xf32> {
   %0 = mx.matmul %a, %b, %c unordered : tensor<6x70xbf16>, tensor<70x20xbf16> -> tensor<6x20xf32>

@@ -50,22 +50,35 @@ func.func @int8_whole(%a: !mx.tensor<5x3072, int8, axis = 1>, %b: !mx.tensor<307
 
 // -----
 
-// Floating-point pair (one f32 word per K position: a 132 KiB panel at
-// K = 1056) with A stored transposed: FP4 bytes hold two positions, so A's
-// chunks are rows [0, 512) and [512, 528) of its 528 x 5 bytes.
+// Floating-point pair (on x86 bf16 pairs, one word per two K positions: a
+// 130 KiB panel at K = 2080) with A stored transposed: FP4 bytes hold two
+// positions, so A's chunks are rows [0, 512) and [512, 1024) in the loop,
+// then [1024, 1040) of its 1040 x 5 bytes.
 // X86-LABEL: func @fp4_transposed
 // X86-DAG: %[[AE:.*]], %[[AS:.*]] = mx.disassemble %arg0
 // X86-DAG: %[[BE:.*]], %[[BS:.*]] = mx.disassemble %arg1
-// X86: scf.for
-// X86: tensor.extract_slice %[[AE]][%{{.*}}, 0] [512, 5] [1, 1] : tensor<528x5xi8> to tensor<512x5xi8>
-// X86: tensor.extract_slice %[[AS]][%{{.*}}, 0] [32, 5] [1, 1] : tensor<33x5xf8E8M0FNU> to tensor<32x5xf8E8M0FNU>
-// X86: tensor.extract_slice %[[BE]][%{{.*}}, 0] [1024, 3] [1, 1] : tensor<1056x3xi8> to tensor<1024x3xi8>
+// X86: scf.for %{{.*}} = %{{.*}} to %c2
+// X86: tensor.extract_slice %[[AE]][%{{.*}}, 0] [512, 5] [1, 1] : tensor<1040x5xi8> to tensor<512x5xi8>
+// X86: tensor.extract_slice %[[AS]][%{{.*}}, 0] [32, 5] [1, 1] : tensor<65x5xf8E8M0FNU> to tensor<32x5xf8E8M0FNU>
+// X86: tensor.extract_slice %[[BE]][%{{.*}}, 0] [1024, 3] [1, 1] : tensor<2080x3xi8> to tensor<1024x3xi8>
 // X86: scf.yield
-// X86: tensor.extract_slice %[[AE]][512, 0] [16, 5] [1, 1] : tensor<528x5xi8> to tensor<16x5xi8>
-// X86: tensor.extract_slice %[[AS]][32, 0] [1, 5] [1, 1] : tensor<33x5xf8E8M0FNU> to tensor<1x5xf8E8M0FNU>
-// X86: tensor.extract_slice %[[BE]][1024, 0] [32, 3] [1, 1] : tensor<1056x3xi8> to tensor<32x3xi8>
+// X86: tensor.extract_slice %[[AE]][1024, 0] [16, 5] [1, 1] : tensor<1040x5xi8> to tensor<16x5xi8>
+// X86: tensor.extract_slice %[[AS]][64, 0] [1, 5] [1, 1] : tensor<65x5xf8E8M0FNU> to tensor<1x5xf8E8M0FNU>
+// X86: tensor.extract_slice %[[BE]][2048, 0] [32, 3] [1, 1] : tensor<2080x3xi8> to tensor<32x3xi8>
 // X86-NOT: mx.matmul
-func.func @fp4_transposed(%a: !mx.tensor<1056x5, e2m1, axis = 0>, %b: !mx.tensor<1056x3, e4m3, axis = 0>, %c: tensor<5x3xf32>) -> tensor<5x3xf32> {
+func.func @fp4_transposed(%a: !mx.tensor<2080x5, e2m1, axis = 0>, %b: !mx.tensor<2080x3, e4m3, axis = 0>, %c: tensor<5x3xf32>) -> tensor<5x3xf32> {
+  %r = mx.matmul %a, %b, %c transpose_a : !mx.tensor<2080x5, e2m1, axis = 0>, !mx.tensor<2080x3, e4m3, axis = 0> -> tensor<5x3xf32>
+  return %r : tensor<5x3xf32>
+}
+
+// -----
+
+// K = 1056: a 66 KiB panel of bf16 pairs (132 KiB as f32 words), one
+// product.
+// X86-LABEL: func @fp4_whole
+// X86-NOT: tensor.extract_slice
+// X86: tensor.empty() : tensor<1x33x6x16xi32>
+func.func @fp4_whole(%a: !mx.tensor<1056x5, e2m1, axis = 0>, %b: !mx.tensor<1056x3, e4m3, axis = 0>, %c: tensor<5x3xf32>) -> tensor<5x3xf32> {
   %r = mx.matmul %a, %b, %c transpose_a : !mx.tensor<1056x5, e2m1, axis = 0>, !mx.tensor<1056x3, e4m3, axis = 0> -> tensor<5x3xf32>
   return %r : tensor<5x3xf32>
 }

@@ -92,8 +92,10 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     NaN. `mx-lower-to-linalg` lowers this form to `linalg.generic` ops in
     exactly this order; `mx-lower-to-vector` packs the operands into
     register-blocked panels (at compile time for constant operands) and
-    uses `mx.dot_i8` (integer pairs) or f32 fmas in the pair order
-    (floating-point pairs), with the same results bit for bit.
+    uses `mx.dot_i8` (integer pairs) and, for floating-point pairs, one
+    `mx.dot_bf16` per bf16 pair of element values on x86 (`vdpbf16ps`,
+    whose flushes never apply here) or f32 fmas in the pair order
+    elsewhere, with the same results bit for bit.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc
@@ -132,8 +134,12 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     is finite: AMX takes the scaled values as bf16 operands, while the
     ordered form and `bfmmla` scale each block's sum.
     The ordered evaluation satisfies the bound, so a target without a
-    matrix engine lowers `unordered` to the ordered kernels (same bits as
-    without the attribute). On `x86-64-amx`, bf16 x bf16 and MX pairs with
+    faster kernel lowers `unordered` to the ordered kernels (same bits as
+    without the attribute). On `x86-64-avx512`, bf16 x bf16 packs bf16
+    pairs and sums them with `vdpbf16ps` into the output tile (subnormals
+    flushed; the ordered kernel widens each value to f32 and uses one fma
+    per K position, half the rate); MX pairs keep the ordered kernels,
+    which already use `vdpbf16ps`. On `x86-64-amx`, bf16 x bf16 and MX pairs with
     an FP8 or E3M2 operand use AMX-BF16 tiles; integer MX pairs keep their
     exact VNNI kernel. On `aarch64-neon`, MX pairs with an FP8 or E3M2
     operand use `bfmmla` on the exact bf16 element values, block by block,
