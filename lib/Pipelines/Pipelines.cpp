@@ -93,6 +93,7 @@ void mx::buildMxToLLVMPipeline(OpPassManager &pm,
   } else {
     MxLowerToVectorPassOptions vectorOptions;
     vectorOptions.target = target;
+    vectorOptions.dotBF16 = options.dotBF16;
     pm.addPass(createMxLowerToVectorPass(vectorOptions));
   }
   // Kernels that split their work between the threads (mx.worker_count).

@@ -43,16 +43,23 @@ inline VectorTarget getFixedWidthTarget(VectorTarget target) {
 Value emitDecodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
                       VectorTarget target);
 
+/// Whether this machine's CPU issues vdpbf16ps at the vfmadd rate (AMD
+/// Zen 4 and later), which makes bf16 pairs the faster x86 matmul kernel
+/// (`dot-bf16=auto`).
+bool hostHasFastDotBF16();
+
 /// Adds the patterns of `mx-lower-to-vector`: mx.quantize and mx.dequantize
-/// become scf loops over blocks with vector bodies.
+/// become scf loops over blocks with vector bodies. `dotBF16`: x86
+/// mx.matmul kernels sum bf16 pairs with vdpbf16ps (option dot-bf16).
 void populateMxToVectorPatterns(RewritePatternSet &patterns,
-                                VectorTarget target);
+                                VectorTarget target, bool dotBF16 = false);
 
 /// mx.matmul: parallel packing of A and B and a register-blocked
 /// micro-kernel of mx.dot_i8 (integer MX pairs), f32 fmas (other MX pairs)
 /// or mx.dot_bf16 (bf16 pairs); mx.mmla_i8 / mx.mmla_bf16 tiles on AArch64.
 void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
-                                           VectorTarget target);
+                                           VectorTarget target,
+                                           bool dotBF16 = false);
 
 /// `mx.matmul ... unordered` on Intel AMX-BF16 tiles for bf16 x bf16 and MX
 /// pairs with an FP8 or E3M2 operand (AmxMatmulLowering; target x86-64-amx).

@@ -77,6 +77,12 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
            "generic | x86-64-avx512 | x86-64-amx | aarch64-neon | "
            "aarch64-sve (x86-64-amx: x86-64-avx512 plus AMX-BF16 kernels "
            "for mx.matmul unordered)">,
+    Option<"dotBF16", "dot-bf16", "std::string", /*default=*/"\"auto\"",
+           "auto | on | off: whether x86 mx.matmul kernels sum bf16 pairs "
+           "with vdpbf16ps (floating-point MX pairs, same bits; unordered "
+           "bf16 x bf16) or f32 values with vfmadd. auto: on where the "
+           "compiling CPU is an AMD Zen (vdpbf16ps at the vfmadd rate), off "
+           "elsewhere (Sapphire Rapids retires it at a fifth of that rate)">,
   ];
   let dependentDialects = [
     "::mlir::amx::AMXDialect",

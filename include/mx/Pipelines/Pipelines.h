@@ -49,6 +49,12 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
                      "reads of innermost loops (mx-prefetch), for inputs "
                      "larger than the cache; 0 (the default) adds none"),
       llvm::cl::init(0)};
+  Option<std::string> dotBF16{
+      *this, "dot-bf16",
+      llvm::cl::desc("auto | on | off: x86 mx.matmul kernels sum bf16 pairs "
+                     "with vdpbf16ps (mx-lower-to-vector's option; auto: on "
+                     "where the compiling CPU is an AMD Zen)"),
+      llvm::cl::init("auto")};
   Option<unsigned> stackBufferBytes{
       *this, "stack-buffer-bytes",
       llvm::cl::desc("temporary buffers of at most this many bytes (static "

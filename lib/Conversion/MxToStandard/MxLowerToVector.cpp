@@ -44,6 +44,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/TargetParser/Host.h"
 
 #define DEBUG_TYPE "mx-lower-to-vector"
 
@@ -888,8 +889,15 @@ struct MxLowerToVectorPass
           << "x86-64-avx512, x86-64-amx, aarch64-neon or aarch64-sve";
       return signalPassFailure();
     }
+    if (dotBF16 != "auto" && dotBF16 != "on" && dotBF16 != "off") {
+      emitError(getOperation()->getLoc(), "unsupported dot-bf16 '")
+          << dotBF16 << "' for mx-lower-to-vector; expected auto, on or off";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    populateMxToVectorPatterns(patterns, *parsed);
+    populateMxToVectorPatterns(patterns, *parsed,
+                               dotBF16 == "on" ||
+                                   (dotBF16 == "auto" && hostHasFastDotBF16()));
     if (target == "x86-64-amx")
       populateMxAmxMatmulPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -904,14 +912,18 @@ Value mx::emitDecodeCodes(OpBuilder &b, Location loc, Value codes,
   return decodeCodes(b, loc, codes, format, target);
 }
 
+bool mx::hostHasFastDotBF16() {
+  return llvm::sys::getHostCPUName().starts_with("znver");
+}
+
 void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
-                                    VectorTarget target) {
+                                    VectorTarget target, bool dotBF16) {
   // Only mx.cast has a scalable (SVE) form so far.
   populateMxCastToVectorPatterns(patterns, target);
   target = getFixedWidthTarget(target);
   patterns.add<QuantizeToVector>(patterns.getContext());
   patterns.add<DequantizeToVector>(patterns.getContext(), target);
-  populateMxBlockMatmulToVectorPatterns(patterns, target);
+  populateMxBlockMatmulToVectorPatterns(patterns, target, dotBF16);
   populateMxSparseMatmulToVectorPatterns(patterns, target);
   populateMxMaskedMatmulToVectorPatterns(patterns, target);
   populateKActivationToVectorPatterns(patterns, target);

@@ -17,8 +17,8 @@
 //   to threads by scf-to-openmp or run sequentially):
 //     1. pack A into row tiles of mr rows: per (tile, block, row) the
 //        block's elements as 32-bit words (4 x u8 = integer multiple + 128,
-//        one f32 value, or on x86 a bf16 pair of values), and the block
-//        scales as f32;
+//        one f32 value, or with dot-bf16 on x86 a bf16 pair of values), and
+//        the block scales as f32;
 //     2. pack B into panels of nr columns: per (panel, block, word) one
 //        word per column (4 x s8 or one f32), the scales as f32 and, for
 //        integer pairs, -128 x the column sums of each block (the
@@ -50,7 +50,8 @@
 //   widened to its f32 bits as a word and summed with one fma per K
 //   position (VectorMatmul::widenBF16); on AArch64 the words are bf16
 //   pairs, one mx.dot_bf16 (bfmlalt/bfmlalb) per pair, and with
-//   `unordered` the mmla kernel with mx.mmla_bf16. Unordered on x86, the
+//   `unordered` the mmla kernel with mx.mmla_bf16. Unordered on x86 with
+//   the option dot-bf16 (MxToVector.h), the
 //   words are bf16 pairs and mx.dot_bf16 is vdpbf16ps, which flushes
 //   subnormals (within the op's bound). (The bf16 reference lowering is
 //   MatmulLowering.cpp's.)
@@ -665,14 +666,6 @@ Value decodeIntegerVector(OpBuilder &b, Location loc, Value codes,
                                  magnitude);
 }
 
-/// f32 bit patterns (vector<L x i32>) of the values of codes (exact).
-Value decodeFloatVector(OpBuilder &b, Location loc, Value codes,
-                        Format format) {
-  auto type = cast<VectorType>(codes.getType());
-  Value value = emitDecodeElement(b, loc, codes, format);
-  return arith::BitcastOp::create(b, loc, type.clone(b.getI32Type()), value);
-}
-
 /// Everything the vector lowering of one op needs.
 /// Row tiles [first, first + count) of a product: one worker's share.
 struct TileRange {
@@ -686,16 +679,20 @@ struct VectorMatmul {
   /// AArch64, integer pairs (smmla) or unordered floating-point and bf16
   /// pairs (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
-  /// bf16 x bf16 off AArch64, unless unordered on x86: each value widened
-  /// to its f32 bits, one per word, and summed with fma (else: pairs for
-  /// mx.dot_bf16).
+  /// bf16 x bf16 off AArch64, unless unordered on x86 with `dot-bf16`: each
+  /// value widened to its f32 bits, one per word, and summed with fma (else:
+  /// pairs for mx.dot_bf16).
   bool widenBF16;
-  /// Floating-point MX pairs on x86: element values as bf16 pairs, one
-  /// mx.dot_bf16 (vdpbf16ps) per pair instead of one fma per value. The
-  /// same bits: every element value is a normal bf16 and every product and
-  /// block sum is a multiple of 2^-32 (E5M2's 2^-16 squared), so none of
-  /// them is an f32 subnormal that vdpbf16ps would flush.
+  /// Floating-point MX pairs on x86 with `dot-bf16` (where vdpbf16ps issues
+  /// at the vfmadd rate): element values as bf16 pairs, one mx.dot_bf16
+  /// (vdpbf16ps) per pair instead of one fma per value. The same bits:
+  /// every element value is a normal bf16 and every product and block sum
+  /// is a multiple of 2^-32 (E5M2's 2^-16 squared), so none of them is an
+  /// f32 subnormal that vdpbf16ps would flush.
   bool floatPairs;
+  /// bf16 pairs of A stored M x K: the kernel reads them from A itself (a
+  /// pair is 4 contiguous bytes of a row), so A needs no packing.
+  bool aInPlace;
   int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
   int64_t perWord;    // K values per word: 4 (i8), 1 (f32), 2 (bf16 pairs)
@@ -706,15 +703,16 @@ struct VectorMatmul {
   int64_t panels;     // column panels of nr columns
   Value aElements, aScales, bElements, bScales;
 
-  VectorMatmul(MatmulOp op, VectorTarget target)
+  VectorMatmul(MatmulOp op, VectorTarget target, bool dotBF16)
       : s(op), target(getFixedWidthTarget(target)),
         neon(this->target == VectorTarget::AArch64Neon),
         mmla(neon && (s.integer || op.getUnordered())),
-        widenBF16(
-            !s.blockScaled && !neon &&
-            !(this->target == VectorTarget::X86Avx512 && op.getUnordered())),
+        widenBF16(!s.blockScaled && !neon &&
+                  !(this->target == VectorTarget::X86Avx512 && dotBF16 &&
+                    op.getUnordered())),
         floatPairs(s.blockScaled && !s.integer &&
-                   this->target == VectorTarget::X86Avx512),
+                   this->target == VectorTarget::X86Avx512 && dotBF16),
+        aInPlace(!s.blockScaled && !widenBF16 && !mmla && !s.ta),
         lanes(neon ? kNeonLanes : kLanes),
         mr(mmla                      ? kMmlaRows
            : !s.blockScaled && !neon ? kWideMR
@@ -776,10 +774,14 @@ struct VectorMatmul {
     return arith::TruncFOp::create(b, loc, type.clone(lineElement()), values);
   }
 
-  /// Values (i8 integer multiples, or i32 f32 bits) of codes of `format`.
+  /// Values (i8 integer multiples, or i32 f32 bits) of codes of `format`,
+  /// the floating-point ones by the target's best exact method.
   Value decode(OpBuilder &b, Location loc, Value codes, Format format) const {
-    return s.integer ? decodeIntegerVector(b, loc, codes, format)
-                     : decodeFloatVector(b, loc, codes, format);
+    if (s.integer)
+      return decodeIntegerVector(b, loc, codes, format);
+    Value values = emitDecodeCodes(b, loc, codes, format, target);
+    return arith::BitcastOp::create(
+        b, loc, cast<VectorType>(codes.getType()).clone(i32()), values);
   }
 
   /// A-side values get the u8 offset of mx.dot_i8 (xor 0x80).
@@ -1467,8 +1469,25 @@ VectorMatmul::emitBlockBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
           ValueRange{p, kb, word, index(b, loc, v * lanes)}, zeroI,
           ArrayRef<bool>{true}));
     for (int64_t r = 0; r < rows; ++r) {
-      Value a = tensor::ExtractOp::create(
-          b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), word});
+      Value a;
+      if (aInPlace) {
+        // The pair at (row, 2 word) of A itself; past an odd K, zero.
+        Value row = addIndex(b, loc, mulIndex(b, loc, mt, mr), r);
+        Value k =
+            addIndex(b, loc, mulIndex(b, loc, kb, s.block), 2 * step.word);
+        Value pair = vector::TransferReadOp::create(
+            b, loc, VectorType::get({2}, lineElement()), aWords,
+            ValueRange{row, k}, zeroOf(b, loc, lineElement()),
+            ArrayRef<bool>{s.k % 2 == 0});
+        a = vector::ExtractOp::create(
+            b, loc,
+            vector::BitCastOp::create(b, loc, VectorType::get({1}, i32()),
+                                      pair),
+            0);
+      } else {
+        a = tensor::ExtractOp::create(
+            b, loc, aWords, ValueRange{mt, kb, index(b, loc, r), word});
+      }
       Value av = operand(vector::BroadcastOp::create(b, loc, i32Lanes, a));
       for (int64_t v = 0; v < vecs; ++v) {
         Value &c = acc[r * vecs + v];
@@ -2347,13 +2366,13 @@ private:
 /// Every mx.matmul on a fixed-width target (x86-64-amx's AMX pattern has
 /// the higher benefit for the products it takes).
 struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
-  MxMatmulToVector(MLIRContext *ctx, VectorTarget target)
-      : OpRewritePattern(ctx), target(target) {}
+  MxMatmulToVector(MLIRContext *ctx, VectorTarget target, bool dotBF16)
+      : OpRewritePattern(ctx), target(target), dotBF16(dotBF16) {}
 
   LogicalResult matchAndRewrite(MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    VectorMatmul plan(op, target);
+    VectorMatmul plan(op, target, dotBF16);
     if (plan.usesKChunks())
       return splitIntoKChunks(op, plan, rewriter);
     if (op.isBlockScaled()) {
@@ -2414,7 +2433,8 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       return success();
     } else {
       aWords =
-          constA
+          plan.aInPlace ? plan.aElements
+          : constA
               ? packConstantA(rewriter, loc, plan, *constA, aScalesF)
               : plan.emitPackA(rewriter, loc,
                                emptyTensors(rewriter, loc, plan.packedATypes()),
@@ -2445,7 +2465,9 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                     Value acc) const {
     const MatmulShape &s = plan.s;
     Value aScalesF, bScalesF, bCorr, aWords, bWords;
-    if (constA)
+    if (plan.aInPlace)
+      aWords = plan.aElements;
+    else if (constA)
       aWords = packConstantA(b, loc, plan, *constA, aScalesF);
     if (constB)
       bWords = packConstantB(b, loc, plan, *constB, bScalesF, bCorr);
@@ -2466,7 +2488,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       return buffers;
     };
     SmallVector<Value> aBuffers, bBuffers;
-    if (!constA)
+    if (!aWords)
       aBuffers = allocate(plan.packedATypes(), Value());
     if (!constB)
       bBuffers = allocate(plan.packedBTypes(), workers);
@@ -2510,7 +2532,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
           view, /*restrict=*/true, /*writable=*/true);
     };
     Value aFirst;
-    if (!constA) {
+    if (!aBuffers.empty()) {
       SmallVector<Value> inits;
       for (Value buffer : aBuffers)
         inits.push_back(part(buffer, first, range.count, false));
@@ -2589,6 +2611,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   }
 
   VectorTarget target;
+  bool dotBF16;
 };
 
 } // namespace
@@ -2598,6 +2621,7 @@ void mx::populateMxBlockMatmulToLinalgPatterns(RewritePatternSet &patterns) {
 }
 
 void mx::populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
-                                               VectorTarget target) {
-  patterns.add<MxMatmulToVector>(patterns.getContext(), target);
+                                               VectorTarget target,
+                                               bool dotBF16) {
+  patterns.add<MxMatmulToVector>(patterns.getContext(), target, dotBF16);
 }

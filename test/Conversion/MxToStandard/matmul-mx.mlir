@@ -5,7 +5,8 @@
 // target lowerings of mx.dot_i8, mx.mmla_i8, mx.mmla_bf16 and of 16-entry
 // byte-table lookups.
 // RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
-// RUN: mx-opt %s --mx-lower-to-vector=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=VEC
+// RUN: mx-opt %s --mx-lower-to-vector="target=x86-64-avx512 dot-bf16=on" --split-input-file | FileCheck %s --check-prefix=VEC
+// RUN: mx-opt %s --mx-lower-to-vector="target=x86-64-avx512 dot-bf16=off" --split-input-file | FileCheck %s --check-prefix=VECOFF
 // RUN: mx-opt %s --mx-lower-to-vector=target=generic --split-input-file | FileCheck %s --check-prefix=VECGEN
 // RUN: mx-opt %s --mx-lower-to-vector=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=MMLA
 // RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
@@ -80,10 +81,10 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // REF-NEXT:   %[[Q:.*]] = arith.mulf %[[AE]], %[[BE]] : f32
 // REF-NEXT:   %[[T:.*]] = arith.addf %[[S]], %[[Q]] : f32
 // REF: math.fma
-// On x86 the element values go into bf16 pairs, packed A as 16 words per
-// block row, and each block is 16 mx.dot_bf16 (vdpbf16ps) per accumulator
-// (6 x 2), then one fma per block; the generic fallback keeps f32 words and
-// one fma per value (32 per accumulator).
+// On x86 with dot-bf16 (AMD Zen's default) the element values go into
+// bf16 pairs, packed A as 16 words per block row, and each block is 16 mx.dot_bf16 (vdpbf16ps) per accumulator
+// (6 x 2), then one fma per block; without dot-bf16 and on the generic
+// fallback, f32 words and one fma per value (32 per accumulator).
 // VEC-LABEL: func @float_pair
 // VEC-NOT: mx.dot_i8
 // VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<1x2x6x16xi32>, tensor<1x6x2xf32>)
@@ -94,6 +95,10 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // VEC-NOT: mx.dot_bf16
 // VEC-COUNT-12: math.fma {{.*}} : vector<16xf32>
 // VEC: return
+// VECOFF-LABEL: func @float_pair
+// VECOFF-NOT: mx.dot_bf16
+// VECOFF-COUNT-384: math.fma {{.*}} : vector<16xf32>
+// VECOFF: return
 // VECGEN-LABEL: func @float_pair
 // VECGEN: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<1x2x6x32xi32>, tensor<1x6x2xf32>)
 // VECGEN-NOT: mx.dot_bf16
@@ -251,11 +256,12 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
 // columns packed as groups of 4 bf16, K = 70 in 3 blocks of 32 (the last
 // padded with zeros: masked row reads of A, B's last block with 6 of its
 // positions read), no scales, and bfmmla accumulating into the C tile
-// itself (no fma). x86 packs bf16 pairs (16 words per block, 12-row tiles)
-// and sums them with mx.dot_bf16 (vdpbf16ps) into the tile: per 6-row tile
-// 16 x 12 per whole block, then 3 x 12 for K's last 6 positions; the
-// ordered kernel's f32-widened values and fma are below (AMX is
-// matmul-amx.mlir's).
+// itself (no fma). x86 with dot-bf16 packs B's bf16 pairs (16 words per
+// block), reads A's pairs from A itself (4 bytes of a row: no packing) in
+// 12-row tiles and sums them with mx.dot_bf16 (vdpbf16ps) into the tile:
+// per 6-row tile 16 x 12 per whole block, then 3 x 12 for K's last 6
+// positions; the ordered kernel's f32-widened values and fma are below
+// (AMX is matmul-amx.mlir's).
 // MMLA-LABEL: func @bf16_unordered
 // MMLA: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x3x8x16xbf16>)
 // MMLA: vector.transfer_read {{.*}} : tensor<6x70xbf16>, vector<32xbf16>
@@ -272,14 +278,21 @@ func.func @constant_b(%a: !mx.tensor<8x64, int8, axis = 1>, %c: tensor<8x40xf32>
 // MMLA: return
 // VEC-LABEL: func @bf16_unordered
 // VEC-NOT: mx.mmla
-// VEC: tensor.empty() : tensor<1x3x12x16xi32>
+// VEC-NOT: tensor<1x3x12x16xi32>
 // VEC: tensor.empty() : tensor<1x3x16x32xi32>
 // VEC: scf.for {{.*}} to %c2
+// VEC: vector.transfer_read %arg0[%c0, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<6x70xbf16>, vector<2xbf16>
+// VEC: vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
 // VEC-COUNT-192: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
 // VEC: scf.yield
 // VEC-COUNT-36: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
 // VEC-NOT: math.fma
 // VEC: return
+// VECOFF-LABEL: func @bf16_unordered
+// VECOFF-NOT: mx.dot_bf16
+// VECOFF: math.fma
+// VECOFF-NOT: mx.dot_bf16
+// VECOFF: return
 func.func @bf16_unordered(%a: tensor<6x70xbf16>, %b: tensor<70x20xbf16>, %c: tensor<6x20xf32>) -> tensor<6x20xf32> {
   %0 = mx.matmul %a, %b, %c unordered : tensor<6x70xbf16>, tensor<70x20xbf16> -> tensor<6x20xf32>
   return %0 : tensor<6x20xf32>

@@ -4,7 +4,7 @@
 // scales of each operand are sliced alike along its blocked axis, and a
 // constant operand is sliced into constants (still packed at compile time).
 // The AArch64 smmla kernel's panels are small: it is never split.
-// RUN: mx-opt %s --split-input-file --mx-lower-to-vector=target=x86-64-avx512 \
+// RUN: mx-opt %s --split-input-file --mx-lower-to-vector="target=x86-64-avx512 dot-bf16=on" \
 // RUN:   --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=X86
 // RUN: mx-opt %s --split-input-file --mx-lower-to-vector=target=aarch64-neon \
 // RUN:   --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=NEON
