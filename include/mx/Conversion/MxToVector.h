@@ -56,7 +56,8 @@ void populateMxToVectorPatterns(RewritePatternSet &patterns,
 
 /// mx.matmul: parallel packing of A and B and a register-blocked
 /// micro-kernel of mx.dot_i8 (integer MX pairs), f32 fmas (other MX pairs)
-/// or mx.dot_bf16 (bf16 pairs); mx.mmla_i8 / mx.mmla_bf16 tiles on AArch64.
+/// or mx.dot_bf16 (bf16 pairs; on x86 with `dotBF16` also the other MX
+/// pairs); mx.mmla_i8 / mx.mmla_bf16 tiles on AArch64.
 void populateMxBlockMatmulToVectorPatterns(RewritePatternSet &patterns,
                                            VectorTarget target,
                                            bool dotBF16 = false);

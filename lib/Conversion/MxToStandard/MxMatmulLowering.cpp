@@ -51,10 +51,10 @@
 //   position (VectorMatmul::widenBF16); on AArch64 the words are bf16
 //   pairs, one mx.dot_bf16 (bfmlalt/bfmlalb) per pair, and with
 //   `unordered` the mmla kernel with mx.mmla_bf16. Unordered on x86 with
-//   the option dot-bf16 (MxToVector.h), the
-//   words are bf16 pairs and mx.dot_bf16 is vdpbf16ps, which flushes
-//   subnormals (within the op's bound). (The bf16 reference lowering is
-//   MatmulLowering.cpp's.)
+//   the option dot-bf16 (MxToVector.h), the words are bf16 pairs and
+//   mx.dot_bf16 is vdpbf16ps, which flushes subnormals (within the op's
+//   bound). Word kernels on bf16 pairs read A's pairs from A itself (no
+//   packing). (The bf16 reference lowering is MatmulLowering.cpp's.)
 //
 //===----------------------------------------------------------------------===//
 

@@ -93,9 +93,9 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     exactly this order; `mx-lower-to-vector` packs the operands into
     register-blocked panels (at compile time for constant operands) and
     uses `mx.dot_i8` (integer pairs) and, for floating-point pairs, one
-    `mx.dot_bf16` per bf16 pair of element values on x86 (`vdpbf16ps`,
-    whose flushes never apply here) or f32 fmas in the pair order
-    elsewhere, with the same results bit for bit.
+    `mx.dot_bf16` per bf16 pair of element values on x86 with the option
+    `dot-bf16` (`vdpbf16ps`, whose flushes never apply here) or f32 fmas in
+    the pair order, with the same results bit for bit.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc
@@ -135,13 +135,13 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     ordered form and `bfmmla` scale each block's sum.
     The ordered evaluation satisfies the bound, so a target without a
     faster kernel lowers `unordered` to the ordered kernels (same bits as
-    without the attribute). On `x86-64-avx512`, bf16 x bf16 packs bf16
-    pairs and sums them with `vdpbf16ps` into the output tile (subnormals
+    without the attribute). On `x86-64-avx512` with `dot-bf16`, bf16 x
+    bf16 sums bf16 pairs with `vdpbf16ps` into the output tile (subnormals
     flushed; the ordered kernel widens each value to f32 and uses one fma
-    per K position, half the rate); MX pairs keep the ordered kernels,
-    which already use `vdpbf16ps`. On `x86-64-amx`, bf16 x bf16 and MX pairs with
-    an FP8 or E3M2 operand use AMX-BF16 tiles; integer MX pairs keep their
-    exact VNNI kernel. On `aarch64-neon`, MX pairs with an FP8 or E3M2
+    per K position, half the rate on AMD Zen); MX pairs keep the ordered
+    kernels, which then use `vdpbf16ps` too. On `x86-64-amx`, bf16 x bf16
+    and MX pairs with an FP8 or E3M2 operand use AMX-BF16 tiles; integer
+    MX pairs keep their exact VNNI kernel. On `aarch64-neon`, MX pairs with an FP8 or E3M2
     operand use `bfmmla` on the exact bf16 element values, block by block,
     each block's sum then scaled and added with one fma as in the ordered
     form; bf16 x bf16 uses `bfmmla` accumulating into the output tile.
