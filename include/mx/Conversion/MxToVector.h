@@ -43,6 +43,16 @@ inline VectorTarget getFixedWidthTarget(VectorTarget target) {
 Value emitDecodeCodes(OpBuilder &b, Location loc, Value codes, Format format,
                       VectorTarget target);
 
+/// The bf16 element values of a vector of codes (i8 lanes) of a
+/// floating-point `format` (or INT8), exact: every MX element value is zero
+/// or a bf16 normal; FP8 NaN and infinity codes give bf16 NaN and infinity.
+/// On x86 with a lane count that is a multiple of 32 the magnitudes come
+/// from one register table of bf16 bits (mx.lookup: vpermw, vpermi2w, two
+/// vpermi2w for FP8) and the sign is ORed in; otherwise emitDecodeCodes
+/// and a conversion to bf16.
+Value emitDecodeCodesBF16(OpBuilder &b, Location loc, Value codes,
+                          Format format, VectorTarget target);
+
 /// Whether this machine's CPU issues vdpbf16ps at the vfmadd rate (AMD
 /// Zen 4 and later), which makes bf16 pairs the faster x86 matmul kernel
 /// (`dot-bf16=auto`).

@@ -44,6 +44,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/TargetParser/Host.h"
 
 #define DEBUG_TYPE "mx-lower-to-vector"
@@ -910,6 +911,50 @@ struct MxLowerToVectorPass
 Value mx::emitDecodeCodes(OpBuilder &b, Location loc, Value codes,
                           Format format, VectorTarget target) {
   return decodeCodes(b, loc, codes, format, target);
+}
+
+Value mx::emitDecodeCodesBF16(OpBuilder &b, Location loc, Value codes,
+                              Format format, VectorTarget target) {
+  auto type = cast<VectorType>(codes.getType());
+  auto bf16s = type.clone(b.getBF16Type());
+  if (target != VectorTarget::X86Avx512 || type.getNumElements() % 32 != 0 ||
+      format == Format::int8) {
+    Value values = decodeCodes(b, loc, codes, format, target);
+    return arith::TruncFOp::create(b, loc, bf16s, values);
+  }
+  // The bf16 bits of every magnitude (exact), FP8 specials included.
+  const FormatInfo &info = getFormatInfo(format);
+  int64_t entries = int64_t(1) << (info.bits - 1);
+  SmallVector<int16_t> table;
+  for (float value : magnitudeTable(b, loc, format, entries))
+    table.push_back(
+        static_cast<int16_t>(llvm::bit_cast<uint32_t>(value) >> 16));
+  if (format == Format::e4m3)
+    table[0x7F] = 0x7FC0;
+  if (format == Format::e5m2) {
+    table[0x7C] = 0x7F80;
+    for (int64_t code : {0x7D, 0x7E, 0x7F})
+      table[code] = 0x7FC0;
+  }
+  // At least one register of 32 entries, repeated, so that the permute's
+  // own modulo (32) also drops the sign bit.
+  for (int64_t i = entries; i < 32; ++i)
+    table.push_back(table[i % entries]);
+  auto i16s = type.clone(b.getI16Type());
+  auto tableType =
+      VectorType::get({static_cast<int64_t>(table.size())}, b.getI16Type());
+  Value tableValue = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tableType, ArrayRef<int16_t>(table)));
+  // mx.lookup reads its index modulo the table size: the sign bit drops.
+  Value wide = arith::ExtUIOp::create(b, loc, i16s, codes);
+  Value magnitude = LookupOp::create(b, loc, i16s, tableValue, wide);
+  Value sign = arith::ShLIOp::create(
+      b, loc,
+      arith::ShRUIOp::create(b, loc, wide,
+                             emitSplat(b, loc, i16s, info.bits - 1)),
+      emitSplat(b, loc, i16s, 15));
+  return arith::BitcastOp::create(
+      b, loc, bf16s, arith::OrIOp::create(b, loc, magnitude, sign));
 }
 
 bool mx::hostHasFastDotBF16() {

@@ -116,6 +116,82 @@ struct LookupToX86 : OpRewritePattern<LookupOp> {
   }
 };
 
+/// x86 AVX-512 BW: 16-bit tables of 32 entries (vpermw), 64 (vpermi2w) or
+/// 128 (two vpermi2w, chosen by index bit 6), 32 lanes per permute. The
+/// permutes read index bits [4:0] / [5:0] only: that is the modulo.
+struct WordLookupToX86 : OpRewritePattern<LookupOp> {
+  WordLookupToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
+
+  LogicalResult matchAndRewrite(LookupOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType table = op.getTable().getType();
+    VectorType resultType = op.getResult().getType();
+    int64_t entries = table.getNumElements();
+    if (table.getElementTypeBitWidth() != 16 ||
+        (entries != 32 && entries != 64 && entries != 128) ||
+        resultType.getNumElements() % 32 != 0)
+      return rewriter.notifyMatchFailure(op, "no AVX-512 word permute fits");
+    Location loc = op.getLoc();
+    Type i16 = rewriter.getI16Type();
+    auto i16x32 = VectorType::get({32}, i16);
+    Value tableI16 = op.getTable();
+    if (!table.getElementType().isInteger(16))
+      tableI16 =
+          arith::BitcastOp::create(rewriter, loc, table.clone(i16), tableI16);
+    SmallVector<Value> parts;
+    for (int64_t offset = 0; offset < entries; offset += 32)
+      parts.push_back(vector::ExtractStridedSliceOp::create(
+          rewriter, loc, tableI16, {offset}, {32}, {1}));
+    Value indices = op.getIndices();
+    auto indexType = cast<VectorType>(indices.getType());
+    if (indexType.getElementTypeBitWidth() < 16)
+      indices =
+          arith::ExtUIOp::create(rewriter, loc, indexType.clone(i16), indices);
+    else if (indexType.getElementTypeBitWidth() > 16)
+      indices =
+          arith::TruncIOp::create(rewriter, loc, indexType.clone(i16), indices);
+    auto permute2 = [&](Value low, Value chunk, Value high) -> Value {
+      return LLVM::CallIntrinsicOp::create(
+                 rewriter, loc, i16x32,
+                 rewriter.getStringAttr("llvm.x86.avx512.vpermi2var.hi.512"),
+                 ValueRange{low, chunk, high})
+          .getResult(0);
+    };
+    Value bit6 = emitSplat(rewriter, loc, i16x32, 64);
+    Value zero = emitSplat(rewriter, loc, i16x32, 0);
+    int64_t lanes = resultType.getNumElements();
+    Value result = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(resultType.clone(i16)));
+    for (int64_t offset = 0; offset < lanes; offset += 32) {
+      Value chunk = vector::ExtractStridedSliceOp::create(
+          rewriter, loc, indices, {offset}, {32}, {1});
+      Value part;
+      if (entries == 32) {
+        part = LLVM::CallIntrinsicOp::create(
+                   rewriter, loc, i16x32,
+                   rewriter.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
+                   ValueRange{parts[0], chunk})
+                   .getResult(0);
+      } else {
+        part = permute2(parts[0], chunk, parts[1]);
+        if (entries == 128) {
+          Value upper = arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::ne,
+              arith::AndIOp::create(rewriter, loc, chunk, bit6), zero);
+          part = arith::SelectOp::create(
+              rewriter, loc, upper, permute2(parts[2], chunk, parts[3]), part);
+        }
+      }
+      result = vector::InsertStridedSliceOp::create(rewriter, loc, part, result,
+                                                    {offset}, {1});
+    }
+    if (resultType.getElementType() != i16)
+      result = arith::BitcastOp::create(rewriter, loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// AArch64 NEON: tbl1..tbl4 on byte tables of 16..64 entries.
 struct LookupToAArch64 : OpRewritePattern<LookupOp> {
   LookupToAArch64(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
@@ -479,7 +555,7 @@ void mx::populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
                                              VectorTarget target) {
   MLIRContext *ctx = patterns.getContext();
   if (target == VectorTarget::X86Avx512)
-    patterns.add<LookupToX86, DotBF16ToX86>(ctx);
+    patterns.add<LookupToX86, WordLookupToX86, DotBF16ToX86>(ctx);
   if (target == VectorTarget::AArch64Neon) {
     patterns.add<LookupToAArch64, DotBF16ToAArch64>(ctx);
     patterns.add<MmlaToAArch64<MmlaBF16Op>>(ctx, "llvm.aarch64.neon.bfmmla");

@@ -17,8 +17,9 @@
 //   to threads by scf-to-openmp or run sequentially):
 //     1. pack A into row tiles of mr rows: per (tile, block, row) the
 //        block's elements as 32-bit words (4 x u8 = integer multiple + 128,
-//        one f32 value, or with dot-bf16 on x86 a bf16 pair of values), and
-//        the block scales as f32;
+//        one f32 value, or with dot-bf16 on x86 a bf16 pair of values,
+//        decoded straight to bf16 from a register table), and the block
+//        scales as f32;
 //     2. pack B into panels of nr columns: per (panel, block, word) one
 //        word per column (4 x s8 or one f32), the scales as f32 and, for
 //        integer pairs, -128 x the column sums of each block (the
@@ -32,6 +33,9 @@
 //        fma by the product of the two scales.
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
+//   An accumulator that is a linalg.fill (C = A B) is not read: the tiles
+//   start from the fill value and write the filled tensor, and the fill (a
+//   serial memset of C) goes away.
 //   A product whose packed B panel would not stay in L2 next to A's rows
 //   (a long K) is first rewritten into mx.matmul ops on K chunks of whole
 //   blocks, in order (VectorMatmul::usesKChunks): the same bits.
@@ -702,6 +706,9 @@ struct VectorMatmul {
   int64_t tiles;      // row tiles of mr rows
   int64_t panels;     // column panels of nr columns
   Value aElements, aScales, bElements, bScales;
+  /// The value of a linalg.fill accumulator (fillAccumulator): every
+  /// tile starts from it instead of reading C, which then needs no fill.
+  Value accFill;
 
   VectorMatmul(MatmulOp op, VectorTarget target, bool dotBF16)
       : s(op), target(getFixedWidthTarget(target)),
@@ -764,24 +771,33 @@ struct VectorMatmul {
     return s.integer ? i8() : BFloat16Type::get(s.ctx);
   }
 
-  /// mmla packing values of values from `decode`: integer multiples as s8,
-  /// or bf16 (the element values of every format are exact in bf16).
-  Value toLineValues(OpBuilder &b, Location loc, Value values) const {
-    if (s.integer)
-      return values;
-    auto type = cast<VectorType>(values.getType());
-    values = arith::BitcastOp::create(b, loc, type.clone(f32()), values);
-    return arith::TruncFOp::create(b, loc, type.clone(lineElement()), values);
-  }
+  /// Whether the packed values of a floating-point pair are bf16 (pairs
+  /// for mx.dot_bf16 or mmla lines), not f32.
+  bool bf16Values() const { return !s.integer && (floatPairs || mmla); }
 
-  /// Values (i8 integer multiples, or i32 f32 bits) of codes of `format`,
-  /// the floating-point ones by the target's best exact method.
+  /// Packing values of codes of `format` (vector<N x i8>): i8 integer
+  /// multiples (integer pairs), bf16 values (bf16Values: exact, every
+  /// element value is a bf16) or i32 f32 bits, each by the target's best
+  /// exact method.
   Value decode(OpBuilder &b, Location loc, Value codes, Format format) const {
     if (s.integer)
       return decodeIntegerVector(b, loc, codes, format);
+    if (bf16Values())
+      return emitDecodeCodesBF16(b, loc, codes, format, target);
     Value values = emitDecodeCodes(b, loc, codes, format, target);
     return arith::BitcastOp::create(
         b, loc, cast<VectorType>(codes.getType()).clone(i32()), values);
+  }
+
+  /// The accumulator row `r` of the C tile `tile` (vector `type` from
+  /// column `col`): the fill value, or C's values (zero past its columns).
+  Value accRow(OpBuilder &b, Location loc, Value tile, int64_t r, int64_t col,
+               VectorType type, bool inBounds) const {
+    if (accFill)
+      return vector::BroadcastOp::create(b, loc, type, accFill);
+    return vector::TransferReadOp::create(
+        b, loc, type, tile, ValueRange{index(b, loc, r), index(b, loc, col)},
+        zeroOf(b, loc, f32()), ArrayRef<bool>{inBounds});
   }
 
   /// A-side values get the u8 offset of mx.dot_i8 (xor 0x80).
@@ -792,15 +808,15 @@ struct VectorMatmul {
                                  splatI8(b, loc, values.getType(), 0x80));
   }
 
-  /// Words (vector<words x i32>) of one block's values (vector<B x i8/i32>
-  /// or, bf16, vector<B x bf16>), padded with `pad`.
+  /// Words (vector<words x i32>) of one block's values (vector<B x
+  /// i8/i32/bf16>), padded with `pad` (zero for bf16 values).
   Value blockWords(OpBuilder &b, Location loc, Value values,
                    int64_t pad) const {
     if (s.blockScaled)
-      values = padLanes(b, loc, values, words * perWord,
-                        emitSplat(b, loc, values.getType(), pad));
-    if (floatPairs)
-      values = toLineValues(b, loc, values);
+      values =
+          padLanes(b, loc, values, words * perWord,
+                   bf16Values() ? zeroOf(b, loc, values.getType())
+                                : emitSplat(b, loc, values.getType(), pad));
     if (widenBF16)
       return widenedBits(b, loc, values);
     return vector::BitCastOp::create(b, loc, VectorType::get({words}, i32()),
@@ -848,8 +864,8 @@ struct VectorMatmul {
                     row(3 * group + 2), i % 4);
   }
 
-  /// Values of block `kb` of the line `line` of an MX tensor blocked along
-  /// axis 1 (contiguous along K): vector<B x i8/i16>.
+  /// Packing values (`decode`) of block `kb` of the line `line` of an MX
+  /// tensor blocked along axis 1 (contiguous along K): vector<B x ...>.
   Value valuesContiguous(OpBuilder &b, Location loc, Value elements,
                          MxTensorType type, Value line, Value kb) const {
     unsigned bits = type.getElementBits();
@@ -878,11 +894,9 @@ struct VectorMatmul {
             codesAcross(b, loc, elements, type, kb, i, first, lanes, masked),
             type.getFormat());
       } else {
-        Type t = s.integer ? i8() : i32();
-        values = emitSplat(b, loc, VectorType::get({lanes}, t), 0);
+        Type t = s.integer ? i8() : bf16Values() ? lineElement() : i32();
+        values = zeroOf(b, loc, VectorType::get({lanes}, t));
       }
-      if (floatPairs)
-        values = toLineValues(b, loc, values);
       planes.push_back(isA ? offsetA(b, loc, values) : values);
     }
     if (planes.size() == 1)
@@ -896,8 +910,7 @@ struct VectorMatmul {
   Value lineValuesContiguous(OpBuilder &b, Location loc, Value elements,
                              MxTensorType type, Value line, Value kb) const {
     if (s.blockScaled)
-      return toLineValues(b, loc,
-                          valuesContiguous(b, loc, elements, type, line, kb));
+      return valuesContiguous(b, loc, elements, type, line, kb);
     return vector::TransferReadOp::create(
         b, loc, VectorType::get({s.block}, lineElement()), elements,
         ValueRange{line, mulIndex(b, loc, kb, s.block)},
@@ -912,11 +925,10 @@ struct VectorMatmul {
                          MxTensorType type, Value kb, int64_t i, Value first,
                          int64_t lanes, bool masked) const {
     if (s.blockScaled)
-      return toLineValues(b, loc,
-                          decode(b, loc,
-                                 codesAcross(b, loc, elements, type, kb, i,
-                                             first, lanes, masked),
-                                 type.getFormat()));
+      return decode(
+          b, loc,
+          codesAcross(b, loc, elements, type, kb, i, first, lanes, masked),
+          type.getFormat());
     Value row = addIndex(b, loc, mulIndex(b, loc, kb, s.block), i);
     return vector::TransferReadOp::create(
         b, loc, VectorType::get({lanes}, lineElement()), elements,
@@ -1517,10 +1529,7 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
   SmallVector<Value> c;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t v = 0; v < vecs; ++v)
-      c.push_back(vector::TransferReadOp::create(
-          b, loc, f32Lanes, t,
-          ValueRange{index(b, loc, r), index(b, loc, v * lanes)}, zeroF,
-          ArrayRef<bool>{inBounds(v)}));
+      c.push_back(accRow(b, loc, t, r, v * lanes, f32Lanes, inBounds(v)));
   Type operandType =
       s.integer ? Type(VectorType::get({4 * lanes}, i8()))
       : floatPairs
@@ -1746,9 +1755,7 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
     auto readRow = [&](int64_t r) -> Value {
       if (r >= rows)
         return emitSplatF32(b, loc, rowType, 0.0f);
-      return vector::TransferReadOp::create(b, loc, rowType, tile,
-                                            ValueRange{index(b, loc, r), zero},
-                                            zeroF, ArrayRef<bool>{inBounds});
+      return accRow(b, loc, tile, r, 0, rowType, inBounds);
     };
     Value row0 = readRow(2 * pr), row1 = readRow(2 * pr + 1);
     for (int64_t q = 0; q < colPairs; ++q)
@@ -2375,6 +2382,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     VectorMatmul plan(op, target, dotBF16);
     if (plan.usesKChunks())
       return splitIntoKChunks(op, plan, rewriter);
+    Value acc = fillAccumulator(op.getAcc(), plan);
     if (op.isBlockScaled()) {
       auto aParts = DisassembleOp::create(
           rewriter, loc, plan.s.aType.getPackedTensorType(),
@@ -2428,8 +2436,8 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                                             plan.bScales, s.bType, s.n, plan.nr,
                                             s.tb, s.shiftB, bScalesF);
     } else if (plan.usesWorkers()) {
-      rewriter.replaceOp(
-          op, emitWorkers(rewriter, loc, plan, constA, constB, op.getAcc()));
+      rewriter.replaceOp(op,
+                         emitWorkers(rewriter, loc, plan, constA, constB, acc));
       return success();
     } else {
       aWords =
@@ -2447,9 +2455,23 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                                bScalesF, bCorr);
     }
     Value result = plan.emitCompute(rewriter, loc, aWords, aScalesF, bWords,
-                                    bScalesF, bCorr, op.getAcc());
+                                    bScalesF, bCorr, acc);
     rewriter.replaceOp(op, result);
     return success();
+  }
+
+  /// The tensor to write C into. An accumulator filled with one f32 value
+  /// (C = A B after mx-bf16 or mx-quantize is a zero fill) is not read:
+  /// the tiles start from the value (plan.accFill) and write the filled
+  /// tensor, so the fill, a serial memset of all of C, goes away and no
+  /// tile waits for C's lines. The same bits: each tile adds to the value
+  /// the fill would have stored.
+  static Value fillAccumulator(Value acc, VectorMatmul &plan) {
+    auto fill = acc.getDefiningOp<linalg::FillOp>();
+    if (!fill)
+      return acc;
+    plan.accFill = fill.getInputs()[0];
+    return fill.getOutputs()[0];
   }
 
   /// VectorMatmul::usesWorkers: one scf.forall iteration per worker, each
@@ -2592,13 +2614,17 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       part->setAttrs(op->getAttrDictionary()); // transposes, `unordered`
       return part.getResult();
     };
-    int64_t chunks = llvm::divideCeil(s.k, chunk), looped = 0;
+    int64_t chunks = llvm::divideCeil(s.k, chunk), first = 0, looped = 0;
     Value acc = op.getAcc();
     if (!a.isConstant() && !b.isConstant()) {
+      // A fill accumulator stays with the first chunk, which then need not
+      // read C (fillAccumulator).
+      if (acc.getDefiningOp<linalg::FillOp>())
+        acc = product(rewriter, rewriter.getIndexAttr(first++), chunk, acc);
       looped = s.k / chunk; // the whole chunks
       acc = forLoop(
-          rewriter, loc, index(rewriter, loc, 0), index(rewriter, loc, looped),
-          ValueRange{acc},
+          rewriter, loc, index(rewriter, loc, first),
+          index(rewriter, loc, looped), ValueRange{acc},
           [&](OpBuilder &builder, Location, Value i, ValueRange args) {
             return SmallVector<Value>{product(builder, i, chunk, args[0])};
           })[0];

@@ -82,14 +82,16 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // REF-NEXT:   %[[T:.*]] = arith.addf %[[S]], %[[Q]] : f32
 // REF: math.fma
 // On x86 with dot-bf16 (AMD Zen's default) the element values go into
-// bf16 pairs, packed A as 16 words per block row, and each block is 16 mx.dot_bf16 (vdpbf16ps) per accumulator
+// bf16 pairs (decoded straight to bf16 bits from a register table: 128
+// entries for E4M3, 32 for E2M1), packed A as 16 words per block row, and each block is 16 mx.dot_bf16 (vdpbf16ps) per accumulator
 // (6 x 2), then one fma per block; without dot-bf16 and on the generic
 // fallback, f32 words and one fma per value (32 per accumulator).
 // VEC-LABEL: func @float_pair
 // VEC-NOT: mx.dot_i8
 // VEC: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<1x2x6x16xi32>, tensor<1x6x2xf32>)
-// VEC: arith.truncf {{.*}} : vector<32xf32> to vector<32xbf16>
+// VEC: mx.lookup %{{.*}} : vector<128xi16>, vector<32xi16> -> vector<32xi16>
 // VEC: vector.bitcast {{.*}} : vector<32xbf16> to vector<16xi32>
+// VEC: mx.lookup %{{.*}} : vector<32xi16>, vector<32xi16> -> vector<32xi16>
 // VEC: scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
 // VEC-COUNT-192: mx.dot_bf16 {{.*}} : vector<16xf32>, vector<32xbf16>
 // VEC-NOT: mx.dot_bf16

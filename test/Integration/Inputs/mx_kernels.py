@@ -111,8 +111,9 @@ def storage(fmt, rows, cols, axis, block):
 def mx_kernel(c, name, rand, extra_attrs=""):
     """A destination-passing kernel `name` (five rank-2 memrefs: A elements,
     A scales, B elements, B scales, C in/out) computing C += A B on the
-    configuration's MX operands; constant operands (ca, cb) come from
-    c["data"], drawn from `rand` on first use."""
+    configuration's MX operands, or C = A B with `zero` (the accumulator a
+    zero fill of C, as mx-quantize writes it); constant operands (ca, cb)
+    come from c["data"], drawn from `rand` on first use."""
     m, k, n, block = c["m"], c["k"], c["n"], c["block"]
     a_shape = (k, m, 0) if c["ta"] else (m, k, 1)
     b_shape = (n, k, 1) if c["tb"] else (k, n, 0)
@@ -138,6 +139,12 @@ def mx_kernel(c, name, rand, extra_attrs=""):
         consts += ('  %%%ss_k = arith.constant dense<"0x%s"> '
                    ': tensor<%dx%dxf8E8M0FNU>\n') % (
             side, "".join("%02X" % x for x in scales), st[1][0], st[1][1])
+    acc = "%ct"
+    if c["zero"]:
+        acc = "%zero"
+        consts += ("  %%f0 = arith.constant 0.0 : f32\n  %%zero = linalg.fill "
+                   "ins(%%f0 : f32) outs(%%ct : tensor<%s>) -> tensor<%s>\n"
+                   % (cc, cc))
     aE, aS = ("%ae_k", "%as_k") if c["ca"] else ("%aet", "%ast")
     bEv, bSv = ("%be_k", "%bs_k") if c["cb"] else ("%bet", "%bst")
     return f"""
@@ -150,7 +157,7 @@ func.func @{name}(%ae: memref<{ae}>, %as: memref<{as_}>, %be: memref<{be}>,
   %ct = bufferization.to_tensor %c restrict writable : memref<{cc}> to tensor<{cc}>
 {consts}  %a = mx.assemble {aE}, {aS} : tensor<{ae}>, tensor<{as_}> -> {a[2]}
   %b = mx.assemble {bEv}, {bSv} : tensor<{be}>, tensor<{bs}> -> {b[2]}
-  %r = mx.matmul %a, %b, %ct{attrs} : {a[2]}, {b[2]} -> tensor<{cc}>
+  %r = mx.matmul %a, %b, {acc}{attrs} : {a[2]}, {b[2]} -> tensor<{cc}>
   bufferization.materialize_in_destination %r in restrict writable %c
       : (tensor<{cc}>, memref<{cc}>) -> ()
   return

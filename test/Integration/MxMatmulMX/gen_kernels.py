@@ -85,6 +85,18 @@ def configurations():
     cfgs.append(cfg("e2m1", "e2m3", 100, 96, 37, ta=True))
     cfgs.append(cfg("int8", "int8", 98, 64, 33, tb=True, ca=True))
     cfgs.append(cfg("e2m3", "int8", 97, 64, 37, cb=True))
+    # C = A B (the accumulator a zero fill, C passed as NaN): tiles start
+    # from zero and never read C. Edge tiles on both dot paths, K chunks in
+    # a loop (the first chunk peeled: it alone starts from the fill) and
+    # unrolled with a constant operand, rows split between the workers, C
+    # larger than the caches.
+    cfgs.append(cfg("int8", "e2m1", 13, 96, 37, zero=True))
+    cfgs.append(cfg("e4m3", "e2m1", 19, 160, 70, zero=True))
+    cfgs.append(cfg("int8", "e2m1", 5, 3136, 21, zero=True))
+    cfgs.append(cfg("e4m3", "e2m1", 3, 3200, 9, tb=True, zero=True))
+    cfgs.append(cfg("int8", "int8", 6, 3104, 33, ta=True, cb=True, zero=True))
+    cfgs.append(cfg("e4m3", "e2m1", 96, 96, 70, zero=True))
+    cfgs.append(cfg("int8", "int8", 32, 8, 16500, block=4, zero=True))
     # Block sizes other than 32: 16 and 64, a block that is not a multiple
     # of four (padded words) and an odd one (the floating-point tail).
     cfgs.append(cfg("int8", "e2m1", 9, 64, 20, block=16))
@@ -123,7 +135,8 @@ QUICK = {
     "mm_int8_e2m1_13x96x37_b32_ta", "mm_e2m3_int8_13x96x37_b32_tb_ca_cb",
     "mm_e4m3_e2m1_3x3200x9_b32_tb", "mm_int8_int8_6x3104x33_b32_ta_cb",
     "mm_int8_int8_97x64x37_b32", "mm_e4m3_e2m1_96x96x70_b32",
-    "mm_int8_int8_98x64x33_b32_tb_ca",
+    "mm_int8_int8_98x64x33_b32_tb_ca", "mm_int8_e2m1_13x96x37_b32_z",
+    "mm_e4m3_e2m1_19x160x70_b32_z", "mm_int8_e2m1_5x3136x21_b32_z",
 }
 
 
@@ -150,10 +163,11 @@ def main():
         f.write("static const MatmulKernel kKernels[] = {\n")
         for c in cfgs:
             f.write("    {\"%s\", mx::ref::Format::%s, mx::ref::Format::%s, "
-                    "%d, %d, %d, %d, %s, %s, _mlir_ciface_%s, %s},\n"
+                    "%d, %d, %d, %d, %s, %s, %s, _mlir_ciface_%s, %s},\n"
                     % (name_of(c), REF[c["fa"]], REF[c["fb"]], c["m"], c["k"],
                        c["n"], c["block"], "true" if c["ta"] else "false",
-                       "true" if c["tb"] else "false", name_of(c),
+                       "true" if c["tb"] else "false",
+                       "true" if c["zero"] else "false", name_of(c),
                        ", ".join(constant_refs(c))))
         f.write("};\n")
 

@@ -38,6 +38,10 @@ struct MatmulKernel {
   MatmulFn fn;
   // The values of a constant operand (the kernel ignores its memref).
   const uint16_t *constA, *constB;
+  // C = fill + A B: the accumulator is a linalg.fill of C (C is passed as
+  // NaN, so a kernel that read it fails).
+  bool filled;
+  float fill;
 };
 
 #include "../../Inputs/check_support.h"
@@ -105,9 +109,10 @@ int main() {
       if (kernel.constB)
         b.assign(kernel.constB, kernel.constB + k * n);
       for (float &x : c)
-        x = zeros  ? -0.0f
-            : tiny ? std::ldexp(float(int(next() % 2001) - 1000), -130)
-                   : bf16ToFloat(randomBF16());
+        x = kernel.filled ? kernel.fill
+            : zeros       ? -0.0f
+            : tiny        ? std::ldexp(float(int(next() % 2001) - 1000), -130)
+                          : bf16ToFloat(randomBF16());
       // The documented order, one rounding per addition.
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < n; ++j) {
@@ -128,6 +133,8 @@ int main() {
           negativeZeros += bitsOf(acc) == 0x80000000u;
         }
       std::vector<float> result = c;
+      if (kernel.filled)
+        result.assign(result.size(), std::nanf(""));
       MemRef2D ma = {a.data(), a.data(), 0, {m, k}, {k, 1}};
       MemRef2D mb = {b.data(), b.data(), 0, {k, n}, {n, 1}};
       MemRef2D mc = {result.data(), result.data(), 0, {m, n}, {n, 1}};

@@ -25,6 +25,13 @@ SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16),
 # checker uses the same values (kConst_<name>_<operand> in the header).
 CONSTANT_SHAPES = [(7, 33, 20, "a"), (50, 99, 70, "b"), (13, 31, 65, "ab"),
                    (5, 1, 17, "b"), (9, 1500, 40, "ab"), (200, 40, 33, "a")]
+# (M, K, N, constant operands, fill): C = fill + A B, the accumulator a
+# linalg.fill of C (the checker passes C as NaN), which the lowerings write
+# without reading: edge tiles, K chunks in a loop (the first one peeled)
+# and unrolled around constants, rows split between the workers. The fill
+# -0.0 keeps the sign of the all -0 trials.
+FILL_SHAPES = [(13, 31, 65, "", -0.0), (5, 2085, 33, "", 0.75),
+               (9, 1500, 40, "ab", -0.0), (193, 67, 70, "", 0.75)]
 
 
 def random_bf16(rng):
@@ -33,8 +40,16 @@ def random_bf16(rng):
             | rng.getrandbits(7))
 
 
-def kernel(m, k, n, constants="", rng=None):
+def kernel(m, k, n, constants="", fill=None, rng=None):
     name = "mm_%dx%dx%d" % (m, k, n) + ("_c" + constants if constants else "")
+    acc = "%ct"
+    fill_ops = ""
+    if fill is not None:
+        name += "_f"
+        acc = "%fill"
+        fill_ops = (f"%f = arith.constant {fill!r} : f32\n  %fill = linalg.fill "
+                    f"ins(%f : f32) outs(%ct : tensor<{m}x{n}xf32>) -> "
+                    f"tensor<{m}x{n}xf32>\n  ")
     a, b, c = ("%dx%dxbf16" % (m, k), "%dx%dxbf16" % (k, n),
                "%dx%dxf32" % (m, n))
     values = {}
@@ -54,7 +69,7 @@ func.func @{name}(%a: memref<{a}>, %b: memref<{b}>, %c: memref<{c}>)
   {operand("a", a, m * k)}
   {operand("b", b, k * n)}
   %ct = bufferization.to_tensor %c restrict writable : memref<{c}> to tensor<{c}>
-  %r = mx.matmul %at, %bt, %ct : tensor<{a}>, tensor<{b}> -> tensor<{c}>
+  {fill_ops}%r = mx.matmul %at, %bt, {acc} : tensor<{a}>, tensor<{b}> -> tensor<{c}>
   bufferization.materialize_in_destination %r in restrict writable %c
       : (tensor<{c}>, memref<{c}>) -> ()
   return
@@ -65,7 +80,8 @@ func.func @{name}(%a: memref<{a}>, %b: memref<{b}>, %c: memref<{c}>)
 def main():
     mlir, header = sys.argv[1], sys.argv[2]
     rng = random.Random(20261130)
-    shapes = [s + ("",) for s in SHAPES] + CONSTANT_SHAPES
+    shapes = ([s + ("", None) for s in SHAPES] +
+              [s + (None,) for s in CONSTANT_SHAPES] + FILL_SHAPES)
     kernels = [kernel(*s, rng=rng) for s in shapes]
     with open(mlir, "w") as f:
         f.write("".join(text for _, _, text in kernels))
@@ -78,11 +94,13 @@ def main():
                 f.write("static const uint16_t kConst_%s_%s[] = {%s};\n"
                         % (name, tag, ", ".join(map(str, bits))))
         f.write("static const MatmulKernel kKernels[] = {\n")
-        for (name, values, _), (m, k, n, _) in zip(kernels, shapes):
+        for (name, values, _), (m, k, n, _, fill) in zip(kernels, shapes):
             consts = ["kConst_%s_%s" % (name, t) if t in values else "nullptr"
                       for t in "ab"]
-            f.write("    {\"%s\", %d, %d, %d, _mlir_ciface_%s, %s, %s},\n"
-                    % (name, m, k, n, name, consts[0], consts[1]))
+            f.write("    {\"%s\", %d, %d, %d, _mlir_ciface_%s, %s, %s, %s, "
+                    "%sf},\n" % (name, m, k, n, name, consts[0], consts[1],
+                                 "true" if fill is not None else "false",
+                                 repr(fill if fill is not None else 0.0)))
         f.write("};\n")
 
 

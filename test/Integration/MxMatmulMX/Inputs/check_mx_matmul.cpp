@@ -23,8 +23,10 @@
 //
 // Data: "normal" trials (scale bytes 117..137, every finite code), one
 // "wide" trial (scale bytes 0..254: subnormal and overflowing scale
-// products; bit-exactness only) and one "nan" trial (some 0xFF scales and
-// NaN codes; bit-exactness only). Constant operands of a kernel (packed at
+// products; bit-exactness only), one "nan" trial (some 0xFF scales and
+// NaN codes; bit-exactness only) and one "sweep" trial (every code of the
+// format in storage order, specials included, so that each kernel decodes
+// all of them; bit-exactness only). Constant operands of a kernel (packed at
 // compile time) keep their data from the generated header in every trial.
 // --corrupt flips one bit of one result per kernel and expects every kernel
 // to be reported (the checker can fail).
@@ -35,6 +37,7 @@
 
 #include "../../Inputs/mx_operand.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -52,6 +55,8 @@ struct MatmulKernel {
   Format fa, fb;
   int m, k, n, block;
   bool ta, tb;
+  /// C = A B: the kernel fills C with zeros first (C is passed as NaN).
+  bool zeroAcc;
   MatmulFn fn;
   // Constant operands: their logical codes and scale bytes (else null).
   const uint8_t *aCodes, *aScales, *bCodes, *bScales;
@@ -97,7 +102,7 @@ uint8_t randomCode(Format f, bool allowSpecial) {
 
 using Operand = MxOperand;
 
-enum class Trial { Normal, Wide, NaN };
+enum class Trial { Normal, Wide, NaN, Sweep };
 
 Operand makeOperand(Format f, int rows, int cols, int axis, int block,
                     Trial trial, const uint8_t *constCodes,
@@ -112,8 +117,11 @@ Operand makeOperand(Format f, int rows, int cols, int axis, int block,
     op.pack();
     return op;
   }
-  for (uint8_t &c : op.codes)
-    c = randomCode(f, trial == Trial::NaN && next() % 64 == 0);
+  unsigned bits = mx::ref::getFormatInfo(f).bits;
+  for (size_t i = 0; i < op.codes.size(); ++i)
+    op.codes[i] = trial == Trial::Sweep
+                      ? uint8_t(i % (1u << bits))
+                      : randomCode(f, trial == Trial::NaN && next() % 64 == 0);
   for (uint8_t &s : op.scales) {
     if (trial == Trial::Normal)
       s = 117 + next() % 21;
@@ -147,7 +155,7 @@ int main(int argc, char **argv) {
     long checked = 0;
     int kernelFailures = 0;
     const Trial trials[] = {Trial::Normal, Trial::Normal, Trial::Normal,
-                            Trial::Wide, Trial::NaN};
+                            Trial::Wide,   Trial::NaN,    Trial::Sweep};
     for (int t = 0; t < int(sizeof(trials) / sizeof(trials[0])); ++t) {
       Trial trial = trials[t];
       // Logical A is M x K (stored K x M with transpose_a), B is K x N
@@ -174,7 +182,9 @@ int main(int argc, char **argv) {
       };
       std::vector<float> acc(size_t(m) * n), expected(size_t(m) * n);
       for (float &x : acc)
-        x = std::ldexp(float(int(next() % 2001) - 1000), -int(next() % 8));
+        x = kernel.zeroAcc ? 0.0f
+                           : std::ldexp(float(int(next() % 2001) - 1000),
+                                        -int(next() % 8));
       for (int i = 0; i < m; ++i)
         for (int j = 0; j < n; ++j) {
           float c = acc[i * n + j];
@@ -212,6 +222,8 @@ int main(int argc, char **argv) {
           expected[i * n + j] = c;
         }
       std::vector<float> result = acc;
+      if (kernel.zeroAcc)
+        std::fill(result.begin(), result.end(), std::nanf(""));
       MemRef2D ae = a.elementsRef(), as = a.scalesRef(), be = b.elementsRef(),
                bs = b.scalesRef();
       MemRef2D mc = {result.data(), result.data(), 0, {m, n}, {n, 1}};

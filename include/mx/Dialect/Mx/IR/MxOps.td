@@ -161,11 +161,14 @@ def Mx_LookupOp : Mx_Op<"lookup", [Pure]> {
     This is the building block of table decodes (MX element codes, K-TanH
     parameters). `mx-lower-vector-ops` turns it into one permute per register on
     the targets that have one (`vpermps` for 16 x 32-bit entries,
-    `vpermi2ps` for 32, AArch64 `tbl` for up to 64 bytes) and into a
+    `vpermi2ps` for 32; `vpermw` for 32 x 16-bit entries, `vpermi2w` for
+    64 and two `vpermi2w` and a select for 128, 32 lanes at a time;
+    `vpshufb` for 16 bytes; AArch64 `tbl` for up to 64 bytes) and into a
     compare/select chain on the generic target.
 
     ```mlir
     %v = mx.lookup %table[%codes] : vector<16xf32>, vector<32xi32> -> vector<32xf32>
+    %h = mx.lookup %bf16bits[%wide] : vector<128xi16>, vector<32xi16> -> vector<32xi16>
     ```
   }];
   let arguments = (ins FixedVectorOfRank<[1]>:$table,
