@@ -2419,7 +2419,9 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
           std::make_shared<const std::vector<uint16_t>>(std::move(*bits)), cols,
           lineFirst);
     };
-    std::optional<ConstantLines> constA = constant(op.getA(), s.aType, !s.ta);
+    // A read in place needs no packing, constant or not.
+    std::optional<ConstantLines> constA =
+        plan.aInPlace ? std::nullopt : constant(op.getA(), s.aType, !s.ta);
     std::optional<ConstantLines> constB = constant(op.getB(), s.bType, s.tb);
     Value aScalesF, bScalesF, bCorr, aWords, bWords;
     if (plan.mmla) {
