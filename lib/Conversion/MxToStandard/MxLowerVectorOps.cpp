@@ -45,17 +45,18 @@ Value maskedIndices(OpBuilder &b, Location loc, LookupOp op, Type element) {
                                emitSplat(b, loc, target, entries - 1));
 }
 
-/// Applies `lookup16` to each group of 16 lanes and reassembles the result.
-Value perSixteenLanes(OpBuilder &b, Location loc, Value indices,
-                      VectorType resultType,
-                      function_ref<Value(Value)> lookup16) {
+/// Applies `lookup` to each group of `width` lanes of `indices` and
+/// reassembles the result.
+Value perLaneGroup(OpBuilder &b, Location loc, Value indices,
+                   VectorType resultType, int64_t width,
+                   function_ref<Value(Value)> lookup) {
   int64_t lanes = resultType.getNumElements();
   Value result = arith::ConstantOp::create(b, loc, b.getZeroAttr(resultType));
-  for (int64_t offset = 0; offset < lanes; offset += 16) {
+  for (int64_t offset = 0; offset < lanes; offset += width) {
     Value chunk = vector::ExtractStridedSliceOp::create(b, loc, indices,
-                                                        {offset}, {16}, {1});
-    result = vector::InsertStridedSliceOp::create(b, loc, lookup16(chunk),
-                                                  result, {offset}, {1});
+                                                        {offset}, {width}, {1});
+    result = vector::InsertStridedSliceOp::create(b, loc, lookup(chunk), result,
+                                                  {offset}, {1});
   }
   return result;
 }
@@ -93,8 +94,8 @@ struct LookupToX86 : OpRewritePattern<LookupOp> {
     Value indices = op.getIndices();
     if (!cast<VectorType>(indices.getType()).getElementType().isInteger(32))
       indices = maskedIndices(rewriter, loc, op, rewriter.getI32Type());
-    Value result = perSixteenLanes(
-        rewriter, loc, indices, resultType.clone(rewriter.getF32Type()),
+    Value result = perLaneGroup(
+        rewriter, loc, indices, resultType.clone(rewriter.getF32Type()), 16,
         [&](Value chunk) -> Value {
           if (entries == 16)
             return LLVM::CallIntrinsicOp::create(
@@ -159,32 +160,24 @@ struct WordLookupToX86 : OpRewritePattern<LookupOp> {
     };
     Value bit6 = emitSplat(rewriter, loc, i16x32, 64);
     Value zero = emitSplat(rewriter, loc, i16x32, 0);
-    int64_t lanes = resultType.getNumElements();
-    Value result = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getZeroAttr(resultType.clone(i16)));
-    for (int64_t offset = 0; offset < lanes; offset += 32) {
-      Value chunk = vector::ExtractStridedSliceOp::create(
-          rewriter, loc, indices, {offset}, {32}, {1});
-      Value part;
-      if (entries == 32) {
-        part = LLVM::CallIntrinsicOp::create(
-                   rewriter, loc, i16x32,
-                   rewriter.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
-                   ValueRange{parts[0], chunk})
-                   .getResult(0);
-      } else {
-        part = permute2(parts[0], chunk, parts[1]);
-        if (entries == 128) {
+    Value result = perLaneGroup(
+        rewriter, loc, indices, resultType.clone(i16), 32,
+        [&](Value chunk) -> Value {
+          if (entries == 32)
+            return LLVM::CallIntrinsicOp::create(
+                       rewriter, loc, i16x32,
+                       rewriter.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
+                       ValueRange{parts[0], chunk})
+                .getResult(0);
+          Value part = permute2(parts[0], chunk, parts[1]);
+          if (entries == 64)
+            return part;
           Value upper = arith::CmpIOp::create(
               rewriter, loc, arith::CmpIPredicate::ne,
               arith::AndIOp::create(rewriter, loc, chunk, bit6), zero);
-          part = arith::SelectOp::create(
+          return arith::SelectOp::create(
               rewriter, loc, upper, permute2(parts[2], chunk, parts[3]), part);
-        }
-      }
-      result = vector::InsertStridedSliceOp::create(rewriter, loc, part, result,
-                                                    {offset}, {1});
-    }
+        });
     if (resultType.getElementType() != i16)
       result = arith::BitcastOp::create(rewriter, loc, resultType, result);
     rewriter.replaceOp(op, result);
@@ -213,8 +206,8 @@ struct LookupToAArch64 : OpRewritePattern<LookupOp> {
         "llvm.aarch64.neon.tbl" + std::to_string(entries / 16) + ".v16i8";
     auto i8x16 = VectorType::get({16}, rewriter.getI8Type());
     Value indices = maskedIndices(rewriter, loc, op, rewriter.getI8Type());
-    Value result = perSixteenLanes(
-        rewriter, loc, indices, resultType, [&](Value chunk) -> Value {
+    Value result = perLaneGroup(
+        rewriter, loc, indices, resultType, 16, [&](Value chunk) -> Value {
           SmallVector<Value> args(operands);
           args.push_back(chunk);
           return LLVM::CallIntrinsicOp::create(
