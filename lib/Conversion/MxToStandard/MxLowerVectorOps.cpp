@@ -29,20 +29,27 @@ using namespace mlir::mx;
 
 namespace {
 
-/// Indices converted to `element` lanes and reduced modulo the table size.
-Value maskedIndices(OpBuilder &b, Location loc, LookupOp op, Type element) {
+/// The op's indices converted to `element` lanes (zero-extended or
+/// truncated; no modulo).
+Value convertedIndices(OpBuilder &b, Location loc, LookupOp op, Type element) {
   Value indices = op.getIndices();
   auto type = cast<VectorType>(indices.getType());
   auto target = type.clone(element);
   unsigned from = type.getElementTypeBitWidth();
   unsigned to = element.getIntOrFloatBitWidth();
   if (from < to)
-    indices = arith::ExtUIOp::create(b, loc, target, indices);
-  else if (from > to)
-    indices = arith::TruncIOp::create(b, loc, target, indices);
+    return arith::ExtUIOp::create(b, loc, target, indices);
+  if (from > to)
+    return arith::TruncIOp::create(b, loc, target, indices);
+  return indices;
+}
+
+/// Indices converted to `element` lanes and reduced modulo the table size.
+Value maskedIndices(OpBuilder &b, Location loc, LookupOp op, Type element) {
+  Value indices = convertedIndices(b, loc, op, element);
   int64_t entries = op.getTable().getType().getNumElements();
-  return arith::AndIOp::create(b, loc, indices,
-                               emitSplat(b, loc, target, entries - 1));
+  return arith::AndIOp::create(
+      b, loc, indices, emitSplat(b, loc, indices.getType(), entries - 1));
 }
 
 /// Applies `lookup` to each group of `width` lanes of `indices` and
@@ -143,14 +150,7 @@ struct WordLookupToX86 : OpRewritePattern<LookupOp> {
     for (int64_t offset = 0; offset < entries; offset += 32)
       parts.push_back(vector::ExtractStridedSliceOp::create(
           rewriter, loc, tableI16, {offset}, {32}, {1}));
-    Value indices = op.getIndices();
-    auto indexType = cast<VectorType>(indices.getType());
-    if (indexType.getElementTypeBitWidth() < 16)
-      indices =
-          arith::ExtUIOp::create(rewriter, loc, indexType.clone(i16), indices);
-    else if (indexType.getElementTypeBitWidth() > 16)
-      indices =
-          arith::TruncIOp::create(rewriter, loc, indexType.clone(i16), indices);
+    Value indices = convertedIndices(rewriter, loc, op, i16);
     auto permute2 = [&](Value low, Value chunk, Value high) -> Value {
       return LLVM::CallIntrinsicOp::create(
                  rewriter, loc, i16x32,
