@@ -43,7 +43,9 @@
 //   between the workers instead (VectorMatmul::usesWorkers): one parallel
 //   loop over mx.worker_count, each iteration packing its row tiles of A
 //   and its own copy of B and computing its rows of C, so that no core
-//   reads packed data another core wrote.
+//   reads packed data another core wrote. When the K chunks of a product
+//   split their rows that way, the chunks run in order inside the one
+//   worker loop (one fork and join per call, not one per chunk).
 //   On AArch64, integer pairs, and floating-point pairs of an unordered op,
 //   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
 //   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
@@ -85,7 +87,9 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::mx;
@@ -185,6 +189,16 @@ Value emitIntegerMultiple(OpBuilder &b, Location loc, Value code,
 /// padded with zeros). There are no scales: the tile accumulates across
 /// blocks directly, and the ordered kernel stops at K exactly.
 constexpr int64_t kBF16Block = 32;
+
+/// `type` with `extent` positions along its blocked axis (a K chunk).
+MxTensorType withBlockedExtent(MxTensorType type, int64_t extent) {
+  if (!type)
+    return type;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[type.getAxis()] = extent;
+  return MxTensorType::get(type.getContext(), shape, type.getFormat(),
+                           type.getAxis(), type.getBlockSize());
+}
 
 /// Operand facts shared by both lowerings.
 struct MatmulShape {
@@ -751,6 +765,16 @@ struct VectorMatmul {
   /// (bf16 blocks are even: pairs stay together).
   int64_t chunkK() const {
     return std::max(s.block, kChunkK / s.block * s.block);
+  }
+  /// The plan of the product over `kc` of its K positions (a K chunk of
+  /// whole blocks): the same tiles and panels, fewer blocks.
+  VectorMatmul withK(int64_t kc) const {
+    VectorMatmul chunk = *this;
+    chunk.s.k = kc;
+    chunk.s.blocks = llvm::divideCeil(kc, s.block);
+    chunk.s.aType = withBlockedExtent(s.aType, kc);
+    chunk.s.bType = withBlockedExtent(s.bType, kc);
+    return chunk;
   }
   /// Whether the product is first rewritten into mx.matmul ops on K chunks.
   bool usesKChunks() const {
@@ -2349,25 +2373,38 @@ public:
   /// K positions [i * chunk, i * chunk + kc), `chunk` whole blocks.
   Value slice(OpBuilder &b, Location loc, OpFoldResult i, int64_t chunk,
               int64_t kc) const {
+    auto [values, chunkScales] = sliceParts(b, loc, i, chunk, kc);
     if (!type)
-      return sliceAlong(b, loc, operand, kDim, times(b, loc, i, chunk), kc);
+      return values;
+    return AssembleOp::create(b, loc, withBlockedExtent(type, kc), values,
+                              chunkScales);
+  }
+
+  /// The parts of slice(): element bytes and scales of an !mx.tensor, or
+  /// the bf16 tensor and a null scales value.
+  std::pair<Value, Value> sliceParts(OpBuilder &b, Location loc, OpFoldResult i,
+                                     int64_t chunk, int64_t kc) const {
+    if (!type)
+      return {sliceAlong(b, loc, operand, kDim, times(b, loc, i, chunk), kc),
+              Value()};
     int64_t bits = type.getElementBits(), block = type.getBlockSize();
-    SmallVector<int64_t> shape(type.getShape());
-    shape[kDim] = kc;
-    auto chunkType = MxTensorType::get(b.getContext(), shape, type.getFormat(),
-                                       type.getAxis(), block);
-    return AssembleOp::create(
-        b, loc, chunkType,
-        sliceAlong(b, loc, elements, kDim, times(b, loc, i, chunk * bits / 8),
-                   kc * bits / 8),
-        sliceAlong(b, loc, scales, kDim, times(b, loc, i, chunk / block),
-                   kc / block));
+    return {sliceAlong(b, loc, elements, kDim,
+                       times(b, loc, i, chunk * bits / 8), kc * bits / 8),
+            sliceAlong(b, loc, scales, kDim, times(b, loc, i, chunk / block),
+                       kc / block)};
   }
 
 private:
   Value operand, elements, scales;
   MxTensorType type;
   int64_t kDim;
+};
+
+/// The run-time operands of a product split into K chunks of `chunk`
+/// positions (whole blocks) inside one worker loop.
+struct KChunks {
+  KSlicer a, b;
+  int64_t chunk;
 };
 
 /// Every mx.matmul on a fixed-width target (x86-64-amx's AMX pattern has
@@ -2380,8 +2417,22 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     VectorMatmul plan(op, target, dotBF16);
-    if (plan.usesKChunks())
-      return splitIntoKChunks(op, plan, rewriter);
+    if (plan.usesKChunks()) {
+      // K runs along the blocked axis of an MX operand, along the columns
+      // of a bf16 A and the rows of a bf16 B.
+      const MatmulShape &s = plan.s;
+      KChunks chunks{
+          KSlicer(rewriter, loc, op.getA(), s.aType ? s.aType.getAxis() : 1),
+          KSlicer(rewriter, loc, op.getB(), s.bType ? s.bType.getAxis() : 0),
+          plan.chunkK()};
+      if (chunks.a.isConstant() || chunks.b.isConstant() ||
+          !plan.withK(chunks.chunk).usesWorkers())
+        return splitIntoKChunks(op, plan, chunks, rewriter);
+      Value acc = fillAccumulator(op.getAcc(), plan);
+      rewriter.replaceOp(op, emitWorkers(rewriter, loc, plan, std::nullopt,
+                                         std::nullopt, acc, &chunks));
+      return success();
+    }
     Value acc = fillAccumulator(op.getAcc(), plan);
     if (op.isBlockScaled()) {
       auto aParts = DisassembleOp::create(
@@ -2483,15 +2534,22 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   /// per worker) and each worker takes its part as a writable tensor: an
   /// allocation inside the loop body would get no deallocation from the
   /// ownership-based buffer deallocation.
+  ///
+  /// With `chunks` (a product of run-time operands split into K chunks,
+  /// VectorMatmul::usesKChunks, whose chunks split by rows), each worker
+  /// goes through the chunks in order inside the one loop: pack its rows of
+  /// the chunk of A and its copy of the chunk of B, add the chunk to its
+  /// rows of C. The same bits as one mx.matmul per chunk (splitIntoKChunks),
+  /// with one fork and join per call instead of one per chunk, and no
+  /// worker waits for the other between chunks.
   Value emitWorkers(OpBuilder &b, Location loc, const VectorMatmul &plan,
                     const std::optional<ConstantLines> &constA,
-                    const std::optional<ConstantLines> &constB,
-                    Value acc) const {
+                    const std::optional<ConstantLines> &constB, Value acc,
+                    const KChunks *chunks = nullptr) const {
     const MatmulShape &s = plan.s;
+    // Operands packed before the loop (read in place, or constant).
     Value aScalesF, bScalesF, bCorr, aWords, bWords;
-    if (plan.aInPlace)
-      aWords = plan.aElements;
-    else if (constA)
+    if (constA && !plan.aInPlace)
       aWords = packConstantA(b, loc, plan, *constA, aScalesF);
     if (constB)
       bWords = packConstantB(b, loc, plan, *constB, bScalesF, bCorr);
@@ -2511,11 +2569,22 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       }
       return buffers;
     };
-    SmallVector<Value> aBuffers, bBuffers;
-    if (!aWords)
-      aBuffers = allocate(plan.packedATypes(), Value());
-    if (!constB)
-      bBuffers = allocate(plan.packedBTypes(), workers);
+    // Packing buffers per K extent (the whole K, or a chunk and the last
+    // chunk), reused by every chunk of that extent.
+    struct Buffers {
+      SmallVector<Value> a, b;
+    };
+    std::map<int64_t, Buffers> buffers;
+    SmallVector<int64_t> extents = {chunks ? chunks->chunk : s.k};
+    if (chunks && s.k % chunks->chunk != 0)
+      extents.push_back(s.k % chunks->chunk);
+    for (int64_t extent : extents) {
+      VectorMatmul part = plan.withK(extent);
+      if (!aWords && !plan.aInPlace)
+        buffers[extent].a = allocate(part.packedATypes(), Value());
+      if (!bWords)
+        buffers[extent].b = allocate(part.packedBTypes(), workers);
+    }
     auto forallOp = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{workers}, ValueRange{acc}, std::nullopt);
     OpBuilder::InsertionGuard guard(b);
@@ -2531,8 +2600,8 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     TileRange range{first, arith::SubIOp::create(b, loc, end, first)};
     // The part [offset, offset + size) along dimension 0 of a buffer as a
     // writable tensor (`dropFirst`: without that dimension, size 1).
-    auto part = [&](Value buffer, OpFoldResult offset, OpFoldResult size,
-                    bool dropFirst) -> Value {
+    auto part = [&](OpBuilder &b, Value buffer, OpFoldResult offset,
+                    OpFoldResult size, bool dropFirst) -> Value {
       auto type = cast<MemRefType>(buffer.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
       offsets[0] = offset;
@@ -2555,21 +2624,30 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
           RankedTensorType::get(viewType.getShape(), viewType.getElementType()),
           view, /*restrict=*/true, /*writable=*/true);
     };
-    Value aFirst;
-    if (!aBuffers.empty()) {
-      SmallVector<Value> inits;
-      for (Value buffer : aBuffers)
-        inits.push_back(part(buffer, first, range.count, false));
-      aWords = plan.emitPackA(b, loc, inits, aScalesF, &range);
-      aFirst = first;
-    }
-    if (!constB) {
-      SmallVector<Value> inits;
-      for (Value buffer : bBuffers)
-        inits.push_back(part(buffer, w, b.getIndexAttr(1), true));
-      bWords = plan.emitPackB(b, loc, inits, bScalesF, bCorr,
-                              /*sequential=*/true);
-    }
+    // Packs what `p` (the whole product or one chunk) needs and adds it to
+    // the worker's rows of C.
+    auto compute = [&](OpBuilder &b, const VectorMatmul &p, Value c) {
+      Value aS = aScalesF, bS = bScalesF, corr = bCorr, aW = aWords,
+            bW = bWords, aFirst;
+      const Buffers &own = buffers[p.s.k];
+      if (p.aInPlace) {
+        aW = p.aElements;
+      } else if (!aW) {
+        SmallVector<Value> inits;
+        for (Value buffer : own.a)
+          inits.push_back(part(b, buffer, first, range.count, false));
+        aW = p.emitPackA(b, loc, inits, aS, &range);
+        aFirst = first;
+      }
+      if (!bW) {
+        SmallVector<Value> inits;
+        for (Value buffer : own.b)
+          inits.push_back(part(b, buffer, w, b.getIndexAttr(1), true));
+        bW = p.emitPackB(b, loc, inits, bS, corr, /*sequential=*/true);
+      }
+      return p.emitWorkerCompute(b, loc, range, aFirst, aW, aS, bW, bS, corr,
+                                 c);
+    };
     // The worker's rows of C.
     auto row = [&](Value tile) -> Value {
       return arith::MinSIOp::create(b, loc, mulIndex(b, loc, tile, plan.mr),
@@ -2583,8 +2661,35 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
     Value c =
         tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, ones);
-    c = plan.emitWorkerCompute(b, loc, range, aFirst, aWords, aScalesF, bWords,
-                               bScalesF, bCorr, c);
+    if (!chunks) {
+      c = compute(b, plan, c);
+    } else {
+      // The product over chunk i, K positions [i * chunk, i * chunk + kc);
+      // only the first chunk starts from a fill accumulator.
+      int64_t chunk = chunks->chunk;
+      auto chunkPlan = [&](OpBuilder &b, OpFoldResult i, int64_t kc) {
+        VectorMatmul p = plan.withK(kc);
+        if (getConstantIntValue(i) != 0)
+          p.accFill = Value();
+        std::tie(p.aElements, p.aScales) =
+            chunks->a.sliceParts(b, loc, i, chunk, kc);
+        std::tie(p.bElements, p.bScales) =
+            chunks->b.sliceParts(b, loc, i, chunk, kc);
+        return p;
+      };
+      int64_t whole = s.k / chunk, next = 0;
+      if (plan.accFill)
+        c = compute(b, chunkPlan(b, b.getIndexAttr(next++), chunk), c);
+      if (next < whole)
+        c = forLoop(b, loc, index(b, loc, next), index(b, loc, whole),
+                    ValueRange{c},
+                    [&](OpBuilder &b, Location, Value i, ValueRange args) {
+                      return SmallVector<Value>{
+                          compute(b, chunkPlan(b, i, chunk), args[0])};
+                    })[0];
+      if (s.k % chunk != 0)
+        c = compute(b, chunkPlan(b, b.getIndexAttr(whole), s.k % chunk), c);
+    }
     b.setInsertionPointToStart(forallOp.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, c, shared, offsets, sizes,
                                           ones);
@@ -2599,14 +2704,12 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   /// operand is sliced into constants instead, so that each chunk still
   /// packs it at compile time.
   LogicalResult splitIntoKChunks(MatmulOp op, const VectorMatmul &plan,
+                                 const KChunks &operands,
                                  PatternRewriter &rewriter) const {
     Location loc = op.getLoc();
     const MatmulShape &s = plan.s;
-    // K runs along the blocked axis of an MX operand, along the columns of
-    // a bf16 A and the rows of a bf16 B.
-    KSlicer a(rewriter, loc, op.getA(), s.aType ? s.aType.getAxis() : 1);
-    KSlicer b(rewriter, loc, op.getB(), s.bType ? s.bType.getAxis() : 0);
-    int64_t chunk = plan.chunkK();
+    const KSlicer &a = operands.a, &b = operands.b;
+    int64_t chunk = operands.chunk;
     // The product over chunk i, K positions [i * chunk, i * chunk + kc).
     auto product = [&](OpBuilder &builder, OpFoldResult i, int64_t kc,
                        Value acc) {

@@ -3,7 +3,9 @@
 // order, each accumulating into the previous result: the element bytes and
 // scales of each operand are sliced alike along its blocked axis, and a
 // constant operand is sliced into constants (still packed at compile time).
-// The AArch64 smmla kernel's panels are small: it is never split.
+// The AArch64 smmla kernel's panels are small: it is never split. When the
+// chunks split their rows between the workers, the chunks run inside the
+// one worker loop instead.
 // RUN: mx-opt %s --split-input-file --mx-lower-to-vector="target=x86-64-avx512 dot-bf16=on" \
 // RUN:   --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=X86
 // RUN: mx-opt %s --split-input-file --mx-lower-to-vector=target=aarch64-neon \
@@ -116,4 +118,35 @@ func.func @constant_b(%a: !mx.tensor<5x3104, int8, axis = 1>, %c: tensor<5x3xf32
 func.func @fp8_neon(%a: !mx.tensor<5x3104, e4m3, axis = 1>, %b: !mx.tensor<3104x3, e5m2, axis = 0>, %c: tensor<5x3xf32>) -> tensor<5x3xf32> {
   %r = mx.matmul %a, %b, %c : !mx.tensor<5x3104, e4m3, axis = 1>, !mx.tensor<3104x3, e5m2, axis = 0> -> tensor<5x3xf32>
   return %r : tensor<5x3xf32>
+}
+
+// -----
+
+// Integer pair, K = 3136, 97 rows (17 row tiles): the chunks' rows split
+// between the workers, so the chunks run in order inside one scf.forall
+// over the workers (one fork and join per call): three chunks of 1024 in a
+// loop, then 64, each worker packing its rows of A and its own copy of B
+// into buffers per chunk length, allocated before the loop.
+// X86-LABEL: func @int8_workers
+// X86-DAG: %[[AE:.*]], %[[AS:.*]] = mx.disassemble %arg0
+// X86-DAG: %[[BE:.*]], %[[BS:.*]] = mx.disassemble %arg1
+// X86: %[[W:.*]] = mx.worker_count
+// X86: memref.alloc(%[[W]]) {{.*}} : memref<?x1x32x8x32xi32>
+// X86: memref.alloc(%[[W]]) {{.*}} : memref<?x1x2x8x32xi32>
+// X86: scf.forall (%{{.*}}) in (%[[W]])
+// X86: scf.for %{{.*}} = %c0 to %c3 step
+// X86: tensor.extract_slice %[[AE]][0, %{{.*}}] [97, 1024] [1, 1]
+// X86: tensor.extract_slice %[[BE]][%{{.*}}, 0] [512, 21] [1, 1]
+// X86: scf.yield
+// X86: tensor.extract_slice %[[AE]][0, 3072] [97, 64] [1, 1]
+// X86: tensor.extract_slice %[[BS]][96, 0] [2, 21] [1, 1]
+// X86: tensor.parallel_insert_slice
+// X86-NOT: scf.forall
+// X86-NOT: mx.matmul
+// NEON-LABEL: func @int8_workers
+// NEON-NOT: tensor<97x1024xi8>
+// NEON: mx.mmla_i8
+func.func @int8_workers(%a: !mx.tensor<97x3136, int8, axis = 1>, %b: !mx.tensor<3136x21, e2m1, axis = 0>, %c: tensor<97x21xf32>) -> tensor<97x21xf32> {
+  %r = mx.matmul %a, %b, %c : !mx.tensor<97x3136, int8, axis = 1>, !mx.tensor<3136x21, e2m1, axis = 0> -> tensor<97x21xf32>
+  return %r : tensor<97x21xf32>
 }

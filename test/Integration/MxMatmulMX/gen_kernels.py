@@ -85,6 +85,13 @@ def configurations():
     cfgs.append(cfg("e2m1", "e2m3", 100, 96, 37, ta=True))
     cfgs.append(cfg("int8", "int8", 98, 64, 33, tb=True, ca=True))
     cfgs.append(cfg("e2m3", "int8", 97, 64, 37, cb=True))
+    # Rows split between the workers and K chunks: each worker goes through
+    # the chunks in order inside the one parallel loop. Integer pairs at
+    # K = 3136 (three chunks of 1024 in a loop, then 64); a transposed
+    # floating-point A at K = 2080 with a fill accumulator (the first chunk
+    # peeled, one in the loop, then 32).
+    cfgs.append(cfg("int8", "e2m1", 97, 3136, 21))
+    cfgs.append(cfg("e4m3", "e2m1", 100, 2080, 37, ta=True, zero=True))
     # C = A B (the accumulator a zero fill, C passed as NaN): tiles start
     # from zero and never read C. Edge tiles on both dot paths, K chunks in
     # a loop (the first chunk peeled: it alone starts from the fill) and
@@ -137,6 +144,7 @@ QUICK = {
     "mm_int8_int8_97x64x37_b32", "mm_e4m3_e2m1_96x96x70_b32",
     "mm_int8_int8_98x64x33_b32_tb_ca", "mm_int8_e2m1_13x96x37_b32_z",
     "mm_e4m3_e2m1_19x160x70_b32_z", "mm_int8_e2m1_5x3136x21_b32_z",
+    "mm_int8_e2m1_97x3136x21_b32", "mm_e4m3_e2m1_100x2080x37_b32_ta_z",
 }
 
 

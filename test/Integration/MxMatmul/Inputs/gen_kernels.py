@@ -18,8 +18,9 @@ SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16),
           # last one 37 long, odd).
           (5, 2085, 33),
           # 16 row tiles or more: rows split between the workers, each with
-          # its own packed B (a last row tile of one row).
-          (193, 67, 70)]
+          # its own packed B (a last row tile of one row); with K chunks,
+          # each worker goes through them in order in the one parallel loop.
+          (193, 67, 70), (193, 2085, 33)]
 # (M, K, N, constant operands): A, B or both are constants (weights), which
 # the lowerings pack at compile time; the kernel ignores that memref and the
 # checker uses the same values (kConst_<name>_<operand> in the header).
@@ -31,7 +32,8 @@ CONSTANT_SHAPES = [(7, 33, 20, "a"), (50, 99, 70, "b"), (13, 31, 65, "ab"),
 # and unrolled around constants, rows split between the workers. The fill
 # -0.0 keeps the sign of the all -0 trials.
 FILL_SHAPES = [(13, 31, 65, "", -0.0), (5, 2085, 33, "", 0.75),
-               (9, 1500, 40, "ab", -0.0), (193, 67, 70, "", 0.75)]
+               (9, 1500, 40, "ab", -0.0), (193, 67, 70, "", 0.75),
+               (193, 2085, 33, "", -0.0)]
 
 
 def random_bf16(rng):
