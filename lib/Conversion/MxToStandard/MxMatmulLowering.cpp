@@ -41,12 +41,11 @@
 //   blocks, in order (VectorMatmul::usesKChunks): the same bits.
 //   A product of many row tiles with a small packed B is split by rows
 //   between the workers instead (VectorMatmul::usesWorkers): one parallel
-//   loop over mx.worker_count, each iteration packing its row tiles of A,
-//   claiming and packing panels of B (shared: each panel is packed once,
-//   and the workers wait until all are) and computing its rows of C, so
-//   that no core reads packed A another core wrote and there is one fork
-//   and join per call. When the K chunks of a product split their rows
-//   that way, the chunks run in order inside the one worker loop.
+//   loop over mx.worker_count, each iteration packing its row tiles of A
+//   and its own copy of B and computing its rows of C, so that no core
+//   reads packed data another core wrote. When the K chunks of a product
+//   split their rows that way, the chunks run in order inside the one
+//   worker loop (one fork and join per call, not one per chunk).
 //   On AArch64, integer pairs, and floating-point pairs of an unordered op,
 //   use a matrix multiply-accumulate kernel instead (VectorMatmul::mmla: A's
 //   rows and B's columns packed alike as 8-byte K groups of s8 or bf16
@@ -535,13 +534,13 @@ constexpr int64_t kChunkBytes = 512 << 10;
 constexpr int64_t kPanelGroupBytes = 512 << 10;
 constexpr int64_t kCachedCBytes = 2 << 20;
 /// A product of at least kWorkerTiles row tiles whose packed B takes at most
-/// kWorkerBBytes (all of it stays in each core's L2) and whose C stays in
+/// kWorkerBBytes (a private copy per core stays in L2) and whose C stays in
 /// cache (kCachedCBytes: the workers sweep their tiles down each panel; at
 /// 1024^3, with a 4 MiB C, the split was 0.9-1.0x) is split by rows
-/// between the workers (mx.worker_count): each packs its rows of A and
-/// panels of B it claims, and computes its rows of C, in one parallel loop.
-/// In the three-phase scheme every core reads packed A another core has
-/// just written, and at 256x2304x196 each thread's share of each phase took
+/// between the workers (mx.worker_count): each packs its rows of A and its
+/// own copy of B and computes its rows of C, in one parallel loop. In the
+/// three-phase scheme every core reads packed data another core has just
+/// written, and at 256x2304x196 each thread's share of each phase took
 /// 13-70% longer on two threads than on one.
 constexpr int64_t kWorkerTiles = 16;
 constexpr int64_t kWorkerBBytes = 1 << 20;
@@ -1003,10 +1002,6 @@ struct VectorMatmul {
   /// those tiles only.
   Value emitPackA(OpBuilder &b, Location loc, ValueRange inits,
                   Value &packedScales, const TileRange *range = nullptr) const;
-  /// Packs panel `p` of B into `slices` (packedBTypes, one panel each);
-  /// `masked`: the last panel, past N.
-  SmallVector<Value> emitPackPanel(OpBuilder &b, Location loc, Value p,
-                                   bool masked, ValueRange slices) const;
   /// Pack B into `inits` (packedBTypes), in parallel or sequentially.
   Value emitPackB(OpBuilder &b, Location loc, ValueRange inits,
                   Value &packedScales, Value &corrections,
@@ -1315,145 +1310,147 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc, ValueRange inits,
   return results[0];
 }
 
-SmallVector<Value> VectorMatmul::emitPackPanel(OpBuilder &b, Location loc,
-                                               Value p, bool masked,
-                                               ValueRange slices) const {
-  Value zero = index(b, loc, 0);
-  SmallVector<Value> tiles(slices);
-  if (masked && s.tb) {
-    // Columns past N must hold zeros (the transposed path writes only
-    // the real ones).
-    Value zeroWord = arith::ConstantIntOp::create(b, loc, i32(), 0);
-    tiles[0] = linalg::FillOp::create(b, loc, zeroWord, tiles[0]).getResult(0);
-  }
-  Value n0 = mulIndex(b, loc, p, nr);
-  auto i32Lanes = VectorType::get({lanes}, i32());
-  if (!s.tb) {
-    // Stored K x N: every word row across the panel's columns (bf16:
-    // the pairs that hold a K position).
-    tiles = forBlocks(
-        b, loc, tiles,
-        [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
-            ValueRange args) {
-          SmallVector<Value> t(args);
-          int64_t used = s.blockScaled ? words
-                         : widenBF16   ? valid
-                                       : (valid + 1) / 2;
-          SmallVector<Value> sums(kVecs);
-          for (int64_t v = 0; v < kVecs; ++v)
-            sums[v] = emitSplat(b, loc, i32Lanes, 0);
-          Value ones = emitSplat(b, loc, VectorType::get({4 * lanes}, i8()), 1);
-          for (int64_t g = 0; g < used; ++g) {
-            Value w;
-            if (s.blockScaled)
-              w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
-                              /*isA=*/false, masked);
-            else if (widenBF16)
-              w = widenedBits(b, loc,
-                              lineValuesAcross(b, loc, bElements,
-                                               MxTensorType(), kb, g, n0, nr,
-                                               masked));
-            else
-              w = pairWordsAcross(b, loc, kb, g, valid, n0, nr, masked);
-            t[0] = vector::TransferWriteOp::create(
-                       b, loc, w, t[0],
-                       ValueRange{zero, kb, index(b, loc, g), zero},
-                       ArrayRef<bool>{true})
-                       .getResult();
-            if (!s.integer)
-              continue;
-            // Column sums: sum of the four bytes of every word.
-            for (int64_t v = 0; v < kVecs; ++v) {
-              Value part = vector::ExtractStridedSliceOp::create(
-                  b, loc, w, {v * lanes}, {lanes}, {1});
-              part = vector::BitCastOp::create(
-                  b, loc, VectorType::get({4 * lanes}, i8()), part);
-              sums[v] = DotI8Op::create(b, loc, i32Lanes, sums[v], ones, part);
-            }
-          }
-          Value sevenBits = emitSplat(b, loc, i32Lanes, 7);
-          for (int64_t v = 0; v < s.integer * kVecs; ++v) {
-            Value corr = arith::SubIOp::create(
-                b, loc, emitSplat(b, loc, i32Lanes, 0),
-                arith::ShLIOp::create(b, loc, sums[v], sevenBits));
-            t[2] = vector::TransferWriteOp::create(
-                       b, loc, corr, t[2],
-                       ValueRange{zero, kb, index(b, loc, v * lanes)},
-                       ArrayRef<bool>{true})
-                       .getResult();
-          }
-          if (!s.blockScaled)
-            return t;
-          // Scales of the panel's columns (past N: any value).
-          Type e8m0 = s.bType.getScalesTensorType().getElementType();
-          Value pad =
-              arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
-          Value bytes = vector::TransferReadOp::create(
-              b, loc, VectorType::get({nr}, e8m0), bScales, ValueRange{kb, n0},
-              pad, ArrayRef<bool>{!masked});
-          bytes = arith::BitcastOp::create(b, loc, VectorType::get({nr}, i8()),
-                                           bytes);
-          Value f = emitScaleValue(b, loc, bytes, s.shiftB);
-          t[1] = vector::TransferWriteOp::create(b, loc, f, t[1],
-                                                 ValueRange{zero, kb, zero},
-                                                 ArrayRef<bool>{true})
-                     .getResult();
-          return t;
-        });
-  } else {
-    // Stored N x K: one block of one column at a time, written down
-    // the word dimension.
-    MLIRContext *ctx = b.getContext();
-    AffineMap wordMap = AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
-    Value cols = remaining(b, loc, n0, s.n, nr);
-    tiles = forRowBlocks(
-        b, loc, zero, n0, cols, s.blocks, tiles,
-        [&](OpBuilder &b, Location loc, Value c, Value n, Value kb,
-            ValueRange args) {
-          SmallVector<Value> t(args);
-          Value values = valuesContiguous(b, loc, bElements, s.bType, n, kb);
-          Value w = blockWords(b, loc, values, 0);
-          t[0] = vector::TransferWriteOp::create(
-                     b, loc, w, t[0], ValueRange{zero, kb, zero, c},
-                     AffineMapAttr::get(wordMap), b.getBoolArrayAttr({true}))
-                     .getResult();
-          Value f = scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
-          t[1] = tensor::InsertOp::create(b, loc, f, t[1],
-                                          ValueRange{zero, kb, c});
-          if (s.integer) {
-            auto wide = VectorType::get({s.block}, i32());
-            Value sum = vector::ReductionOp::create(
-                b, loc, vector::CombiningKind::ADD,
-                arith::ExtSIOp::create(b, loc, wide, values));
-            Value corr = arith::MulIOp::create(
-                b, loc, sum, arith::ConstantIntOp::create(b, loc, i32(), -128));
-            t[2] = tensor::InsertOp::create(b, loc, corr, t[2],
-                                            ValueRange{zero, kb, c});
-          }
-          return t;
-        });
-  }
-  return tiles;
-}
-
 Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, ValueRange inits,
                               Value &packedScales, Value &corrections,
                               bool sequential) const {
+  SmallVector<Value> outputs(inits);
+  if (s.tb && s.n % nr != 0) {
+    // Columns past N must hold zeros (the transposed path writes only
+    // the real ones).
+    Value zero = arith::ConstantIntOp::create(b, loc, i32(), 0);
+    outputs[0] = linalg::FillOp::create(b, loc, zero, outputs[0]).getResult(0);
+  }
   // Full panels read whole rows; a last partial panel masks its reads (the
   // columns past N read code 0).
   int64_t fullPanels = s.n / nr;
+  auto body = [&](bool masked) {
+    return [&, masked](OpBuilder &b, Location loc, Value p, ValueRange slices) {
+      Value zero = index(b, loc, 0);
+      SmallVector<Value> tiles(slices);
+      Value n0 = mulIndex(b, loc, p, nr);
+      auto i32Lanes = VectorType::get({lanes}, i32());
+      if (!s.tb) {
+        // Stored K x N: every word row across the panel's columns (bf16:
+        // the pairs that hold a K position).
+        tiles = forBlocks(
+            b, loc, tiles,
+            [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
+                ValueRange args) {
+              SmallVector<Value> t(args);
+              int64_t used = s.blockScaled ? words
+                             : widenBF16   ? valid
+                                           : (valid + 1) / 2;
+              SmallVector<Value> sums(kVecs);
+              for (int64_t v = 0; v < kVecs; ++v)
+                sums[v] = emitSplat(b, loc, i32Lanes, 0);
+              Value ones =
+                  emitSplat(b, loc, VectorType::get({4 * lanes}, i8()), 1);
+              for (int64_t g = 0; g < used; ++g) {
+                Value w;
+                if (s.blockScaled)
+                  w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
+                                  /*isA=*/false, masked);
+                else if (widenBF16)
+                  w = widenedBits(b, loc,
+                                  lineValuesAcross(b, loc, bElements,
+                                                   MxTensorType(), kb, g, n0,
+                                                   nr, masked));
+                else
+                  w = pairWordsAcross(b, loc, kb, g, valid, n0, nr, masked);
+                t[0] = vector::TransferWriteOp::create(
+                           b, loc, w, t[0],
+                           ValueRange{zero, kb, index(b, loc, g), zero},
+                           ArrayRef<bool>{true})
+                           .getResult();
+                if (!s.integer)
+                  continue;
+                // Column sums: sum of the four bytes of every word.
+                for (int64_t v = 0; v < kVecs; ++v) {
+                  Value part = vector::ExtractStridedSliceOp::create(
+                      b, loc, w, {v * lanes}, {lanes}, {1});
+                  part = vector::BitCastOp::create(
+                      b, loc, VectorType::get({4 * lanes}, i8()), part);
+                  sums[v] =
+                      DotI8Op::create(b, loc, i32Lanes, sums[v], ones, part);
+                }
+              }
+              Value sevenBits = emitSplat(b, loc, i32Lanes, 7);
+              for (int64_t v = 0; v < s.integer * kVecs; ++v) {
+                Value corr = arith::SubIOp::create(
+                    b, loc, emitSplat(b, loc, i32Lanes, 0),
+                    arith::ShLIOp::create(b, loc, sums[v], sevenBits));
+                t[2] = vector::TransferWriteOp::create(
+                           b, loc, corr, t[2],
+                           ValueRange{zero, kb, index(b, loc, v * lanes)},
+                           ArrayRef<bool>{true})
+                           .getResult();
+              }
+              if (!s.blockScaled)
+                return t;
+              // Scales of the panel's columns (past N: any value).
+              Type e8m0 = s.bType.getScalesTensorType().getElementType();
+              Value pad =
+                  arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
+              Value bytes = vector::TransferReadOp::create(
+                  b, loc, VectorType::get({nr}, e8m0), bScales,
+                  ValueRange{kb, n0}, pad, ArrayRef<bool>{!masked});
+              bytes = arith::BitcastOp::create(
+                  b, loc, VectorType::get({nr}, i8()), bytes);
+              Value f = emitScaleValue(b, loc, bytes, s.shiftB);
+              t[1] = vector::TransferWriteOp::create(b, loc, f, t[1],
+                                                     ValueRange{zero, kb, zero},
+                                                     ArrayRef<bool>{true})
+                         .getResult();
+              return t;
+            });
+      } else {
+        // Stored N x K: one block of one column at a time, written down
+        // the word dimension.
+        MLIRContext *ctx = b.getContext();
+        AffineMap wordMap =
+            AffineMap::get(4, 0, {getAffineDimExpr(2, ctx)}, ctx);
+        Value cols = remaining(b, loc, n0, s.n, nr);
+        tiles = forRowBlocks(
+            b, loc, zero, n0, cols, s.blocks, tiles,
+            [&](OpBuilder &b, Location loc, Value c, Value n, Value kb,
+                ValueRange args) {
+              SmallVector<Value> t(args);
+              Value values =
+                  valuesContiguous(b, loc, bElements, s.bType, n, kb);
+              Value w = blockWords(b, loc, values, 0);
+              t[0] =
+                  vector::TransferWriteOp::create(
+                      b, loc, w, t[0], ValueRange{zero, kb, zero, c},
+                      AffineMapAttr::get(wordMap), b.getBoolArrayAttr({true}))
+                      .getResult();
+              Value f = scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
+              t[1] = tensor::InsertOp::create(b, loc, f, t[1],
+                                              ValueRange{zero, kb, c});
+              if (s.integer) {
+                auto wide = VectorType::get({s.block}, i32());
+                Value sum = vector::ReductionOp::create(
+                    b, loc, vector::CombiningKind::ADD,
+                    arith::ExtSIOp::create(b, loc, wide, values));
+                Value corr = arith::MulIOp::create(
+                    b, loc, sum,
+                    arith::ConstantIntOp::create(b, loc, i32(), -128));
+                t[2] = tensor::InsertOp::create(b, loc, corr, t[2],
+                                                ValueRange{zero, kb, c});
+              }
+              return t;
+            });
+      }
+      return tiles;
+    };
+  };
   auto pack = [&](int64_t first, int64_t count, bool masked,
                   ValueRange outputs) {
-    auto body = [&, masked](OpBuilder &b, Location loc, Value p,
-                            ValueRange slices) {
-      return emitPackPanel(b, loc, p, masked, slices);
-    };
     if (sequential)
       return forUnits(b, loc, index(b, loc, first), index(b, loc, count),
-                      index(b, loc, 0), outputs, body);
-    return forallUnits(b, loc, first, count, outputs, body);
+                      index(b, loc, 0), outputs, body(masked));
+    return forallUnits(b, loc, first, count, outputs, body(masked));
   };
-  SmallVector<Value> results(inits);
+  SmallVector<Value> results = outputs;
   if (fullPanels > 0)
     results = pack(0, fullPanels, false, results);
   if (fullPanels != panels)
@@ -2531,30 +2528,20 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
   }
 
   /// VectorMatmul::usesWorkers: one scf.forall iteration per worker, each
-  /// packing its share of A's row tiles and of B's panels, and computing
-  /// its rows of C. Constant operands are packed once, at compile time. The
-  /// packing buffers are allocated before the loop and each worker takes
-  /// its part as a writable tensor: an allocation inside the loop body
-  /// would get no deallocation from the ownership-based buffer
-  /// deallocation.
-  ///
-  /// Packed B is shared (shareB): the workers claim its panels one at a
-  /// time with an atomic counter, pack them, count them done, and wait
-  /// until all are before they compute. Each core decodes part of B, not
-  /// all of it (a private copy per worker left 1-thread MXFP8 at 256 x 2304
-  /// x 196 4.5% of decoding that did not shrink with the threads). Claims,
-  /// not fixed shares, so that no worker waits for one that has not
-  /// started: a team of fewer threads than workers (a nested parallel
-  /// region) runs the iterations one after another, the first packing all.
+  /// packing its share of A's row tiles and its own copy of B, and
+  /// computing its rows of C. Constant operands are packed once, at compile
+  /// time. The packing buffers are allocated before the loop (one copy of B
+  /// per worker) and each worker takes its part as a writable tensor: an
+  /// allocation inside the loop body would get no deallocation from the
+  /// ownership-based buffer deallocation.
   ///
   /// With `chunks` (a product of run-time operands split into K chunks,
   /// VectorMatmul::usesKChunks, whose chunks split by rows), each worker
   /// goes through the chunks in order inside the one loop: pack its rows of
-  /// the chunk of A and its claims of the chunk of B, add the chunk to its
+  /// the chunk of A and its copy of the chunk of B, add the chunk to its
   /// rows of C. The same bits as one mx.matmul per chunk (splitIntoKChunks),
-  /// with one fork and join per call instead of one per chunk. Every chunk
-  /// has its own packed B and counters, so a worker ahead never overwrites
-  /// panels another still reads.
+  /// with one fork and join per call instead of one per chunk, and no
+  /// worker waits for the other between chunks.
   Value emitWorkers(OpBuilder &b, Location loc, const VectorMatmul &plan,
                     const std::optional<ConstantLines> &constA,
                     const std::optional<ConstantLines> &constB, Value acc,
@@ -2569,46 +2556,34 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     Value workers = WorkerCountOp::create(b, loc, b.getIndexType());
     // Buffers shaped like the packed tensors, with a leading dimension of
     // `copies` if given.
-    auto allocate = [&](ArrayRef<RankedTensorType> types,
-                        std::optional<int64_t> copies) {
+    auto allocate = [&](ArrayRef<RankedTensorType> types, Value copies) {
       SmallVector<Value> buffers;
       for (RankedTensorType type : types) {
         SmallVector<int64_t> shape(type.getShape());
         if (copies)
-          shape.insert(shape.begin(), *copies);
+          shape.insert(shape.begin(), ShapedType::kDynamic);
         buffers.push_back(memref::AllocOp::create(
             b, loc, MemRefType::get(shape, type.getElementType()),
+            copies ? ValueRange{copies} : ValueRange{},
             b.getI64IntegerAttr(64)));
       }
       return buffers;
     };
     // Packing buffers per K extent (the whole K, or a chunk and the last
-    // chunk): A's, reused by every chunk of that extent, and B's, one per
-    // chunk (the leading dimension).
+    // chunk), reused by every chunk of that extent.
     struct Buffers {
       SmallVector<Value> a, b;
     };
     std::map<int64_t, Buffers> buffers;
-    int64_t chunkK = chunks ? chunks->chunk : s.k;
-    std::map<int64_t, int64_t> extents = {{chunkK, s.k / chunkK}};
-    if (s.k % chunkK != 0)
-      extents[s.k % chunkK] = 1;
-    for (auto [extent, count] : extents) {
+    SmallVector<int64_t> extents = {chunks ? chunks->chunk : s.k};
+    if (chunks && s.k % chunks->chunk != 0)
+      extents.push_back(s.k % chunks->chunk);
+    for (int64_t extent : extents) {
       VectorMatmul part = plan.withK(extent);
       if (!aWords && !plan.aInPlace)
-        buffers[extent].a = allocate(part.packedATypes(), std::nullopt);
+        buffers[extent].a = allocate(part.packedATypes(), Value());
       if (!bWords)
-        buffers[extent].b = allocate(part.packedBTypes(), count);
-    }
-    // Per chunk of B: panels claimed (row 0) and packed (row 1).
-    Value counters, zeroI32, oneI32;
-    if (!bWords) {
-      int64_t numChunks = llvm::divideCeil(s.k, chunkK);
-      counters = memref::AllocOp::create(
-          b, loc, MemRefType::get({2, numChunks}, b.getI32Type()));
-      zeroI32 = arith::ConstantIntOp::create(b, loc, 0, 32);
-      oneI32 = arith::ConstantIntOp::create(b, loc, 1, 32);
-      linalg::FillOp::create(b, loc, ValueRange{zeroI32}, ValueRange{counters});
+        buffers[extent].b = allocate(part.packedBTypes(), workers);
     }
     auto forallOp = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{workers}, ValueRange{acc}, std::nullopt);
@@ -2623,9 +2598,9 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     };
     Value first = bound(w), end = bound(addIndex(b, loc, w, 1));
     TileRange range{first, arith::SubIOp::create(b, loc, end, first)};
-    // The part [offset, offset + size) along dimension 0 of a buffer
-    // (`dropFirst`: without that dimension, size 1).
-    auto view = [&](OpBuilder &b, Value buffer, OpFoldResult offset,
+    // The part [offset, offset + size) along dimension 0 of a buffer as a
+    // writable tensor (`dropFirst`: without that dimension, size 1).
+    auto part = [&](OpBuilder &b, Value buffer, OpFoldResult offset,
                     OpFoldResult size, bool dropFirst) -> Value {
       auto type = cast<MemRefType>(buffer.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
@@ -2634,116 +2609,24 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       sizes[0] = size;
       SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
       ArrayRef<int64_t> shape = type.getShape().drop_front();
-      if (!dropFirst)
-        return memref::SubViewOp::create(b, loc, buffer, offsets, sizes, ones);
-      return memref::SubViewOp::create(
-          b, loc,
-          memref::SubViewOp::inferRankReducedResultType(shape, type, offsets,
-                                                        sizes, ones),
-          buffer, offsets, sizes, ones);
-    };
-    // A view as a writable tensor.
-    auto part = [&](OpBuilder &b, Value buffer, OpFoldResult offset,
-                    OpFoldResult size, bool dropFirst) -> Value {
-      Value v = view(b, buffer, offset, size, dropFirst);
-      auto viewType = cast<MemRefType>(v.getType());
+      Value view;
+      if (dropFirst)
+        view = memref::SubViewOp::create(
+            b, loc,
+            memref::SubViewOp::inferRankReducedResultType(shape, type, offsets,
+                                                          sizes, ones),
+            buffer, offsets, sizes, ones);
+      else
+        view = memref::SubViewOp::create(b, loc, buffer, offsets, sizes, ones);
+      auto viewType = cast<MemRefType>(view.getType());
       return bufferization::ToTensorOp::create(
           b, loc,
           RankedTensorType::get(viewType.getShape(), viewType.getElementType()),
-          v, /*restrict=*/true, /*writable=*/true);
-    };
-    // Spins until `counter` reaches `target` (i32).
-    auto waitFor = [&](OpBuilder &b, ValueRange counter, Value target) {
-      scf::WhileOp::create(
-          b, loc, TypeRange{}, ValueRange{},
-          [&](OpBuilder &b, Location loc, ValueRange) {
-            Value now = memref::AtomicRMWOp::create(
-                b, loc, arith::AtomicRMWKind::addi, zeroI32, counters, counter);
-            scf::ConditionOp::create(
-                b, loc,
-                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, now,
-                                      target),
-                ValueRange{});
-          },
-          [&](OpBuilder &b, Location loc, ValueRange) {
-            scf::YieldOp::create(b, loc);
-          });
-    };
-    // Packed B of chunk `ci` (slot `slot` of its extent's buffers), shared
-    // by the workers: claims its panels until none is left, packs each
-    // (into an empty tensor that lands in the buffer: empty tensor
-    // elimination), and waits for the others' claims. Returns the views of
-    // the packed panels, read by the kernel as memrefs.
-    auto shareB = [&](OpBuilder &b, const VectorMatmul &p, Value ci,
-                      Value slot) {
-      SmallVector<Value> slots;
-      for (Value buffer : buffers[p.s.k].b)
-        slots.push_back(view(b, buffer, slot, b.getIndexAttr(1), true));
-      SmallVector<RankedTensorType> panelTypes;
-      for (RankedTensorType type : p.packedBTypes()) {
-        SmallVector<int64_t> shape(type.getShape());
-        shape[0] = 1;
-        panelTypes.push_back(type.clone(shape));
-      }
-      auto packPanel = [&](OpBuilder &b, Value panel, bool masked) {
-        SmallVector<Value> packed = p.emitPackPanel(
-            b, loc, panel, masked, emptyTensors(b, loc, panelTypes));
-        for (auto [tensor, buffer] : llvm::zip(packed, slots))
-          bufferization::MaterializeInDestinationOp::create(
-              b, loc, Type(), tensor,
-              view(b, buffer, panel, b.getIndexAttr(1), false),
-              /*restrict=*/true, /*writable=*/true);
-      };
-      Value claimed[] = {index(b, loc, 0), ci};
-      Value packed[] = {index(b, loc, 1), ci};
-      Value panels = arith::ConstantIntOp::create(b, loc, p.panels, 32);
-      auto claim = [&](OpBuilder &b, Location loc) -> Value {
-        return memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
-                                           oneI32, counters, claimed);
-      };
-      int64_t fullPanels = s.n / p.nr;
-      scf::WhileOp::create(
-          b, loc, TypeRange{b.getI32Type()}, ValueRange{claim(b, loc)},
-          [&](OpBuilder &b, Location loc, ValueRange args) {
-            scf::ConditionOp::create(
-                b, loc,
-                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                      args[0], panels),
-                args);
-          },
-          [&](OpBuilder &b, Location loc, ValueRange args) {
-            Value panel =
-                arith::IndexCastUIOp::create(b, loc, b.getIndexType(), args[0]);
-            if (fullPanels == p.panels || fullPanels == 0) {
-              packPanel(b, panel, fullPanels == 0);
-            } else {
-              Value full =
-                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                        panel, index(b, loc, fullPanels));
-              scf::IfOp::create(
-                  b, loc, full,
-                  [&](OpBuilder &b, Location loc) {
-                    packPanel(b, panel, false);
-                    scf::YieldOp::create(b, loc);
-                  },
-                  [&](OpBuilder &b, Location loc) {
-                    packPanel(b, panel, true);
-                    scf::YieldOp::create(b, loc);
-                  });
-            }
-            memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addi,
-                                        oneI32, counters, packed);
-            scf::YieldOp::create(b, loc, claim(b, loc));
-          });
-      waitFor(b, packed, panels);
-      return slots;
+          view, /*restrict=*/true, /*writable=*/true);
     };
     // Packs what `p` (the whole product or one chunk) needs and adds it to
     // the worker's rows of C.
-    // `ci`: the chunk's index, `slot`: its index among the chunks of its
-    // K extent.
-    auto compute = [&](OpBuilder &b, const VectorMatmul &p, Value ci,
-                       Value slot, Value c) {
+    auto compute = [&](OpBuilder &b, const VectorMatmul &p, Value c) {
       Value aS = aScalesF, bS = bScalesF, corr = bCorr, aW = aWords,
             bW = bWords, aFirst;
       const Buffers &own = buffers[p.s.k];
@@ -2757,12 +2640,10 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
         aFirst = first;
       }
       if (!bW) {
-        SmallVector<Value> shared = shareB(b, p, ci, slot);
-        bW = shared[0];
-        if (s.blockScaled)
-          bS = shared[1];
-        if (s.integer)
-          corr = shared[2];
+        SmallVector<Value> inits;
+        for (Value buffer : own.b)
+          inits.push_back(part(b, buffer, w, b.getIndexAttr(1), true));
+        bW = p.emitPackB(b, loc, inits, bS, corr, /*sequential=*/true);
       }
       return p.emitWorkerCompute(b, loc, range, aFirst, aW, aS, bW, bS, corr,
                                  c);
@@ -2781,8 +2662,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     Value c =
         tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, ones);
     if (!chunks) {
-      Value zero = index(b, loc, 0);
-      c = compute(b, plan, zero, zero, c);
+      c = compute(b, plan, c);
     } else {
       // The product over chunk i, K positions [i * chunk, i * chunk + kc);
       // only the first chunk starts from a fill accumulator.
@@ -2798,20 +2678,17 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
         return p;
       };
       int64_t whole = s.k / chunk, next = 0;
-      if (plan.accFill) {
-        Value i = index(b, loc, next++);
-        c = compute(b, chunkPlan(b, i, chunk), i, i, c);
-      }
+      if (plan.accFill)
+        c = compute(b, chunkPlan(b, b.getIndexAttr(next++), chunk), c);
       if (next < whole)
         c = forLoop(b, loc, index(b, loc, next), index(b, loc, whole),
                     ValueRange{c},
                     [&](OpBuilder &b, Location, Value i, ValueRange args) {
                       return SmallVector<Value>{
-                          compute(b, chunkPlan(b, i, chunk), i, i, args[0])};
+                          compute(b, chunkPlan(b, i, chunk), args[0])};
                     })[0];
       if (s.k % chunk != 0)
-        c = compute(b, chunkPlan(b, b.getIndexAttr(whole), s.k % chunk),
-                    index(b, loc, whole), index(b, loc, 0), c);
+        c = compute(b, chunkPlan(b, b.getIndexAttr(whole), s.k % chunk), c);
     }
     b.setInsertionPointToStart(forallOp.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, c, shared, offsets, sizes,
