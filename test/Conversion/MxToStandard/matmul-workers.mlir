@@ -24,7 +24,7 @@
 // CHECK: memref.subview %{{.*}}[%[[I]], 0, 0, 0, 0] [1, 2, 2, 8, 32]
 // CHECK: bufferization.to_tensor %{{.*}} restrict writable : memref<2x2x8x32xi32, {{.*}}> to tensor<2x2x8x32xi32>
 // CHECK-NOT: scf.forall
-// CHECK: scf.if
+// CHECK: scf.if {{.*}} -> (tensor<?x37xf32>)
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[C]][%{{.*}}, 0] [%{{.*}}, 37] [1, 1] : tensor<?x37xf32> into tensor<97x37xf32>
 // NEON-LABEL: func.func @int8_workers
 // NEON-NOT: mx.worker_count
@@ -39,7 +39,7 @@ func.func @int8_workers(%a: !mx.tensor<97x64, int8, axis = 1>, %b: !mx.tensor<64
 // 96 rows: 16 whole row tiles, no partial one.
 // CHECK-LABEL: func.func @int8_whole_tiles
 // CHECK: mx.worker_count
-// CHECK-NOT: scf.if
+// CHECK-NOT: scf.if {{.*}} -> (tensor
 // CHECK: tensor.parallel_insert_slice
 func.func @int8_whole_tiles(%a: !mx.tensor<96x64, int8, axis = 1>, %b: !mx.tensor<64x37, int8, axis = 0>, %c: tensor<96x37xf32>) -> tensor<96x37xf32> {
   %r = mx.matmul %a, %b, %c : !mx.tensor<96x64, int8, axis = 1>, !mx.tensor<64x37, int8, axis = 0> -> tensor<96x37xf32>

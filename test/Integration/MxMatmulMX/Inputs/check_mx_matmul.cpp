@@ -24,7 +24,10 @@
 // Data: "normal" trials (scale bytes 117..137, every finite code), one
 // "wide" trial (scale bytes 0..254: subnormal and overflowing scale
 // products; bit-exactness only), one "nan" trial (some 0xFF scales and
-// NaN codes; bit-exactness only) and one "sweep" trial (every code of the
+// NaN codes; bit-exactness only), one "edge" trial (scale bytes at the ends
+// of the range in which the kernels add scale exponents as integers, 70 and
+// 190, and next to them; bit-exactness only: products from 2^-126 to
+// 2^126 that overflow) and one "sweep" trial (every code of the
 // format in storage order, specials included, so that each kernel decodes
 // all of them; bit-exactness only). Constant operands of a kernel (packed at
 // compile time) keep their data from the generated header in every trial.
@@ -38,6 +41,7 @@
 #include "../../Inputs/mx_operand.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -102,7 +106,7 @@ uint8_t randomCode(Format f, bool allowSpecial) {
 
 using Operand = MxOperand;
 
-enum class Trial { Normal, Wide, NaN, Sweep };
+enum class Trial { Normal, Wide, NaN, Edge, Sweep };
 
 Operand makeOperand(Format f, int rows, int cols, int axis, int block,
                     Trial trial, const uint8_t *constCodes,
@@ -127,6 +131,8 @@ Operand makeOperand(Format f, int rows, int cols, int axis, int block,
       s = 117 + next() % 21;
     else if (trial == Trial::Wide)
       s = next() % 255;
+    else if (trial == Trial::Edge)
+      s = std::array<uint8_t, 5>{70, 71, 127, 189, 190}[next() % 5];
     else
       s = next() % 32 == 0 ? 0xFF : 117 + next() % 21;
   }
@@ -155,7 +161,8 @@ int main(int argc, char **argv) {
     long checked = 0;
     int kernelFailures = 0;
     const Trial trials[] = {Trial::Normal, Trial::Normal, Trial::Normal,
-                            Trial::Wide,   Trial::NaN,    Trial::Sweep};
+                            Trial::Wide,   Trial::NaN,    Trial::Edge,
+                            Trial::Sweep};
     for (int t = 0; t < int(sizeof(trials) / sizeof(trials[0])); ++t) {
       Trial trial = trials[t];
       // Logical A is M x K (stored K x M with transpose_a), B is K x N

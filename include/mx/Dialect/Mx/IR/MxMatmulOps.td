@@ -95,7 +95,11 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     uses `mx.dot_i8` (integer pairs) and, for floating-point pairs, one
     `mx.dot_bf16` per bf16 pair of element values on x86 with the option
     `dot-bf16` (`vdpbf16ps`, whose flushes never apply here) or f32 fmas in
-    the pair order, with the same results bit for bit.
+    the pair order, with the same results bit for bit. When every scale
+    byte is in [70, 190] (checked at run time, or at compile time for
+    constant scales) the kernels form `s` by adding the two factors' f32
+    bit patterns (less those of 1.0) instead of multiplying: the same
+    value, as both factors and their product are then normal f32.
 
     ```mlir
     %c = mx.matmul %a, %b, %acc
