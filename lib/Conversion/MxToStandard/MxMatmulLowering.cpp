@@ -171,78 +171,18 @@ Value emitScaleValue(OpBuilder &b, Location loc, Value byte, int64_t shift) {
                                   bits);
 }
 
-/// Scale bytes for which VectorMatmul::addScalesIf's kernel gives the bits of
-/// the f32 multiply: every factor 2^(e - 127 - sh) (sh <= 6) is then a
-/// normal f32 with an exponent in [-63, 63], and so is the product of any
-/// two (exponent in [-126, 126]). Quantized data sits well inside: a block's
-/// scale follows its largest magnitude.
-constexpr int64_t kAddScaleMin = 70, kAddScaleMax = 190;
-
-/// i1: whether every byte of an E8M0 scales tensor lies in [kAddScaleMin,
-/// kAddScaleMax]. A constant for constant scales; otherwise a loop over the
-/// rows with a running unsigned minimum and maximum of 64 bytes at a time.
-Value emitScalesInRange(OpBuilder &b, Location loc, Value scales) {
-  if (auto parts = scales.getDefiningOp<DisassembleOp>())
-    if (auto assemble = parts.getInput().getDefiningOp<AssembleOp>())
-      scales = assemble.getScales();
-  DenseElementsAttr constant;
-  if (matchPattern(scales, m_Constant(&constant))) {
-    bool inRange = llvm::all_of(constant.getValues<APFloat>(), [](auto x) {
-      uint64_t e = x.bitcastToAPInt().getZExtValue();
-      return e >= kAddScaleMin && e <= kAddScaleMax;
-    });
-    return arith::ConstantIntOp::create(b, loc, b.getI1Type(), inRange);
-  }
-  auto type = cast<RankedTensorType>(scales.getType());
-  constexpr int64_t width = 64;
-  auto bytesType = VectorType::get({width}, b.getI8Type());
-  // Past the end of a row: 1.0, byte 127, inside the range.
-  Value pad = arith::ConstantOp::create(
-      b, loc, b.getFloatAttr(type.getElementType(), 1.0));
-  auto splat = [&](int64_t v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(v)));
-  };
-  auto loop =
-      [&](OpBuilder &b, int64_t ub, int64_t step, ValueRange inits,
-          function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)>
-              body) {
-        auto forOp = scf::ForOp::create(
-            b, loc, index(b, loc, 0), index(b, loc, ub), index(b, loc, step),
-            inits, [&](OpBuilder &b, Location, Value iv, ValueRange args) {
-              scf::YieldOp::create(b, loc, body(b, iv, args));
-            });
-        return forOp.getResults();
-      };
-  // Running unsigned minimum (from 0xFF) and maximum (from 0).
-  ValueRange bounds =
-      loop(b, type.getDimSize(0), 1, ValueRange{splat(-1), splat(0)},
-           [&](OpBuilder &b, Value r, ValueRange rowBounds) {
-             return SmallVector<Value>(loop(
-                 b, type.getDimSize(1), width, rowBounds,
-                 [&](OpBuilder &b, Value c, ValueRange args) {
-                   Value bytes = vector::TransferReadOp::create(
-                       b, loc, VectorType::get({width}, type.getElementType()),
-                       scales, ValueRange{r, c}, pad, ArrayRef<bool>{false});
-                   bytes = arith::BitcastOp::create(b, loc, bytesType, bytes);
-                   return SmallVector<Value>{
-                       arith::MinUIOp::create(b, loc, args[0], bytes),
-                       arith::MaxUIOp::create(b, loc, args[1], bytes)};
-                 }));
-           });
-  Value lo = vector::ReductionOp::create(b, loc, vector::CombiningKind::MINUI,
-                                         bounds[0]);
-  Value hi = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXUI,
-                                         bounds[1]);
-  auto byte = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, loc, b.getI8Type(), v);
-  };
-  return arith::AndIOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lo,
-                            byte(kAddScaleMin)),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, hi,
-                            byte(kAddScaleMax)));
+/// `width` E8M0 bytes of a scales tensor along its last dimension from
+/// `indices`, as i8; past the tensor's end (when not `inBounds`) 127, the
+/// scale 2^0.
+Value readScaleBytes(OpBuilder &b, Location loc, Value scales,
+                     ValueRange indices, int64_t width, bool inBounds) {
+  Type e8m0 = cast<RankedTensorType>(scales.getType()).getElementType();
+  Value pad = arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
+  Value bytes = vector::TransferReadOp::create(
+      b, loc, VectorType::get({width}, e8m0), scales, indices, pad,
+      ArrayRef<bool>{inBounds});
+  return arith::BitcastOp::create(
+      b, loc, VectorType::get({width}, b.getI8Type()), bytes);
 }
 
 /// Integer multiple (i32-like) of an i8-like code of an integer format.
@@ -1471,14 +1411,8 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, ValueRange inits,
               if (!s.blockScaled)
                 return t;
               // Scales of the panel's columns (past N: any value).
-              Type e8m0 = s.bType.getScalesTensorType().getElementType();
-              Value pad =
-                  arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
-              Value bytes = vector::TransferReadOp::create(
-                  b, loc, VectorType::get({nr}, e8m0), bScales,
-                  ValueRange{kb, n0}, pad, ArrayRef<bool>{!masked});
-              bytes = arith::BitcastOp::create(
-                  b, loc, VectorType::get({nr}, i8()), bytes);
+              Value bytes = readScaleBytes(b, loc, bScales, {kb, n0}, nr,
+                                           /*inBounds=*/!masked);
               Value f = emitScaleValue(b, loc, bytes, s.shiftB);
               t[1] = vector::TransferWriteOp::create(b, loc, f, t[1],
                                                      ValueRange{zero, kb, zero},
@@ -1855,14 +1789,8 @@ Value VectorMatmul::emitPackLinesMmla(OpBuilder &b, Location loc,
           }
           SmallVector<Value> next = {w};
           if (s.blockScaled) {
-            Type e8m0 = type.getScalesTensorType().getElementType();
-            Value pad =
-                arith::ConstantOp::create(b, loc, b.getFloatAttr(e8m0, 1.0));
-            Value bytes = vector::TransferReadOp::create(
-                b, loc, VectorType::get({width}, e8m0), scales,
-                ValueRange{kb, first}, pad, ArrayRef<bool>{!partial});
-            bytes = arith::BitcastOp::create(
-                b, loc, VectorType::get({width}, i8()), bytes);
+            Value bytes = readScaleBytes(b, loc, scales, {kb, first}, width,
+                                         /*inBounds=*/!partial);
             Value f = emitScaleValue(b, loc, bytes, shift);
             next.push_back(vector::TransferWriteOp::create(
                                b, loc, f, args[1], ValueRange{zero, kb, zero},
@@ -1997,6 +1925,70 @@ Value VectorMatmul::emitTileMmla(OpBuilder &b, Location loc, int64_t rows,
     }
   }
   return t;
+}
+
+/// Scale bytes for which VectorMatmul::addScalesIf's kernel gives the bits of
+/// the f32 multiply: every factor 2^(e - 127 - sh) (sh <= 6) is then a
+/// normal f32 with an exponent in [-63, 63], and so is the product of any
+/// two (exponent in [-126, 126]). Quantized data sits well inside: a block's
+/// scale follows its largest magnitude.
+constexpr int64_t kAddScaleMin = 70, kAddScaleMax = 190;
+
+/// i1: whether every byte of an E8M0 scales tensor lies in [kAddScaleMin,
+/// kAddScaleMax]. A constant for constant scales; otherwise a loop over the
+/// rows with a running unsigned minimum and maximum of 64 bytes at a time.
+Value emitScalesInRange(OpBuilder &b, Location loc, Value scales) {
+  if (auto parts = scales.getDefiningOp<DisassembleOp>())
+    if (auto assemble = parts.getInput().getDefiningOp<AssembleOp>())
+      scales = assemble.getScales();
+  DenseElementsAttr constant;
+  if (matchPattern(scales, m_Constant(&constant))) {
+    bool inRange = llvm::all_of(constant.getValues<APFloat>(), [](auto x) {
+      uint64_t e = x.bitcastToAPInt().getZExtValue();
+      return e >= kAddScaleMin && e <= kAddScaleMax;
+    });
+    return arith::ConstantIntOp::create(b, loc, b.getI1Type(), inRange);
+  }
+  auto type = cast<RankedTensorType>(scales.getType());
+  constexpr int64_t width = 64;
+  auto splat = [&](int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({width}, b.getI8Type()),
+                               b.getI8IntegerAttr(v)));
+  };
+  // Running unsigned minimum (from 0xFF) and maximum (from 0); the bytes
+  // past a row's end read as 127, inside the range.
+  SmallVector<Value> bounds =
+      forLoop(b, loc, index(b, loc, 0), index(b, loc, type.getDimSize(0)),
+              ValueRange{splat(-1), splat(0)},
+              [&](OpBuilder &b, Location loc, Value r, ValueRange rowBounds) {
+                return forLoop(
+                    b, loc, index(b, loc, 0),
+                    index(b, loc, llvm::divideCeil(type.getDimSize(1), width)),
+                    rowBounds,
+                    [&](OpBuilder &b, Location loc, Value i, ValueRange args) {
+                      Value bytes = readScaleBytes(
+                          b, loc, scales, {r, mulIndex(b, loc, i, width)},
+                          width, /*inBounds=*/false);
+                      return SmallVector<Value>{
+                          arith::MinUIOp::create(b, loc, args[0], bytes),
+                          arith::MaxUIOp::create(b, loc, args[1], bytes)};
+                    });
+              });
+  Value lo = vector::ReductionOp::create(b, loc, vector::CombiningKind::MINUI,
+                                         bounds[0]);
+  Value hi = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXUI,
+                                         bounds[1]);
+  auto byte = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI8Type(), v);
+  };
+  return arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lo,
+                            byte(kAddScaleMin)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, hi,
+                            byte(kAddScaleMax)));
 }
 
 /// VectorMatmul::addScalesIf for the scales of A and B: an i1, null where
