@@ -59,8 +59,10 @@
 //   `unordered` the mmla kernel with mx.mmla_bf16. Unordered on x86 with
 //   the option dot-bf16 (MxToVector.h), the words are bf16 pairs and
 //   mx.dot_bf16 is vdpbf16ps, which flushes subnormals (within the op's
-//   bound). Word kernels on bf16 pairs read A's pairs from A itself (no
-//   packing). (The bf16 reference lowering is MatmulLowering.cpp's.)
+//   bound); a last panel of at most 8 columns sums 4 or 2 pairs per
+//   vdpbf16ps in lanes of their own (emitBlockNarrow). Word kernels on
+//   bf16 pairs read A's pairs from A itself (no packing). (The bf16
+//   reference lowering is MatmulLowering.cpp's.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -809,6 +811,16 @@ struct VectorMatmul {
            panels * packedPanelBytes() <= kWorkerBBytes &&
            s.m * s.n * 4 <= kCachedCBytes;
   }
+  /// Pair words per dot of a tile `cols` wide (emitBlockNarrow): 4 for at
+  /// most 4 columns, 2 for at most 8, else 1 (one word per dot, the
+  /// columns across the lanes). Only bf16 pairs read in place on x86
+  /// (unordered: the sums in any order).
+  int64_t narrowSplit(int64_t cols) const {
+    if (!aInPlace || neon)
+      return 1;
+    int64_t split = cols <= 4 ? 4 : cols <= 8 ? 2 : 1;
+    return words % split == 0 ? split : 1;
+  }
 
   Type i8() const { return IntegerType::get(s.ctx, 8); }
   Type i32() const { return IntegerType::get(s.ctx, 32); }
@@ -1044,6 +1056,10 @@ struct VectorMatmul {
                                    int64_t valid, int64_t rows, int64_t vecs,
                                    Value mt, Value p, Value aWords,
                                    Value bWords, ValueRange tile) const;
+  SmallVector<Value> emitBlockNarrow(OpBuilder &b, Location loc, Value kb,
+                                     int64_t valid, int64_t split, Value mt,
+                                     Value p, Value aWords, Value bWords,
+                                     ValueRange parts) const;
 
   // The mmla kernel. A's rows and B's columns are both "lines" of 8-byte K
   // groups of perGroup values: packed A is [tiles, blocks, groups, mr *
@@ -1368,7 +1384,10 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, ValueRange inits,
                 sums[v] = emitSplat(b, loc, i32Lanes, 0);
               Value ones =
                   emitSplat(b, loc, VectorType::get({4 * lanes}, i8()), 1);
-              for (int64_t g = 0; g < used; ++g) {
+              // bf16 pairs: words past the last K position hold zeros
+              // (emitBlockNarrow reads them).
+              int64_t written = !s.blockScaled && !widenBF16 ? words : used;
+              for (int64_t g = 0; g < written; ++g) {
                 Value w;
                 if (s.blockScaled)
                   w = wordsAcross(b, loc, bElements, s.bType, kb, g, n0, nr,
@@ -1378,8 +1397,10 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, ValueRange inits,
                                   lineValuesAcross(b, loc, bElements,
                                                    MxTensorType(), kb, g, n0,
                                                    nr, masked));
-                else
+                else if (g < used)
                   w = pairWordsAcross(b, loc, kb, g, valid, n0, nr, masked);
+                else
+                  w = emitSplat(b, loc, VectorType::get({nr}, i32()), 0);
                 t[0] = vector::TransferWriteOp::create(
                            b, loc, w, t[0],
                            ValueRange{zero, kb, index(b, loc, g), zero},
@@ -1553,6 +1574,54 @@ VectorMatmul::emitBlockBF16(OpBuilder &b, Location loc, Value kb, int64_t valid,
   return acc;
 }
 
+SmallVector<Value> VectorMatmul::emitBlockNarrow(
+    OpBuilder &b, Location loc, Value kb, int64_t valid, int64_t split,
+    Value mt, Value p, Value aWords, Value bWords, ValueRange parts) const {
+  // A tile of at most lanes / split columns: each dot takes `split` pair
+  // words at once. Lane i of a row's sum holds column i / split over the
+  // words congruent to i mod split: A's `split` pairs broadcast lanes /
+  // split times (one 16-byte load for split 4), B's `split` word rows of
+  // the tile's columns transposed. 4 columns of 12 rows take 12 dots per
+  // 4 pairs where one word per dot took 48 and as many broadcast loads,
+  // which bound it (the 4-column panel of 256x2304x196 took 0.7 of the
+  // time of a 32-column one).
+  int64_t slots = lanes / split;
+  int64_t used = (valid + 1) / 2; // pair words that hold a K position
+  auto pairs = VectorType::get({2 * lanes}, BFloat16Type::get(s.ctx));
+  SmallVector<int64_t> repeat;
+  for (int64_t i = 0; i < lanes; ++i)
+    repeat.push_back(i % split);
+  SmallVector<Value> acc(parts);
+  for (int64_t w = 0; w < used; w += split) {
+    // Words past the block's K positions are zeros (emitPackB). 1-D reads:
+    // a 2-D one lowers through a stack buffer allocated in the loop.
+    SmallVector<Value> bRows;
+    for (int64_t j = 0; j < split; ++j)
+      bRows.push_back(vector::TransferReadOp::create(
+          b, loc, VectorType::get({slots}, i32()), bWords,
+          ValueRange{p, kb, index(b, loc, w + j), index(b, loc, 0)},
+          arith::ConstantIntOp::create(b, loc, i32(), 0),
+          ArrayRef<bool>{true}));
+    Value bv = vector::BitCastOp::create(b, loc, pairs,
+                                         transposeToLines(b, loc, bRows));
+    Value k = addIndex(b, loc, mulIndex(b, loc, kb, s.block), 2 * w);
+    for (int64_t r = 0, rows = acc.size(); r < rows; ++r) {
+      // Past K (an odd K, or a last block of fewer pairs): zeros.
+      Value row = addIndex(b, loc, mulIndex(b, loc, mt, mr), r);
+      Value a = vector::TransferReadOp::create(
+          b, loc, VectorType::get({2 * split}, lineElement()), aWords,
+          ValueRange{row, k}, zeroOf(b, loc, lineElement()),
+          ArrayRef<bool>{s.k % (2 * split) == 0});
+      a = vector::BitCastOp::create(b, loc, VectorType::get({split}, i32()), a);
+      Value av = vector::BitCastOp::create(
+          b, loc, pairs, vector::ShuffleOp::create(b, loc, a, a, repeat));
+      acc[r] = DotBF16Op::create(b, loc, VectorType::get({lanes}, f32()),
+                                 acc[r], av, bv);
+    }
+  }
+  return acc;
+}
+
 Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
                              int64_t cols, Value tile, Value mt, Value p,
                              Value aWords, Value aScalesF, Value bWords,
@@ -1678,7 +1747,36 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
   };
   std::optional<int64_t> known = addScalesIf ? getConstantIntValue(addScalesIf)
                                              : std::optional<int64_t>(0);
-  if (known) {
+  if (int64_t split = narrowSplit(cols); split > 1) {
+    // Lane-split sums (emitBlockNarrow), then each row's column sums added
+    // to its C row: a different order from the ordered kernel's.
+    int64_t slots = lanes / split;
+    SmallVector<Value> parts(rows, emitSplatF32(b, loc, f32Lanes, 0.0f));
+    parts = forBlocks(b, loc, parts,
+                      [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
+                          ValueRange args) {
+                        return emitBlockNarrow(b, loc, kb, valid, split, mt, p,
+                                               aWords, bWords, args);
+                      });
+    // Lanes of a column: a butterfly of adds, then column c from lane c *
+    // split to lane c, zeros past the columns.
+    Value zeros = emitSplatF32(b, loc, f32Lanes, 0.0f);
+    SmallVector<int64_t> gather(lanes, lanes);
+    for (int64_t col = 0; col < slots; ++col)
+      gather[col] = col * split;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value sum = parts[r];
+      for (int64_t d = 1; d < split; d *= 2) {
+        SmallVector<int64_t> swap;
+        for (int64_t i = 0; i < lanes; ++i)
+          swap.push_back(i ^ d);
+        sum = arith::AddFOp::create(
+            b, loc, sum, vector::ShuffleOp::create(b, loc, sum, sum, swap));
+      }
+      c[r] = arith::AddFOp::create(
+          b, loc, c[r], vector::ShuffleOp::create(b, loc, sum, zeros, gather));
+    }
+  } else if (known) {
     c = blocks(b, loc, *known != 0);
   } else {
     auto ifOp = scf::IfOp::create(
