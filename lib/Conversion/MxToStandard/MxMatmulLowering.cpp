@@ -1751,7 +1751,8 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
     // Lane-split sums (emitBlockNarrow), then each row's column sums added
     // to its C row: a different order from the ordered kernel's.
     int64_t slots = lanes / split;
-    SmallVector<Value> parts(rows, emitSplatF32(b, loc, f32Lanes, 0.0f));
+    Value zeros = emitSplatF32(b, loc, f32Lanes, 0.0f);
+    SmallVector<Value> parts(rows, zeros);
     parts = forBlocks(b, loc, parts,
                       [&](OpBuilder &b, Location loc, Value kb, int64_t valid,
                           ValueRange args) {
@@ -1760,7 +1761,6 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
                       });
     // Lanes of a column: a butterfly of adds, then column c from lane c *
     // split to lane c, zeros past the columns.
-    Value zeros = emitSplatF32(b, loc, f32Lanes, 0.0f);
     SmallVector<int64_t> gather(lanes, lanes);
     for (int64_t col = 0; col < slots; ++col)
       gather[col] = col * split;
