@@ -2161,28 +2161,35 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
   // there are 16 iterations to share between threads.
   int64_t tileBytes = packedTileBytes();
   int64_t panelBytes = packedPanelBytes();
-  int64_t chunks = 0, chunkTiles = 0, groups = 0, groupPanels = 0;
+  int64_t chunks = 0, groups = 0, groupPanels = 0;
   if (fullTiles > 0 && fullPanels > 0) {
     groupPanels =
         s.m * s.n * 4 <= kCachedCBytes
             ? 1
             : std::clamp<int64_t>(kPanelGroupBytes / panelBytes, 1, fullPanels);
     groups = llvm::divideCeil(fullPanels, groupPanels);
-    chunks = llvm::divideCeil(fullTiles * tileBytes, kChunkBytes);
+    chunks = std::min<int64_t>(
+        llvm::divideCeil(fullTiles * tileBytes, kChunkBytes), fullTiles);
     while (chunks * groups < 16 && chunks < fullTiles)
       ++chunks;
-    chunkTiles = llvm::divideCeil(fullTiles, chunks);
-    chunks = llvm::divideCeil(fullTiles, chunkTiles);
   }
   Value c = acc;
   if (chunks > 0)
     c = forall(
         b, loc, {chunks, groups}, ValueRange{c},
         [&](OpBuilder &b, Location loc, ValueRange ivs, ValueRange shared) {
-          Value first = mulIndex(b, loc, ivs[0], chunkTiles);
-          Value last = arith::MinSIOp::create(
-              b, loc, addIndex(b, loc, first, chunkTiles),
-              index(b, loc, fullTiles));
+          // Chunk i holds row tiles [i * fullTiles / chunks, (i + 1) *
+          // fullTiles / chunks): sizes differ by at most one tile, where
+          // ceil-sized chunks left the last one short (1024^3: 22, 22, 22,
+          // 19 tiles) and a thread idle at the end of the static schedule.
+          auto bound = [&](Value i) {
+            return arith::DivSIOp::create(b, loc,
+                                          mulIndex(b, loc, i, fullTiles),
+                                          index(b, loc, chunks))
+                .getResult();
+          };
+          Value first = bound(ivs[0]);
+          Value last = bound(addIndex(b, loc, ivs[0], 1));
           auto count = [&](Value from, Value to, int64_t size) -> OpFoldResult {
             return mulIndex(b, loc, arith::SubIOp::create(b, loc, to, from),
                             size);

@@ -144,7 +144,7 @@ func.func @float_pair_unordered(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.te
 // group of panels (128 panels of 4 KiB packed B, two blocks of bf16 pairs,
 // then the last 2), so that it reads its C rows left to right.
 // VEC-LABEL: func @panel_groups
-// VEC: scf.forall (%{{.*}}, %[[G:.*]]) in (7, 2) shared_outs({{.*}}) -> (tensor<128x4160xf32>)
+// VEC: scf.forall (%{{.*}}, %[[G:.*]]) in (8, 2) shared_outs({{.*}}) -> (tensor<128x4160xf32>)
 // VEC: %[[P0:.*]] = arith.muli %[[G]], %c128
 // VEC-NEXT: %[[END:.*]] = arith.addi %[[P0]], %c128
 // VEC-NEXT: %[[P1:.*]] = arith.minsi %[[END]], %c130
