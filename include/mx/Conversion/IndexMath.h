@@ -31,6 +31,13 @@ inline Value mulIndex(OpBuilder &b, Location loc, Value x, int64_t factor) {
   return arith::MulIOp::create(b, loc, x, index(b, loc, factor));
 }
 
+/// `i * total / parts`: where part i of `total` items starts when they are
+/// split into `parts` ranges whose sizes differ by at most one.
+inline Value evenSplitBound(OpBuilder &b, Location loc, Value i, int64_t total,
+                            Value parts) {
+  return arith::DivSIOp::create(b, loc, mulIndex(b, loc, i, total), parts);
+}
+
 } // namespace mlir::mx
 
 #endif // MX_CONVERSION_INDEXMATH_H

@@ -2182,14 +2182,10 @@ Value VectorMatmul::emitCompute(OpBuilder &b, Location loc, Value aWords,
           // fullTiles / chunks): sizes differ by at most one tile, where
           // ceil-sized chunks left the last one short (1024^3: 22, 22, 22,
           // 19 tiles) and a thread idle at the end of the static schedule.
-          auto bound = [&](Value i) {
-            return arith::DivSIOp::create(b, loc,
-                                          mulIndex(b, loc, i, fullTiles),
-                                          index(b, loc, chunks))
-                .getResult();
-          };
-          Value first = bound(ivs[0]);
-          Value last = bound(addIndex(b, loc, ivs[0], 1));
+          Value parts = index(b, loc, chunks);
+          Value first = evenSplitBound(b, loc, ivs[0], fullTiles, parts);
+          Value last = evenSplitBound(b, loc, addIndex(b, loc, ivs[0], 1),
+                                      fullTiles, parts);
           auto count = [&](Value from, Value to, int64_t size) -> OpFoldResult {
             return mulIndex(b, loc, arith::SubIOp::create(b, loc, to, from),
                             size);
@@ -2828,11 +2824,9 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
     Value w = forallOp.getInductionVar(0);
     Value shared = forallOp.getRegionIterArgs()[0];
     // Worker w: row tiles [w * tiles / workers, (w + 1) * tiles / workers).
-    auto bound = [&](Value i) -> Value {
-      return arith::DivSIOp::create(b, loc, mulIndex(b, loc, i, plan.tiles),
-                                    workers);
-    };
-    Value first = bound(w), end = bound(addIndex(b, loc, w, 1));
+    Value first = evenSplitBound(b, loc, w, plan.tiles, workers);
+    Value end =
+        evenSplitBound(b, loc, addIndex(b, loc, w, 1), plan.tiles, workers);
     TileRange range{first, arith::SubIOp::create(b, loc, end, first)};
     // The part [offset, offset + size) along dimension 0 of a buffer as a
     // writable tensor (`dropFirst`: without that dimension, size 1).
