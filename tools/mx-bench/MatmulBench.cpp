@@ -153,6 +153,17 @@ const BF16Kernel kBF16Kernels[] = {
         MX_MATMUL_SHAPES(MX_BF16_UNORDERED_ENTRY, bf16, bf16)
             MX_MATMUL_SHAPES(MX_BF16_AMX_ENTRY, bf16, bf16)};
 
+/// The CPU runs the x86-64-avx512 kernels (their features, as in
+/// mx_avx512_cflags in CMakeLists.txt).
+bool avx512Usable() {
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bf16") &&
+         __builtin_cpu_supports("avx512vnni") &&
+         __builtin_cpu_supports("avx512vbmi");
+}
+
 /// The CPU has AMX and Linux grants this process the tile state.
 bool amxUsable() {
   return syscall(158 /* arch_prctl */, 0x1023 /* ARCH_REQ_XCOMP_PERM */,
@@ -169,9 +180,10 @@ int64_t elementBits(const char *format) {
 }
 
 /// Re-executes the program with OPENBLAS_CORETYPE=SkylakeX unless the
-/// variable is set: OpenBLAS reads it when it is loaded, before main.
+/// variable is set or the CPU has no AVX-512 (OpenBLAS's own choice is
+/// right there): OpenBLAS reads it when it is loaded, before main.
 [[maybe_unused]] const bool coreTypeSet = [] {
-  if (std::getenv("OPENBLAS_CORETYPE"))
+  if (std::getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx512f"))
     return true;
   setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
   std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
@@ -235,17 +247,23 @@ struct F32Operands {
   }
 };
 
-/// C = A B + beta C.
-double timeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n,
-                 float beta = 1.0f) {
-  return timeRuns([&] {
+/// A call of C = A B + beta C (OpenBLAS SGEMM) on the peer data.
+std::function<void()> makeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n,
+                                float beta = 1.0f) {
+  return [&d, m, k, n, beta] {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
                 d.a.data(), k, d.b.data(), n, beta, d.c.data(), n);
-  });
+  };
+}
+
+double timeSgemm(F32Operands &d, int64_t m, int64_t k, int64_t n,
+                 float beta = 1.0f) {
+  return timeRuns(makeSgemm(d, m, k, n, beta));
 }
 
 /// A call of a oneDNN matmul primitive (f32 or bf16 inputs, f32 output)
-/// on the peer data; the inputs are converted once, here.
+/// on the peer data; the inputs are converted once, here. Empty where
+/// oneDNN has no such primitive (bf16 on a CPU without AVX-512).
 std::function<void()> makeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n,
                                bool bf16) {
   using dt = dnnl::memory::data_type;
@@ -270,8 +288,11 @@ std::function<void()> makeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n,
   dnnl::reorder(aSrc, p->aMem).execute(p->stream, aSrc, p->aMem);
   dnnl::reorder(bSrc, p->bMem).execute(p->stream, bSrc, p->bMem);
   p->stream.wait();
-  p->matmul = dnnl::matmul(dnnl::matmul::primitive_desc(
-      dnnl::matmul::desc(aDesc, bDesc, cDesc), p->engine));
+  dnnl::matmul::primitive_desc desc(dnnl::matmul::desc(aDesc, bDesc, cDesc),
+                                    p->engine, /*allow_empty=*/true);
+  if (!desc)
+    return {};
+  p->matmul = dnnl::matmul(desc);
   return [p] {
     p->matmul.execute(p->stream, {{DNNL_ARG_SRC, p->aMem},
                                   {DNNL_ARG_WEIGHTS, p->bMem},
@@ -283,6 +304,12 @@ std::function<void()> makeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n,
 double timeDnnl(F32Operands &d, int64_t m, int64_t k, int64_t n, bool bf16) {
   return timeRuns(makeDnnl(d, m, k, n, bf16));
 }
+
+/// Whether oneDNN runs bf16 matmuls here (the x_dnnl_bf16 counters).
+const bool dnnlBF16 = [] {
+  F32Operands d(1, 1, 1);
+  return bool(makeDnnl(d, 1, 1, 1, /*bf16=*/true));
+}();
 
 /// Median of peer time / our time over 41 back-to-back pairs of calls.
 /// oneDNN's parallel regions (GOMP_parallel, built against libgomp) bind to
@@ -315,16 +342,20 @@ double alternatingRatio(const std::function<void()> &peer,
 /// 64x576x3136 took 308, 259, ..., 233 us in its first 12 calls after 5
 /// calls on one thread, and two warm-up calls gave it a scaling of 1.59
 /// against 1.92 with ten), then the ratio of the medians of three calls
-/// per round, and the median over the rounds.
-double alternatingScaling(const std::function<void()> &ours, int threads) {
+/// per round, and the median over the rounds. `setCount` sets the threads
+/// of the runtime `fn` runs on (OpenMP for ours and oneDNN's, OpenBLAS's
+/// own pool for SGEMM); a peer's scaling, measured the same way, shows
+/// what the host gives a second thread at that moment.
+double alternatingScaling(const std::function<void()> &fn, int threads,
+                          void (*setCount)(int) = omp_set_num_threads) {
   auto medianOfLastThree = [&](int count) {
-    omp_set_num_threads(count);
+    setCount(count);
     auto start = std::chrono::steady_clock::now();
     for (int calls = 0;
          calls < 2 || seconds(std::chrono::steady_clock::now() - start) < 5e-3;
          ++calls)
-      ours();
-    return timeRuns(ours, /*warmups=*/0, /*runs=*/3);
+      fn();
+    return timeRuns(fn, /*warmups=*/0, /*runs=*/3);
   };
   std::vector<double> ratios;
   for (int round = 0; round < 9; ++round) {
@@ -384,10 +415,15 @@ void matmulBench(benchmark::State &state, const Kernel *kernel) {
   settle();
   state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
   settle();
-  state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
-  if (threads > 1)
+  if (dnnlBF16)
+    state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
+  if (threads > 1) {
     state.counters["scaling"] = alternatingScaling(
         [&] { kernel->fn(&ae, &as, &be, &bs, &c); }, threads);
+    settle();
+    state.counters["sgemm_scaling"] = alternatingScaling(
+        makeSgemm(peer, m, k, n), threads, openblas_set_num_threads);
+  }
 }
 
 /// bf16 x bf16 -> f32 (mx.matmul: ordered, or unordered on AVX-512 or AMX)
@@ -423,13 +459,20 @@ void bf16MatmulBench(benchmark::State &state, const BF16Kernel *kernel) {
   settle();
   state.counters["x_dnnl_f32"] = timeDnnl(peer, m, k, n, false) / ours;
   settle();
-  state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
-  settle();
-  state.counters["x_dnnl_bf16_alt"] = alternatingRatio(
-      makeDnnl(peer, m, k, n, true), [&] { kernel->fn(&av, &bv, &cv); });
-  if (threads > 1)
+  if (dnnlBF16) {
+    state.counters["x_dnnl_bf16"] = timeDnnl(peer, m, k, n, true) / ours;
+    settle();
+    state.counters["x_dnnl_bf16_alt"] = alternatingRatio(
+        makeDnnl(peer, m, k, n, true), [&] { kernel->fn(&av, &bv, &cv); });
+  }
+  if (threads > 1) {
     state.counters["scaling"] =
         alternatingScaling([&] { kernel->fn(&av, &bv, &cv); }, threads);
+    settle();
+    if (dnnlBF16)
+      state.counters["dnnl_bf16_scaling"] =
+          alternatingScaling(makeDnnl(peer, m, k, n, true), threads);
+  }
 }
 
 int registerBenchmarks() {
@@ -445,16 +488,19 @@ int registerBenchmarks() {
   for (const Kernel &kernel : kKernels)
     kernels.push_back(&kernel);
   // AMX rows only where AMX runs (the kernels would take their scalar
-  // fallback elsewhere).
-  bool amx = amxUsable();
+  // fallback elsewhere), AVX-512 rows only where AVX-512 runs (the host
+  // kernels are the fallback: generic vectors on an AVX2 host).
+  bool amx = amxUsable() && avx512Usable();
   for (const Kernel &kernel : kAmxKernels)
     if (amx)
       kernels.push_back(&kernel);
   for (const BF16Kernel &kernel : kBF16Kernels) {
-    if (std::string(kernel.variant) == "amx_" && !amx)
+    std::string variant = kernel.variant;
+    if ((variant == "amx_" && !amx) ||
+        (variant == "unordered_" && !avx512Usable()))
       continue;
-    std::string name = "BM_MxMatmul/" + std::string(kernel.variant) +
-                       "bf16_bf16/" + shapeName(kernel.m, kernel.k, kernel.n);
+    std::string name = "BM_MxMatmul/" + variant + "bf16_bf16/" +
+                       shapeName(kernel.m, kernel.k, kernel.n);
     mx::bench::onOneAndTwoThreads(
         benchmark::RegisterBenchmark(name.c_str(), bf16MatmulBench, &kernel));
   }

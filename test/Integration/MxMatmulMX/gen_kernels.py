@@ -14,12 +14,12 @@
 # operand and use storage constants (random codes and scales, written to the
 # header for the checker), which the lowering packs at compile time.
 #
-# Usage: gen_kernels.py --mlir OUT.mlir --header OUT.h [--quick]
+# Usage: gen_kernels.py --mlir OUT.mlir --header OUT.h [--quick] [--parallel]
 #                       [--only SUBSTRING]
 #
 # --quick keeps QUICK, a subset that still covers every code path (each
 # decode, both dot paths, edge tiles, padded and odd blocks, transposes),
-# for the slower generic and emulated targets.
+# for the slower generic and emulated targets; --parallel keeps PARALLEL.
 #
 # ===---------------------------------------------------------------------=== #
 
@@ -85,6 +85,18 @@ def configurations():
     cfgs.append(cfg("e2m1", "e2m3", 100, 96, 37, ta=True))
     cfgs.append(cfg("int8", "int8", 98, 64, 33, tb=True, ca=True))
     cfgs.append(cfg("e2m3", "int8", 97, 64, 37, cb=True))
+    # Fewer row tiles and 16 panels or more (packed A of at most 1 MiB):
+    # panels split between the workers, each packing its own copy of A and
+    # its own panels of B. A last panel of 8 columns and a last row
+    # tile of 2 rows, whole panels and tiles on the floating-point path,
+    # transposed B with a partial panel (zero-filled by its worker), constant
+    # A, constant B, and a fill accumulator.
+    cfgs.append(cfg("int8", "int8", 20, 64, 520))
+    cfgs.append(cfg("e4m3", "e2m1", 12, 96, 512))
+    cfgs.append(cfg("int8", "e2m1", 20, 64, 520, tb=True))
+    cfgs.append(cfg("e2m3", "int8", 20, 64, 520, ca=True))
+    cfgs.append(cfg("e4m3", "int8", 20, 64, 520, ta=True, cb=True))
+    cfgs.append(cfg("e2m1", "e4m3", 20, 64, 520, zero=True))
     # Rows split between the workers and K chunks: each worker goes through
     # the chunks in order inside the one parallel loop. Integer pairs at
     # K = 3136 (three chunks of 1024 in a loop, then 64); a transposed
@@ -145,6 +157,20 @@ QUICK = {
     "mm_int8_int8_98x64x33_b32_tb_ca", "mm_int8_e2m1_13x96x37_b32_z",
     "mm_e4m3_e2m1_19x160x70_b32_z", "mm_int8_e2m1_5x3136x21_b32_z",
     "mm_int8_e2m1_97x3136x21_b32", "mm_e4m3_e2m1_100x2080x37_b32_ta_z",
+    "mm_int8_int8_20x64x520_b32", "mm_int8_e2m1_20x64x520_b32_tb",
+    "mm_e2m1_e4m3_20x64x520_b32_z",
+}
+
+
+# Kernels whose lowering splits the work between parallel workers: shared
+# phases, rows split (with K chunks), panels split; for the OpenMP runs of
+# the generic target, whose kernels take minutes to compile.
+PARALLEL = {
+    "mm_int8_int8_13x96x37_b32", "mm_int8_int8_97x64x37_b32",
+    "mm_e4m3_e2m1_96x96x70_b32", "mm_int8_int8_98x64x33_b32_tb_ca",
+    "mm_int8_e2m1_97x3136x21_b32", "mm_e4m3_e2m1_100x2080x37_b32_ta_z",
+    "mm_int8_int8_20x64x520_b32", "mm_int8_e2m1_20x64x520_b32_tb",
+    "mm_e2m1_e4m3_20x64x520_b32_z",
 }
 
 
@@ -154,9 +180,11 @@ def main():
     parser.add_argument("--header", required=True)
     parser.add_argument("--only", default="")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--parallel", action="store_true")
     args = parser.parse_args()
     cfgs = [c for c in configurations() if args.only in name_of(c) and
-            (not args.quick or name_of(c) in QUICK)]
+            (not args.quick or name_of(c) in QUICK) and
+            (not args.parallel or name_of(c) in PARALLEL)]
     with open(args.mlir, "w") as f:
         for c in cfgs:
             c["data"] = {}

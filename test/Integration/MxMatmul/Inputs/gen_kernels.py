@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Writes the mx.matmul (bf16 x bf16 -> f32) test kernels and their table.
 
-usage: gen_kernels.py OUT.mlir OUT.h
+usage: gen_kernels.py OUT.mlir OUT.h [--parallel]
+
+--parallel keeps the shapes whose lowering splits the work between parallel
+workers in more than one way (PARALLEL_SHAPES), for the OpenMP runs of the
+generic target, whose kernels take minutes to compile.
 """
 import random
 import struct
@@ -20,20 +24,25 @@ SHAPES = [(7, 33, 20), (16, 64, 48), (1, 2, 1), (5, 1, 17), (3, 130, 16),
           # 16 row tiles or more: rows split between the workers, each with
           # its own packed B (a last row tile of one row); with K chunks,
           # each worker goes through them in order in the one parallel loop.
-          (193, 67, 70), (193, 2085, 33)]
+          (193, 67, 70), (193, 2085, 33),
+          # Fewer row tiles and 16 panels or more: panels split between the
+          # workers, each packing its own panels of B (a last panel of 8
+          # columns, a last row tile of 2 rows; whole panels).
+          (20, 67, 520), (12, 40, 512)]
 # (M, K, N, constant operands): A, B or both are constants (weights), which
 # the lowerings pack at compile time; the kernel ignores that memref and the
 # checker uses the same values (kConst_<name>_<operand> in the header).
 CONSTANT_SHAPES = [(7, 33, 20, "a"), (50, 99, 70, "b"), (13, 31, 65, "ab"),
-                   (5, 1, 17, "b"), (9, 1500, 40, "ab"), (200, 40, 33, "a")]
+                   (5, 1, 17, "b"), (9, 1500, 40, "ab"), (200, 40, 33, "a"),
+                   (20, 67, 520, "b")]
 # (M, K, N, constant operands, fill): C = fill + A B, the accumulator a
 # linalg.fill of C (the checker passes C as NaN), which the lowerings write
 # without reading: edge tiles, K chunks in a loop (the first one peeled)
-# and unrolled around constants, rows split between the workers. The fill
+# and unrolled around constants, rows or panels split between the workers. The fill
 # -0.0 keeps the sign of the all -0 trials.
 FILL_SHAPES = [(13, 31, 65, "", -0.0), (5, 2085, 33, "", 0.75),
                (9, 1500, 40, "ab", -0.0), (193, 67, 70, "", 0.75),
-               (193, 2085, 33, "", -0.0)]
+               (193, 2085, 33, "", -0.0), (20, 67, 520, "", 0.75)]
 
 
 def random_bf16(rng):
@@ -79,11 +88,19 @@ func.func @{name}(%a: memref<{a}>, %b: memref<{b}>, %c: memref<{c}>)
 """
 
 
+# Several row tiles and panels (shared phases), rows split between the
+# workers (with K chunks, with a constant A), panels split between them.
+PARALLEL_SHAPES = {(96, 67, 100), (193, 67, 70), (193, 2085, 33),
+                   (200, 40, 33), (20, 67, 520), (12, 40, 512)}
+
+
 def main():
     mlir, header = sys.argv[1], sys.argv[2]
     rng = random.Random(20261130)
     shapes = ([s + ("", None) for s in SHAPES] +
               [s + (None,) for s in CONSTANT_SHAPES] + FILL_SHAPES)
+    if "--parallel" in sys.argv[3:]:
+        shapes = [s for s in shapes if s[:3] in PARALLEL_SHAPES]
     kernels = [kernel(*s, rng=rng) for s in shapes]
     with open(mlir, "w") as f:
         f.write("".join(text for _, _, text in kernels))
