@@ -77,6 +77,9 @@ cpu_flag_features = {
     "avx512_bf16": "avx512bf16",
     "avx512_vnni": "avx512vnni",
     "avx512vbmi": "avx512vbmi",
+    "avx2": "avx2",
+    "fma": "fma",
+    "f16c": "f16c",
 }
 try:
     with open("/proc/cpuinfo") as cpuinfo:

@@ -62,13 +62,18 @@ std::string mx::getHostTarget() {
     return "aarch64-neon";
   if (triple.isX86()) {
     // x86-64-avx512 patterns use BF16 (vcvtneps2bf16, vdpbf16ps), VNNI and
-    // VBMI besides F/BW/VL; a CPU without all of them gets generic code.
+    // VBMI besides F/BW/VL; a CPU without all of them but with x86-64-v3's
+    // AVX2, FMA and F16C gets x86-64-avx2 code, an older one generic code.
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-    if (llvm::all_of(ArrayRef<StringRef>{"avx512f", "avx512bw", "avx512vl",
-                                         "avx512bf16", "avx512vnni",
-                                         "avx512vbmi"},
-                     [&](StringRef f) { return features.lookup(f); }))
+    auto hasAll = [&](ArrayRef<StringRef> names) {
+      return llvm::all_of(names,
+                          [&](StringRef f) { return features.lookup(f); });
+    };
+    if (hasAll({"avx512f", "avx512bw", "avx512vl", "avx512bf16", "avx512vnni",
+                "avx512vbmi"}))
       return hostHasUsableAmx(features) ? "x86-64-amx" : "x86-64-avx512";
+    if (hasAll({"avx2", "fma", "f16c"}))
+      return "x86-64-avx2";
   }
   return "generic";
 }
@@ -76,7 +81,7 @@ std::string mx::getHostTarget() {
 std::optional<std::string> mx::resolveTarget(StringRef target) {
   if (target == "host")
     return getHostTarget();
-  if (target == "reference" || target == "generic" ||
+  if (target == "reference" || target == "generic" || target == "x86-64-avx2" ||
       target == "x86-64-avx512" || target == "x86-64-amx" ||
       target == "aarch64-neon" || target == "aarch64-sve")
     return target.str();

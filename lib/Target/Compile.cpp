@@ -61,9 +61,9 @@ constexpr const char *kX86Tuning = "+prefer-no-scatter,-prefer-256-bit";
 /// Temporary buffers mx-compile keeps on the stack.
 constexpr unsigned kStackBufferBytes = 64 * 1024;
 
-constexpr llvm::StringLiteral kTargetNames[] = {"host",        "x86-64-avx512",
-                                                "x86-64-amx",  "aarch64-neon",
-                                                "aarch64-sve", "generic"};
+constexpr llvm::StringLiteral kTargetNames[] = {
+    "host",         "x86-64-avx2", "x86-64-avx512", "x86-64-amx",
+    "aarch64-neon", "aarch64-sve", "generic"};
 
 } // namespace
 
@@ -87,6 +87,14 @@ llvm::Expected<TargetSpec> mx::getTargetSpec(StringRef name) {
     if (llvm::Triple(spec.triple).isX86())
       features.push_back(kX86Tuning);
     spec.features = llvm::join(features, ",");
+    return spec;
+  }
+  if (name == "x86-64-avx2") {
+    // x86-64-v3 (Haswell, Zen 1 and later): AVX2, FMA, F16C, BMI2.
+    spec.lowering = name.str();
+    spec.triple = "x86_64-unknown-linux-gnu";
+    spec.cpu = "x86-64-v3";
+    spec.features = std::string("+avx2,+fma,+f16c,") + kX86Tuning;
     return spec;
   }
   if (name == "x86-64-avx512" || name == "x86-64-amx") {

@@ -15,7 +15,7 @@
 // ARM: llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v16i8"
 // CHECK: llvm.return
 
-// BAD: error: unsupported target 'riscv' for mx-lower-to-vector; expected generic, x86-64-avx512, {{.*}}aarch64-neon or aarch64-sve
+// BAD: error: unsupported target 'riscv' for mx-lower-to-vector; expected generic, x86-64-avx2, x86-64-avx512, {{.*}}aarch64-neon or aarch64-sve
 func.func @roundtrip(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
   %q = mx.quantize %x : tensor<4x64xf32> -> !mx.tensor<4x64, e2m1, axis = 1>
   %y = mx.dequantize %q : !mx.tensor<4x64, e2m1, axis = 1> -> tensor<4x64xf32>

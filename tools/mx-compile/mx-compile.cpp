@@ -136,8 +136,8 @@ cl::opt<bool> flopsReportOption(
     cl::cat(policyCategory));
 cl::opt<std::string>
     targetOption("target",
-                 cl::desc("host | x86-64-avx512 | x86-64-amx | aarch64-neon "
-                          "| aarch64-sve | generic"),
+                 cl::desc("host | x86-64-avx2 | x86-64-avx512 | x86-64-amx "
+                          "| aarch64-neon | aarch64-sve | generic"),
                  cl::init("host"), cl::cat(policyCategory));
 
 cl::opt<std::string> emitOption(

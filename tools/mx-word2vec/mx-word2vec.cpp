@@ -68,7 +68,7 @@ mxir:
                        (2 * window: one step per centre word)
   -precision <p>       fp32 | bf16 | mxfp8 | mxfp6 | mxfp4 | mxint8 (fp32)
   -activations <a>     exact | ktanh (exact)
-  -target <t>          host | x86-64-avx512 | aarch64-neon | aarch64-sve | generic (host)
+  -target <t>          host | x86-64-avx2 | x86-64-avx512 | aarch64-neon | aarch64-sve | generic (host)
   -seed <int>          random seed (1); -threads 1 makes the run deterministic
   -step-library <so>   load the step from `mx-compile --model=word2vec
                        --emit=shared` instead of compiling it (same -size,

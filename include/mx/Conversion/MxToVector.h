@@ -24,9 +24,16 @@ namespace mlir::mx {
 /// is `AArch64Neon` plus vector-length-agnostic (scalable) code where a
 /// lowering has it (mx.cast); the other lowerings use their NEON form on it
 /// (`getFixedWidthTarget`).
-enum class VectorTarget { Generic, X86Avx512, AArch64Neon, AArch64Sve };
+enum class VectorTarget {
+  Generic,
+  X86Avx2,
+  X86Avx512,
+  AArch64Neon,
+  AArch64Sve
+};
 
-/// Parses `generic`, `x86-64-avx512`, `aarch64-neon` or `aarch64-sve`.
+/// Parses `generic`, `x86-64-avx2`, `x86-64-avx512`, `aarch64-neon` or
+/// `aarch64-sve`.
 std::optional<VectorTarget> parseVectorTarget(llvm::StringRef name);
 
 /// The target whose fixed-width (128/512-bit) patterns a lowering without a
@@ -34,6 +41,14 @@ std::optional<VectorTarget> parseVectorTarget(llvm::StringRef name);
 inline VectorTarget getFixedWidthTarget(VectorTarget target) {
   return target == VectorTarget::AArch64Sve ? VectorTarget::AArch64Neon
                                             : target;
+}
+
+/// The target whose patterns a lowering without an AVX2 form uses: generic
+/// for x86-64-avx2 (whose own kernels so far are mx.matmul's integer
+/// pairs, mx.dot_i16), the target itself otherwise. Generic code compiled
+/// for AVX2 still gets its 256-bit vectors from LLVM.
+inline VectorTarget getPortableTarget(VectorTarget target) {
+  return target == VectorTarget::X86Avx2 ? VectorTarget::Generic : target;
 }
 
 /// The f32 element values of a vector of codes (i8 lanes) of `format`, by
@@ -87,9 +102,9 @@ void populateMxSparseMatmulToVectorPatterns(RewritePatternSet &patterns,
 void populateMxMaskedMatmulToVectorPatterns(RewritePatternSet &patterns,
                                             VectorTarget target);
 
-/// mx.dot_i8 as vpdpbusd (x86), usdot (AArch64) or arith (generic),
-/// mx.mmla_i8 as smmla (AArch64) or arith, and 16-entry byte-table
-/// mx.lookup as vpshufb on x86.
+/// mx.dot_i8 as vpdpbusd (AVX-512), usdot (AArch64) or arith (elsewhere),
+/// mx.dot_i16 as vpmaddwd (x86) or arith, mx.mmla_i8 as smmla (AArch64) or
+/// arith, and 16-entry byte-table mx.lookup as vpshufb on AVX-512.
 void populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
                                      VectorTarget target);
 

@@ -63,6 +63,9 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
     `amx.tile_mulf`; packing into tile layouts, a once-per-process
     `arch_prctl` request for the tile state and a scalar fallback), whose
     results meet the op's bound rather than its ordered bits.
+    `x86-64-avx2` (x86-64-v3 CPUs without AVX-512) is `generic` but for
+    `mx.matmul`: 8-lane (256-bit) register tiles sized for 16 registers,
+    and integer MX pairs as i16 pairs summed with `mx.dot_i16` (`vpmaddwd`).
 
     ```mlir
     %q = mx.quantize %x : tensor<4x64xf32> -> !mx.tensor<4x64, e4m3, axis = 1>
@@ -74,9 +77,9 @@ def MxLowerToVectorPass : Pass<"mx-lower-to-vector"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "generic | x86-64-avx512 | x86-64-amx | aarch64-neon | "
-           "aarch64-sve (x86-64-amx: x86-64-avx512 plus AMX-BF16 kernels "
-           "for mx.matmul unordered)">,
+           "generic | x86-64-avx2 | x86-64-avx512 | x86-64-amx | "
+           "aarch64-neon | aarch64-sve (x86-64-amx: x86-64-avx512 plus "
+           "AMX-BF16 kernels for mx.matmul unordered)">,
     Option<"dotBF16", "dot-bf16", "std::string", /*default=*/"\"auto\"",
            "auto | on | off: whether x86 mx.matmul kernels sum bf16 pairs "
            "with vdpbf16ps (floating-point MX pairs, same bits; unordered "

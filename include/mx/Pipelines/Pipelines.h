@@ -23,7 +23,8 @@ struct MxToLLVMOptions : public PassPipelineOptions<MxToLLVMOptions> {
   Option<std::string> target{
       *this, "target",
       llvm::cl::desc(
-          "lowering target: host (detected), x86-64-avx512, x86-64-amx, "
+          "lowering target: host (detected), x86-64-avx2, x86-64-avx512, "
+          "x86-64-amx, "
           "aarch64-neon, aarch64-sve, generic, or reference (the linalg "
           "lowering that defines the meaning)"),
       llvm::cl::init("host")};

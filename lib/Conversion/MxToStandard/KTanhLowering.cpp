@@ -259,6 +259,7 @@ Value lookupF32(OpBuilder &b, Location loc, Value bits, VectorTarget target,
                                           shrui(b, loc, bits, 20));
     return lookupBytePair(b, loc, index, type, 16, rotation);
   }
+  case VectorTarget::X86Avx2: // Generic code (getPortableTarget).
   case VectorTarget::Generic:
     return LookupOp::create(
         b, loc, type,

@@ -63,6 +63,7 @@ static constexpr int64_t kLanes = 16;
 std::optional<VectorTarget> mx::parseVectorTarget(StringRef name) {
   return llvm::StringSwitch<std::optional<VectorTarget>>(name)
       .Case("generic", VectorTarget::Generic)
+      .Case("x86-64-avx2", VectorTarget::X86Avx2)
       .Case("x86-64-avx512", VectorTarget::X86Avx512)
       // AVX-512 code plus the AMX matmul patterns (MxLowerToVectorPass).
       .Case("x86-64-amx", VectorTarget::X86Avx512)
@@ -887,7 +888,8 @@ struct MxLowerToVectorPass
     if (!parsed) {
       emitError(getOperation()->getLoc(), "unsupported target '")
           << target << "' for mx-lower-to-vector; expected generic, "
-          << "x86-64-avx512, x86-64-amx, aarch64-neon or aarch64-sve";
+          << "x86-64-avx2, x86-64-avx512, x86-64-amx, aarch64-neon or "
+          << "aarch64-sve";
       return signalPassFailure();
     }
     if (dotBF16 != "auto" && dotBF16 != "on" && dotBF16 != "off") {
@@ -963,12 +965,15 @@ bool mx::hostHasFastDotBF16() {
 
 void mx::populateMxToVectorPatterns(RewritePatternSet &patterns,
                                     VectorTarget target, bool dotBF16) {
+  // Only mx.matmul has an AVX2 form so far.
+  populateMxBlockMatmulToVectorPatterns(patterns, getFixedWidthTarget(target),
+                                        dotBF16);
+  target = getPortableTarget(target);
   // Only mx.cast has a scalable (SVE) form so far.
   populateMxCastToVectorPatterns(patterns, target);
   target = getFixedWidthTarget(target);
   patterns.add<QuantizeToVector>(patterns.getContext());
   patterns.add<DequantizeToVector>(patterns.getContext(), target);
-  populateMxBlockMatmulToVectorPatterns(patterns, target, dotBF16);
   populateMxSparseMatmulToVectorPatterns(patterns, target);
   populateMxMaskedMatmulToVectorPatterns(patterns, target);
   populateKActivationToVectorPatterns(patterns, target);

@@ -370,29 +370,82 @@ struct DotI8ToAArch64 : OpRewritePattern<DotI8Op> {
   }
 };
 
+/// Any target: `acc` plus, in every lane i, the products of elements
+/// group i + j (j < group) of `a` and `b`, extended (a unsigned if
+/// `unsignedA`, b signed) to the accumulator's type.
+Value addLaneGroupProducts(PatternRewriter &rewriter, Location loc, Value acc,
+                           Value a, Value b, int64_t group, bool unsignedA) {
+  auto accType = cast<VectorType>(acc.getType());
+  int64_t lanes = accType.getNumElements();
+  Value result = acc;
+  for (int64_t j = 0; j < group; ++j) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < lanes; ++i)
+      mask.push_back(group * i + j);
+    Value x = vector::ShuffleOp::create(rewriter, loc, a, a, mask);
+    Value y = vector::ShuffleOp::create(rewriter, loc, b, b, mask);
+    x = unsignedA
+            ? arith::ExtUIOp::create(rewriter, loc, accType, x).getResult()
+            : arith::ExtSIOp::create(rewriter, loc, accType, x).getResult();
+    y = arith::ExtSIOp::create(rewriter, loc, accType, y);
+    result = arith::AddIOp::create(rewriter, loc, result,
+                                   arith::MulIOp::create(rewriter, loc, x, y));
+  }
+  return result;
+}
+
 /// Any target: extend, multiply, and add the four products of each lane.
 struct DotI8ToArith : OpRewritePattern<DotI8Op> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DotI8Op op,
                                 PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op,
+                       addLaneGroupProducts(rewriter, op.getLoc(), op.getAcc(),
+                                            op.getA(), op.getB(), 4, true));
+    return success();
+  }
+};
+
+/// x86 AVX2: vpmaddwd per 256-bit register, then one add of the pair sums.
+struct DotI16ToX86 : OpRewritePattern<DotI16Op> {
+  DotI16ToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(DotI16Op op,
+                                PatternRewriter &rewriter) const override {
+    int64_t lanes = op.getAcc().getType().getNumElements();
+    if (lanes % 8 != 0)
+      return rewriter.notifyMatchFailure(op, "not whole 256-bit registers");
     Location loc = op.getLoc();
-    VectorType accType = op.getAcc().getType();
-    int64_t lanes = accType.getNumElements();
+    auto octet = VectorType::get({8}, rewriter.getI32Type());
     Value result = op.getAcc();
-    for (int64_t j = 0; j < 4; ++j) {
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < lanes; ++i)
-        mask.push_back(4 * i + j);
-      Value a =
-          vector::ShuffleOp::create(rewriter, loc, op.getA(), op.getA(), mask);
-      Value b =
-          vector::ShuffleOp::create(rewriter, loc, op.getB(), op.getB(), mask);
-      a = arith::ExtUIOp::create(rewriter, loc, accType, a);
-      b = arith::ExtSIOp::create(rewriter, loc, accType, b);
-      result = arith::AddIOp::create(
-          rewriter, loc, result, arith::MulIOp::create(rewriter, loc, a, b));
+    for (int64_t offset = 0; offset < lanes; offset += 8) {
+      auto slice = [&](Value v, int64_t first, int64_t size) -> Value {
+        return vector::ExtractStridedSliceOp::create(rewriter, loc, v, {first},
+                                                     {size}, {1});
+      };
+      Value pairs = LLVM::CallIntrinsicOp::create(
+                        rewriter, loc, octet,
+                        rewriter.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                        ValueRange{slice(op.getA(), 2 * offset, 16),
+                                   slice(op.getB(), 2 * offset, 16)})
+                        .getResult(0);
+      Value sum =
+          arith::AddIOp::create(rewriter, loc, slice(result, offset, 8), pairs);
+      result = vector::InsertStridedSliceOp::create(rewriter, loc, sum, result,
+                                                    {offset}, {1});
     }
     rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Any target: extend, multiply, and add the two products of each lane.
+struct DotI16ToArith : OpRewritePattern<DotI16Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DotI16Op op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op,
+                       addLaneGroupProducts(rewriter, op.getLoc(), op.getAcc(),
+                                            op.getA(), op.getB(), 2, false));
     return success();
   }
 };
@@ -531,7 +584,7 @@ struct MxLowerVectorOpsPass
     if (!parsed) {
       emitError(getOperation()->getLoc(), "unsupported target '")
           << target << "' for mx-lower-vector-ops; expected generic, "
-          << "x86-64-avx512, aarch64-neon or aarch64-sve";
+          << "x86-64-avx2, x86-64-avx512, aarch64-neon or aarch64-sve";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
@@ -554,13 +607,15 @@ void mx::populateMxVectorOpsLoweringPatterns(RewritePatternSet &patterns,
     patterns.add<MmlaToAArch64<MmlaBF16Op>>(ctx, "llvm.aarch64.neon.bfmmla");
   }
   patterns.add<LookupToSelects, DotBF16ToArith, MmlaBF16ToArith>(ctx);
-  populateKTanhLookupLoweringPatterns(patterns, target);
+  populateKTanhLookupLoweringPatterns(patterns, getPortableTarget(target));
   populateMxDotI8LoweringPatterns(patterns, target);
 }
 
 void mx::populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
                                          VectorTarget target) {
   MLIRContext *ctx = patterns.getContext();
+  if (target == VectorTarget::X86Avx512 || target == VectorTarget::X86Avx2)
+    patterns.add<DotI16ToX86>(ctx);
   if (target == VectorTarget::X86Avx512)
     patterns.add<DotI8ToX86, ByteLookupToX86>(ctx);
   if (target == VectorTarget::AArch64Neon) {
@@ -568,5 +623,5 @@ void mx::populateMxDotI8LoweringPatterns(RewritePatternSet &patterns,
     patterns.add<MmlaToAArch64<MmlaI8Op>>(
         ctx, "llvm.aarch64.neon.smmla.v4i32.v16i8");
   }
-  patterns.add<DotI8ToArith, MmlaI8ToArith>(ctx);
+  patterns.add<DotI8ToArith, DotI16ToArith, MmlaI8ToArith>(ctx);
 }

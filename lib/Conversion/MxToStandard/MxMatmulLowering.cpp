@@ -27,10 +27,12 @@
 //     3. for every (panel, row tile): a register-blocked micro-kernel that
 //        keeps the mr x nr f32 tile in registers across all K blocks;
 //        per block it starts mr x nr/lanes i32 (or f32) accumulators
-//        (vectors of 16 lanes, 4 on AArch64: 6 x 32 or 6 x 8 tiles),
-//        issues one mx.dot_i8 (vpdpbusd), mx.dot_bf16 (vdpbf16ps, x86)
-//        or f32 fma per word and accumulator, and adds the block with one
-//        fma by the product of the two scales.
+//        (vectors of 16 lanes, 4 on AArch64, 8 on x86-64-avx2: 6 x 32,
+//        6 x 8 or 3 x 16 tiles), issues one mx.dot_i8 (vpdpbusd),
+//        mx.dot_bf16 (vdpbf16ps, x86) or f32 fma per word and accumulator,
+//        and adds the block with one fma by the product of the two scales.
+//        On x86-64-avx2 the integer words are pairs of s16 multiples, one
+//        mx.dot_i16 (vpmaddwd) each: no u8 offset, no corrections.
 //   Tiles at the bottom and right edges use the same kernel with fewer rows
 //   or vectors (all sizes are static), and partial vectors are masked.
 //   An accumulator that is a linalg.fill (C = A B) is not read: the tiles
@@ -523,6 +525,12 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
 constexpr int64_t kLanes = 16;
 constexpr int64_t kNeonLanes = 4;
 constexpr int64_t kMR = 6;
+/// x86-64-avx2: 8 lanes (256 bits) and 16 registers, so 3 x 16 tiles
+/// (6 block and 6 tile accumulators, 2 B vectors and A's broadcast: 15),
+/// and 6 x 16 for widened bf16 (12 tile accumulators).
+constexpr int64_t kAvx2Lanes = 8;
+constexpr int64_t kAvx2MR = 3;
+constexpr int64_t kAvx2WideMR = 6;
 /// Rows of the tile of widened bf16 (x86, generic): no block accumulators,
 /// so 12 x 2 f32 tile accumulators fit (26 of the 32 AVX-512 registers
 /// with B); 1.10x the 6-row tile at 1024^3 on one thread.
@@ -719,6 +727,7 @@ struct VectorMatmul {
   MatmulShape s;
   VectorTarget target;
   bool neon; // AArch64: 4-lane vectors, and the mmla kernel where it applies
+  bool avx2; // x86-64-avx2: 8-lane vectors, 16 registers
   /// AArch64, integer pairs (smmla) or unordered floating-point and bf16
   /// pairs (bfmmla): the mmla kernel and its packing (below).
   bool mmla;
@@ -733,12 +742,16 @@ struct VectorMatmul {
   /// is a multiple of 2^-32 (E5M2's 2^-16 squared), so none of them is an
   /// f32 subnormal that vdpbf16ps would flush.
   bool floatPairs;
+  /// Integer pairs on x86-64-avx2 (no VNNI): the integer multiples widened
+  /// to i16, two per word, one mx.dot_i16 (vpmaddwd) per word: signed x
+  /// signed, so no u8 offset and no column corrections.
+  bool i16Pairs;
   /// bf16 pairs of A stored M x K: the kernel reads them from A itself (a
   /// pair is 4 contiguous bytes of a row), so A needs no packing.
   bool aInPlace;
   int64_t lanes;      // lanes per vector of the word kernel
   int64_t mr, nr;     // register tile: rows of A, columns of B
-  int64_t perWord;    // K values per word: 4 (i8), 1 (f32), 2 (bf16 pairs)
+  int64_t perWord;    // K values per word: 4 (i8), 1 (f32), 2 (i16 or bf16)
   int64_t words;      // words per block
   int64_t perGroup;   // mmla: K values per 8-byte group (8 s8 or 4 bf16)
   int64_t groups;     // mmla: K groups per block
@@ -761,28 +774,34 @@ struct VectorMatmul {
   VectorMatmul(MatmulOp op, VectorTarget target, bool dotBF16)
       : s(op), target(getFixedWidthTarget(target)),
         neon(this->target == VectorTarget::AArch64Neon),
+        avx2(this->target == VectorTarget::X86Avx2),
         mmla(neon && (s.integer || op.getUnordered())),
         widenBF16(!s.blockScaled && !neon &&
                   !(this->target == VectorTarget::X86Avx512 && dotBF16 &&
                     op.getUnordered())),
         floatPairs(s.blockScaled && !s.integer &&
                    this->target == VectorTarget::X86Avx512 && dotBF16),
+        i16Pairs(s.integer && avx2),
         aInPlace(!s.blockScaled && !widenBF16 && !mmla && !s.ta),
-        lanes(neon ? kNeonLanes : kLanes),
+        lanes(neon   ? kNeonLanes
+              : avx2 ? kAvx2Lanes
+                     : kLanes),
         mr(mmla                      ? kMmlaRows
-           : !s.blockScaled && !neon ? kWideMR
+           : !s.blockScaled && !neon ? (avx2 ? kAvx2WideMR : kWideMR)
+           : avx2                    ? kAvx2MR
                                      : kMR),
         nr(mmla ? kMmlaCols : kVecs * lanes),
         // bf16 pairs: one per word, in the mx.dot_bf16 layout.
-        perWord(s.integer                                     ? 4
+        perWord(i16Pairs                                      ? 2
+                : s.integer                                   ? 4
                 : (s.blockScaled && !floatPairs) || widenBF16 ? 1
                                                               : 2),
         // Floating-point blocks are padded to whole pairs.
-        words(s.integer       ? (s.block + 3) / 4
-              : floatPairs    ? (s.block + 1) / 2
-              : s.blockScaled ? s.block + s.block % 2
-              : widenBF16     ? s.block
-                              : s.block / 2),
+        words(s.integer && !i16Pairs   ? (s.block + 3) / 4
+              : i16Pairs || floatPairs ? (s.block + 1) / 2
+              : s.blockScaled          ? s.block + s.block % 2
+              : widenBF16              ? s.block
+                                       : s.block / 2),
         perGroup(s.integer ? 8 : 4),
         groups((s.block + perGroup - 1) / perGroup), tiles((s.m + mr - 1) / mr),
         panels((s.n + nr - 1) / nr) {}
@@ -839,6 +858,7 @@ struct VectorMatmul {
   }
 
   Type i8() const { return IntegerType::get(s.ctx, 8); }
+  Type i16() const { return IntegerType::get(s.ctx, 16); }
   Type i32() const { return IntegerType::get(s.ctx, 32); }
   Type f32() const { return Float32Type::get(s.ctx); }
   /// The values of the mmla packing: s8 or bf16.
@@ -855,6 +875,10 @@ struct VectorMatmul {
   /// element value is a bf16) or i32 f32 bits, each by the target's best
   /// exact method.
   Value decode(OpBuilder &b, Location loc, Value codes, Format format) const {
+    if (i16Pairs)
+      return arith::ExtSIOp::create(
+          b, loc, cast<VectorType>(codes.getType()).clone(i16()),
+          decodeIntegerVector(b, loc, codes, format));
     if (s.integer)
       return decodeIntegerVector(b, loc, codes, format);
     if (bf16Values())
@@ -875,9 +899,13 @@ struct VectorMatmul {
         zeroOf(b, loc, f32()), ArrayRef<bool>{inBounds});
   }
 
+  /// Whether integer pairs go through mx.dot_i8: A's values with a u8
+  /// offset, B's panels with the column corrections of the offset.
+  bool usesU8Offset() const { return s.integer && !i16Pairs; }
+
   /// A-side values get the u8 offset of mx.dot_i8 (xor 0x80).
   Value offsetA(OpBuilder &b, Location loc, Value values) const {
-    if (!s.integer)
+    if (!usesU8Offset())
       return values;
     return arith::XOrIOp::create(b, loc, values,
                                  splatI8(b, loc, values.getType(), 0x80));
@@ -969,7 +997,10 @@ struct VectorMatmul {
             codesAcross(b, loc, elements, type, kb, i, first, lanes, masked),
             type.getFormat());
       } else {
-        Type t = s.integer ? i8() : bf16Values() ? lineElement() : i32();
+        Type t = i16Pairs       ? i16()
+                 : s.integer    ? i8()
+                 : bf16Values() ? lineElement()
+                                : i32();
         values = zeroOf(b, loc, VectorType::get({lanes}, t));
       }
       planes.push_back(isA ? offsetA(b, loc, values) : values);
@@ -1283,7 +1314,7 @@ SmallVector<RankedTensorType> VectorMatmul::packedBTypes() const {
       RankedTensorType::get({panels, s.blocks, words, nr}, i32())};
   if (s.blockScaled)
     types.push_back(RankedTensorType::get({panels, s.blocks, nr}, f32()));
-  if (s.integer)
+  if (usesU8Offset())
     types.push_back(RankedTensorType::get({panels, s.blocks, nr}, i32()));
   return types;
 }
@@ -1335,7 +1366,7 @@ Value VectorMatmul::emitPackA(OpBuilder &b, Location loc, ValueRange inits,
                                                               s.aType, m, kb))
                                    : lineValuesContiguous(b, loc, aElements,
                                                           s.aType, m, kb);
-                Value w = blockWords(b, loc, values, s.integer ? 0x80 : 0);
+                Value w = blockWords(b, loc, values, usesU8Offset() ? 0x80 : 0);
                 Value t = vector::TransferWriteOp::create(
                               b, loc, w, args[0], ValueRange{zero, kb, r, zero},
                               ArrayRef<bool>{true})
@@ -1421,7 +1452,7 @@ SmallVector<Value> VectorMatmul::emitPackBPanel(OpBuilder &b, Location loc,
                        ValueRange{zero, kb, index(b, loc, g), zero},
                        ArrayRef<bool>{true})
                        .getResult();
-            if (!s.integer)
+            if (!usesU8Offset())
               continue;
             // Column sums: sum of the four bytes of every word.
             for (int64_t v = 0; v < kVecs; ++v) {
@@ -1433,7 +1464,7 @@ SmallVector<Value> VectorMatmul::emitPackBPanel(OpBuilder &b, Location loc,
             }
           }
           Value sevenBits = emitSplat(b, loc, i32Lanes, 7);
-          for (int64_t v = 0; v < s.integer * kVecs; ++v) {
+          for (int64_t v = 0; v < usesU8Offset() * kVecs; ++v) {
             Value corr = arith::SubIOp::create(
                 b, loc, emitSplat(b, loc, i32Lanes, 0),
                 arith::ShLIOp::create(b, loc, sums[v], sevenBits));
@@ -1480,7 +1511,7 @@ SmallVector<Value> VectorMatmul::emitPackBPanel(OpBuilder &b, Location loc,
           Value f = scaleAt(b, loc, bScales, ValueRange{n, kb}, s.shiftB);
           t[1] = tensor::InsertOp::create(b, loc, f, t[1],
                                           ValueRange{zero, kb, c});
-          if (s.integer) {
+          if (usesU8Offset()) {
             auto wide = VectorType::get({s.block}, i32());
             Value sum = vector::ReductionOp::create(
                 b, loc, vector::CombiningKind::ADD,
@@ -1523,7 +1554,7 @@ Value VectorMatmul::emitPackB(OpBuilder &b, Location loc, ValueRange inits,
     results = pack(fullPanels, 1, true, results);
   if (s.blockScaled)
     packedScales = results[1];
-  if (s.integer)
+  if (usesU8Offset())
     corrections = results[2];
   return results[0];
 }
@@ -1669,7 +1700,8 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
     for (int64_t v = 0; v < vecs; ++v)
       c.push_back(accRow(b, loc, t, r, v * lanes, f32Lanes, inBounds(v)));
   Type operandType =
-      s.integer ? Type(VectorType::get({4 * lanes}, i8()))
+      i16Pairs    ? Type(VectorType::get({2 * lanes}, i16()))
+      : s.integer ? Type(VectorType::get({4 * lanes}, i8()))
       : floatPairs
           ? Type(VectorType::get({2 * lanes}, BFloat16Type::get(s.ctx)))
           : Type(f32Lanes);
@@ -1682,27 +1714,25 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
           if (!s.blockScaled)
             return emitBlockBF16(b, loc, kb, valid, rows, vecs, mt, p, aWords,
                                  bWords, args);
-          // Block accumulators: the B column corrections or +0.
+          // Block accumulators: the B column corrections, 0 or +0.
           SmallVector<Value> acc;
           SmallVector<Value> init(vecs);
           for (int64_t v = 0; v < vecs; ++v)
-            init[v] = s.integer
+            init[v] = usesU8Offset()
                           ? vector::TransferReadOp::create(
                                 b, loc, i32Lanes, bCorr,
                                 ValueRange{p, kb, index(b, loc, v * lanes)},
                                 zeroI, ArrayRef<bool>{true})
                                 .getResult()
-                          : emitSplatF32(b, loc, f32Lanes, 0.0f);
+                      : s.integer ? emitSplat(b, loc, i32Lanes, 0)
+                                  : emitSplatF32(b, loc, f32Lanes, 0.0f);
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t v = 0; v < vecs; ++v)
               acc.push_back(init[v]);
-          // Floating-point pairs take the odd element first (mx.dot_bf16
-          // order); each fma adds one exact product with one rounding, as
-          // mx.dot_bf16 does twice.
-          for (int64_t w = 0; w < words; ++w) {
-            int64_t g =
-                s.integer || floatPairs ? w : (w % 2 == 0 ? w + 1 : w - 1);
-            Value gi = index(b, loc, g);
+          // The products of word `gi` (B's word row, A's column) added to
+          // `acc`.
+          auto addWord = [&](OpBuilder &b, Location loc, Value gi,
+                             MutableArrayRef<Value> acc) {
             SmallVector<Value> bv(vecs);
             for (int64_t v = 0; v < vecs; ++v) {
               Value w = vector::TransferReadOp::create(
@@ -1722,13 +1752,37 @@ Value VectorMatmul::emitTile(OpBuilder &b, Location loc, int64_t rows,
                 av = vector::BitCastOp::create(b, loc, operandType, av);
               for (int64_t v = 0; v < vecs; ++v) {
                 Value &a = acc[r * vecs + v];
-                if (s.integer)
+                if (i16Pairs)
+                  a = DotI16Op::create(b, loc, i32Lanes, a, av, bv[v]);
+                else if (s.integer)
                   a = DotI8Op::create(b, loc, i32Lanes, a, av, bv[v]);
                 else if (floatPairs)
                   a = DotBF16Op::create(b, loc, f32Lanes, a, av, bv[v]);
                 else
                   a = math::FmaOp::create(b, loc, av, bv[v], a);
               }
+            }
+          };
+          if (i16Pairs) {
+            // A loop over the words: unrolled here, LLVM reassociates the
+            // chains of vpaddd (integer adds) into one sum per accumulator
+            // over all the block's words, which keeps every B vector live
+            // across the rows and spills them (MXINT8 0.7x SGEMM).
+            acc = forLoop(
+                b, loc, index(b, loc, 0), index(b, loc, words), acc,
+                [&](OpBuilder &b, Location loc, Value gi, ValueRange args) {
+                  SmallVector<Value> next(args);
+                  addWord(b, loc, gi, next);
+                  return next;
+                });
+          } else {
+            // Floating-point pairs take the odd element first (mx.dot_bf16
+            // order); each fma adds one exact product with one rounding,
+            // as mx.dot_bf16 does twice.
+            for (int64_t w = 0; w < words; ++w) {
+              int64_t g =
+                  s.integer || floatPairs ? w : (w % 2 == 0 ? w + 1 : w - 1);
+              addWord(b, loc, index(b, loc, g), acc);
             }
           }
           SmallVector<Value> sb(vecs);
@@ -2393,7 +2447,8 @@ uint32_t scaleBits(uint8_t byte, int64_t shift) {
 }
 
 /// The 32-bit word value of an element for the kernels: its integer
-/// multiple (integer pairs, a byte) or its f32 bits.
+/// multiple (integer pairs, a byte; sign-extended by packedWord for i16
+/// pairs) or its f32 bits.
 uint32_t elementValue(Format format, uint8_t code, bool integer) {
   double v = codeValue(format, code);
   if (integer)
@@ -2465,9 +2520,11 @@ uint32_t packedWord(const VectorMatmul &plan, const ConstantLines &lines,
       // element values).
       if (!s.integer && plan.perWord == 2)
         v >>= 16;
+      if (plan.i16Pairs)
+        v = static_cast<uint16_t>(static_cast<int8_t>(v));
     }
     // The u8 offset of mx.dot_i8 on the A side.
-    if (isA && s.integer)
+    if (isA && plan.usesU8Offset())
       v = (v ^ 0x80) & 0xFF;
     word |= v << (32 / plan.perWord * j);
   }
@@ -2519,7 +2576,7 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
       for (int64_t g = 0; g < plan.words; ++g) {
         uint32_t word =
             packedWord(plan, bo, n, k0, g * plan.perWord, /*isA=*/false);
-        for (int64_t j = 0; s.integer && j < plan.perWord; ++j)
+        for (int64_t j = 0; plan.usesU8Offset() && j < plan.perWord; ++j)
           sum += static_cast<int8_t>(word >> (8 * j));
         words[((p * s.blocks + kb) * plan.words + g) * plan.nr + c] = word;
       }
@@ -2530,7 +2587,7 @@ Value packConstantB(OpBuilder &b, Location loc, const VectorMatmul &plan,
   if (s.blockScaled)
     packedScales = constantTensor(b, loc, {panels, s.blocks, plan.nr},
                                   b.getF32Type(), scales);
-  if (s.integer)
+  if (plan.usesU8Offset())
     corrections = constantTensor(b, loc, {panels, s.blocks, plan.nr},
                                  b.getI32Type(), corr);
   return constantTensor(b, loc, {panels, s.blocks, plan.words, plan.nr},
@@ -3004,7 +3061,7 @@ struct MxMatmulToVector : OpRewritePattern<MatmulOp> {
       bW = parts[0];
       if (s.blockScaled)
         bS = parts[1];
-      if (s.integer)
+      if (plan.usesU8Offset())
         corr = parts[2];
       bOrigin = first;
     }

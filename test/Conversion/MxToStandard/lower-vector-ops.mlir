@@ -3,7 +3,7 @@
 // RUN: mx-opt %s --mx-lower-vector-ops=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
 // RUN: not mx-opt %s --mx-lower-vector-ops=target=riscv 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: unsupported target 'riscv' for mx-lower-vector-ops; expected generic, x86-64-avx512, aarch64-neon or aarch64-sve
+// BAD: unsupported target 'riscv' for mx-lower-vector-ops; expected generic, x86-64-avx2, x86-64-avx512, aarch64-neon or aarch64-sve
 
 // vpermps reads index bits [3:0] only, which is the modulo: 32-bit indices
 // are not masked.

@@ -2,13 +2,15 @@
 // AArch64, which shares its mmla kernel): the reference (linalg, the
 // meaning) and the vector one (packing and a register-blocked
 // micro-kernel), and the
-// target lowerings of mx.dot_i8, mx.mmla_i8, mx.mmla_bf16 and of 16-entry
-// byte-table lookups.
+// target lowerings of mx.dot_i8, mx.dot_i16, mx.mmla_i8, mx.mmla_bf16 and of
+// 16-entry byte-table lookups.
 // RUN: mx-opt %s --mx-lower-to-linalg --split-input-file | FileCheck %s --check-prefix=REF
 // RUN: mx-opt %s --mx-lower-to-vector="target=x86-64-avx512 dot-bf16=on" --split-input-file | FileCheck %s --check-prefix=VEC
 // RUN: mx-opt %s --mx-lower-to-vector="target=x86-64-avx512 dot-bf16=off" --split-input-file | FileCheck %s --check-prefix=VECOFF
 // RUN: mx-opt %s --mx-lower-to-vector=target=generic --split-input-file | FileCheck %s --check-prefix=VECGEN
 // RUN: mx-opt %s --mx-lower-to-vector=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=MMLA
+// RUN: mx-opt %s --mx-lower-to-vector=target=x86-64-avx2 --split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx2 --split-input-file | FileCheck %s --check-prefix=X86V2
 // RUN: mx-opt %s --mx-lower-vector-ops=target=x86-64-avx512 --split-input-file | FileCheck %s --check-prefix=X86
 // RUN: mx-opt %s --mx-lower-vector-ops=target=aarch64-neon --split-input-file | FileCheck %s --check-prefix=ARM
 // RUN: mx-opt %s --mx-lower-vector-ops=target=generic --split-input-file | FileCheck %s --check-prefix=GEN
@@ -63,6 +65,21 @@
 // MMLA: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<4x8xf32>
 // MMLA-NOT: mx.mmla_i8
 // MMLA: return
+// x86-64-avx2: 3-row tiles and 16-column panels of i16 pairs (signed
+// values, no offset, no column sums), 3 x 2 mx.dot_i16 per pair word in a
+// loop over the 16 words of a block of 32 (not unrolled: see design.md).
+// AVX2-LABEL: func @int_pair
+// AVX2-NOT: arith.xori
+// AVX2: scf.forall (%{{.*}}) in (3) shared_outs({{.*}}) -> (tensor<3x2x3x16xi32>, tensor<3x3x2xf32>)
+// AVX2: arith.extsi {{.*}} : vector<32xi8> to vector<32xi16>
+// AVX2: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<3x2x16x16xi32>, tensor<3x2x16xf32>)
+// AVX2: arith.extsi {{.*}} : vector<16xi8> to vector<16xi16>
+// AVX2: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) shared_outs({{.*}}) -> (tensor<8x40xf32>)
+// AVX2: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// AVX2-COUNT-6: mx.dot_i16 {{.*}} : vector<8xi32>, vector<16xi16>
+// AVX2-NEXT: scf.yield
+// AVX2-NOT: mx.dot_i8
+// AVX2: arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, e2m1, axis = 0>,
                     %c: tensor<8x40xf32>) -> tensor<8x40xf32> {
   %0 = mx.matmul %a, %b, %c : !mx.tensor<8x64, int8, axis = 1>, !mx.tensor<64x40, e2m1, axis = 0> -> tensor<8x40xf32>
@@ -169,6 +186,24 @@ func.func @panel_groups(%a: !mx.tensor<128x64, e4m3, axis = 1>, %b: !mx.tensor<6
 // GEN-NOT: mx.dot_i8
 func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> vector<16xi32> {
   %0 = mx.dot_i8 %acc, %a, %b : vector<16xi32>, vector<64xi8>
+  return %0 : vector<16xi32>
+}
+
+// -----
+
+// X86V2-LABEL: func @dot_i16
+// X86V2-COUNT-2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// X86V2-NOT: mx.dot_i16
+// X86-LABEL: func @dot_i16
+// X86-COUNT-2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// GEN-LABEL: func @dot_i16
+// GEN-COUNT-4: arith.extsi {{.*}} : vector<16xi16> to vector<16xi32>
+// GEN-NOT: mx.dot_i16
+// ARM-LABEL: func @dot_i16
+// ARM-NOT: llvm.call_intrinsic
+// ARM: arith.muli
+func.func @dot_i16(%acc: vector<16xi32>, %a: vector<32xi16>, %b: vector<32xi16>) -> vector<16xi32> {
+  %0 = mx.dot_i16 %acc, %a, %b : vector<16xi32>, vector<32xi16>
   return %0 : vector<16xi32>
 }
 

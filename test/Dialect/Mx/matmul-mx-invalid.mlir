@@ -1,5 +1,5 @@
-// Every verifier error of block-scaled mx.matmul, mx.dot_i8, mx.mmla_i8 and
-// mx.mmla_bf16.
+// Every verifier error of block-scaled mx.matmul, mx.dot_i8, mx.dot_i16,
+// mx.mmla_i8 and mx.mmla_bf16.
 // RUN: mx-opt %s -split-input-file -verify-diagnostics
 
 func.func @mixed_kinds(%a: !mx.tensor<4x64, int8, axis = 1>, %b: tensor<64x8xbf16>, %c: tensor<4x8xf32>) {
@@ -85,6 +85,14 @@ func.func @accumulator(%a: !mx.tensor<4x64, int8, axis = 1>, %b: !mx.tensor<64x8
 func.func @dot_i8_lanes(%acc: vector<16xi32>, %x: vector<32xi8>) {
   // expected-error @+1 {{'mx.dot_i8' op expects four i8 elements per i32 lane, got 'vector<32xi8>' for 'vector<16xi32>'}}
   %0 = mx.dot_i8 %acc, %x, %x : vector<16xi32>, vector<32xi8>
+  return
+}
+
+// -----
+
+func.func @dot_i16_lanes(%acc: vector<8xi32>, %x: vector<8xi16>) {
+  // expected-error @+1 {{'mx.dot_i16' op expects two i16 elements per i32 lane, got 'vector<8xi16>' for 'vector<8xi32>'}}
+  %0 = mx.dot_i16 %acc, %x, %x : vector<8xi32>, vector<8xi16>
   return
 }
 

@@ -1,5 +1,5 @@
 // Round trip of block-scaled mx.matmul (MX x MX -> f32), mx.dot_i8,
-// mx.mmla_i8 and mx.mmla_bf16.
+// mx.dot_i16, mx.mmla_i8 and mx.mmla_bf16.
 // RUN: mx-opt %s | FileCheck %s
 // RUN: mx-opt %s | mx-opt | FileCheck %s
 // RUN: mx-opt %s --mlir-print-op-generic | mx-opt | FileCheck %s
@@ -37,6 +37,13 @@ func.func @dot_i8(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
   %0 = mx.dot_i8 %acc, %a, %b : vector<16xi32>, vector<64xi8>
   %1 = mx.dot_i8 %acc4, %x, %x : vector<4xi32>, vector<16xi8>
   return %0, %1 : vector<16xi32>, vector<4xi32>
+}
+
+// CHECK-LABEL: func @dot_i16
+// CHECK: mx.dot_i16 %{{.*}}, %{{.*}}, %{{.*}} : vector<8xi32>, vector<16xi16>
+func.func @dot_i16(%acc: vector<8xi32>, %a: vector<16xi16>, %b: vector<16xi16>) -> vector<8xi32> {
+  %0 = mx.dot_i16 %acc, %a, %b : vector<8xi32>, vector<16xi16>
+  return %0 : vector<8xi32>
 }
 
 // CHECK-LABEL: func @mmla_i8

@@ -24,3 +24,11 @@ LogicalResult DotI8Op::verify() {
            << getA().getType() << " for " << getAcc().getType();
   return success();
 }
+
+LogicalResult DotI16Op::verify() {
+  int64_t lanes = getAcc().getType().getNumElements();
+  if (getA().getType().getNumElements() != 2 * lanes)
+    return emitOpError("expects two i16 elements per i32 lane, got ")
+           << getA().getType() << " for " << getAcc().getType();
+  return success();
+}

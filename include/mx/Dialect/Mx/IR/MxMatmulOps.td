@@ -92,7 +92,8 @@ def Mx_MatmulOp : Mx_Op<"matmul", [Pure, AllTypesMatch<["acc", "result"]>]> {
     NaN. `mx-lower-to-linalg` lowers this form to `linalg.generic` ops in
     exactly this order; `mx-lower-to-vector` packs the operands into
     register-blocked panels (at compile time for constant operands) and
-    uses `mx.dot_i8` (integer pairs) and, for floating-point pairs, one
+    uses `mx.dot_i8` (integer pairs; `mx.dot_i16` on s16 pairs on
+    `x86-64-avx2`) and, for floating-point pairs, one
     `mx.dot_bf16` per bf16 pair of element values on x86 with the option
     `dot-bf16` (`vdpbf16ps`, whose flushes never apply here) or f32 fmas in
     the pair order, with the same results bit for bit. When every scale

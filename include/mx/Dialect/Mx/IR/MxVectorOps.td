@@ -81,6 +81,39 @@ def Mx_DotI8Op : Mx_Op<"dot_i8", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def Mx_DotI16Op : Mx_Op<"dot_i16", [Pure, AllTypesMatch<["acc", "result"]>,
+                                     AllTypesMatch<["a", "b"]>]> {
+  let summary = "pairwise s16 x s16 dot-product accumulate into i32 lanes";
+  let description = [{
+    For every i32 lane `i` of `acc`:
+
+    ```
+    r[i] = acc[i] + sext(a[2i]) * sext(b[2i]) + sext(a[2i+1]) * sext(b[2i+1])
+                                                               (mod 2^32)
+    ```
+
+    the operation of x86 `vpmaddwd` followed by `vpaddd` (AVX2: 8 lanes per
+    256-bit register). Signed x signed, so the integer MX multiples (int8
+    range, widened to i16) need no offset; exact for every such pair (only
+    four -32768 overflow a pair sum, and they wrap as the formula does).
+    `mx-lower-vector-ops` emits `llvm.x86.avx2.pmadd.wd` per 256 bits on
+    `x86-64-avx2` and `x86-64-avx512` (lane counts a multiple of 8), and
+    extends/multiplies/adds elsewhere.
+
+    ```mlir
+    %r = mx.dot_i16 %acc, %a, %b : vector<8xi32>, vector<16xi16>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfRankAndType<[1], [I32]>:$acc,
+                       FixedVectorOfRankAndType<[1], [I16]>:$a,
+                       FixedVectorOfRankAndType<[1], [I16]>:$b);
+  let results = (outs FixedVectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($acc) `,` type($a)
+  }];
+  let hasVerifier = 1;
+}
+
 def Mx_MmlaI8Op : Mx_Op<"mmla_i8", [Pure, AllTypesMatch<["acc", "result"]>,
                                     AllTypesMatch<["a", "b"]>]> {
   let summary = "2x8 by 8x2 s8 matrix multiply-accumulate into a 2x2 i32 tile";
