@@ -264,39 +264,51 @@ struct DotBF16ToX86 : OpRewritePattern<DotBF16Op> {
   }
 };
 
-/// AArch64: `result = acc` updated per 128-bit register of `acc` (4 lanes)
-/// by the `intrinsics` in order, each called as (acc4, a, b) on the matching
-/// 128-bit slices of `a` and `b`; replaces `op` with the result.
-LogicalResult accumulatePer128Bits(PatternRewriter &rewriter, Operation *op,
-                                   Value acc, Value a, Value b,
-                                   ArrayRef<StringRef> intrinsics) {
-  auto accType = cast<VectorType>(acc.getType());
-  int64_t lanes = accType.getNumElements();
-  if (lanes % 4 != 0)
-    return rewriter.notifyMatchFailure(op, "not whole 128-bit registers");
-  // Elements of a and b per accumulator lane (2 bf16 or 4 i8).
+/// `acc` updated per register of `registerLanes` accumulator lanes by
+/// `update(accPart, aPart, bPart)` on the matching slices of `a` and `b`;
+/// replaces `op` with the result.
+LogicalResult
+accumulatePerRegister(PatternRewriter &rewriter, Operation *op, Value acc,
+                      Value a, Value b, int64_t registerLanes,
+                      function_ref<Value(Value, Value, Value)> update) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  if (lanes % registerLanes != 0)
+    return rewriter.notifyMatchFailure(op, "not whole registers");
+  // Elements of a and b per accumulator lane (2 bf16 or i16, 4 i8).
   int64_t ratio = cast<VectorType>(a.getType()).getNumElements() / lanes;
   Location loc = op->getLoc();
-  auto quad = VectorType::get({4}, accType.getElementType());
+  auto slice = [&](Value v, int64_t first, int64_t size) -> Value {
+    return vector::ExtractStridedSliceOp::create(rewriter, loc, v, {first},
+                                                 {size}, {1});
+  };
   Value result = acc;
-  for (int64_t offset = 0; offset < lanes; offset += 4) {
-    auto slice = [&](Value v, int64_t first, int64_t size) -> Value {
-      return vector::ExtractStridedSliceOp::create(rewriter, loc, v, {first},
-                                                   {size}, {1});
-    };
-    Value part = slice(result, offset, 4);
-    Value aPart = slice(a, ratio * offset, 4 * ratio);
-    Value bPart = slice(b, ratio * offset, 4 * ratio);
-    for (StringRef name : intrinsics)
-      part = LLVM::CallIntrinsicOp::create(rewriter, loc, quad,
-                                           rewriter.getStringAttr(name),
-                                           ValueRange{part, aPart, bPart})
-                 .getResult(0);
+  for (int64_t offset = 0; offset < lanes; offset += registerLanes) {
+    Value part = update(slice(result, offset, registerLanes),
+                        slice(a, ratio * offset, ratio * registerLanes),
+                        slice(b, ratio * offset, ratio * registerLanes));
     result = vector::InsertStridedSliceOp::create(rewriter, loc, part, result,
                                                   {offset}, {1});
   }
   rewriter.replaceOp(op, result);
   return success();
+}
+
+/// AArch64: `acc` updated per 128-bit register (4 lanes) by the `intrinsics`
+/// in order, each called as (acc4, a, b).
+LogicalResult accumulatePer128Bits(PatternRewriter &rewriter, Operation *op,
+                                   Value acc, Value a, Value b,
+                                   ArrayRef<StringRef> intrinsics) {
+  auto quad =
+      VectorType::get({4}, cast<VectorType>(acc.getType()).getElementType());
+  return accumulatePerRegister(
+      rewriter, op, acc, a, b, 4, [&](Value part, Value aPart, Value bPart) {
+        for (StringRef name : intrinsics)
+          part = LLVM::CallIntrinsicOp::create(rewriter, op->getLoc(), quad,
+                                               rewriter.getStringAttr(name),
+                                               ValueRange{part, aPart, bPart})
+                     .getResult(0);
+        return part;
+      });
 }
 
 /// AArch64 BF16: bfmlalt (odd elements) then bfmlalb (even elements) per
@@ -411,30 +423,18 @@ struct DotI16ToX86 : OpRewritePattern<DotI16Op> {
   DotI16ToX86(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(DotI16Op op,
                                 PatternRewriter &rewriter) const override {
-    int64_t lanes = op.getAcc().getType().getNumElements();
-    if (lanes % 8 != 0)
-      return rewriter.notifyMatchFailure(op, "not whole 256-bit registers");
     Location loc = op.getLoc();
     auto octet = VectorType::get({8}, rewriter.getI32Type());
-    Value result = op.getAcc();
-    for (int64_t offset = 0; offset < lanes; offset += 8) {
-      auto slice = [&](Value v, int64_t first, int64_t size) -> Value {
-        return vector::ExtractStridedSliceOp::create(rewriter, loc, v, {first},
-                                                     {size}, {1});
-      };
-      Value pairs = LLVM::CallIntrinsicOp::create(
-                        rewriter, loc, octet,
-                        rewriter.getStringAttr("llvm.x86.avx2.pmadd.wd"),
-                        ValueRange{slice(op.getA(), 2 * offset, 16),
-                                   slice(op.getB(), 2 * offset, 16)})
-                        .getResult(0);
-      Value sum =
-          arith::AddIOp::create(rewriter, loc, slice(result, offset, 8), pairs);
-      result = vector::InsertStridedSliceOp::create(rewriter, loc, sum, result,
-                                                    {offset}, {1});
-    }
-    rewriter.replaceOp(op, result);
-    return success();
+    return accumulatePerRegister(
+        rewriter, op, op.getAcc(), op.getA(), op.getB(), 8,
+        [&](Value part, Value aPart, Value bPart) -> Value {
+          Value pairSums = LLVM::CallIntrinsicOp::create(
+                               rewriter, loc, octet,
+                               rewriter.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                               ValueRange{aPart, bPart})
+                               .getResult(0);
+          return arith::AddIOp::create(rewriter, loc, part, pairSums);
+        });
   }
 };
 
