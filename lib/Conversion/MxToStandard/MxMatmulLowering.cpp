@@ -28,7 +28,7 @@
 //        keeps the mr x nr f32 tile in registers across all K blocks;
 //        per block it starts mr x nr/lanes i32 (or f32) accumulators
 //        (vectors of 16 lanes, 4 on AArch64, 8 on x86-64-avx2: 6 x 32,
-//        6 x 8 or 3 x 16 tiles), issues one mx.dot_i8 (vpdpbusd),
+//        6 x 8 or 6 x 16 tiles), issues one mx.dot_i8 (vpdpbusd),
 //        mx.dot_bf16 (vdpbf16ps, x86) or f32 fma per word and accumulator,
 //        and adds the block with one fma by the product of the two scales.
 //        On x86-64-avx2 the integer words are pairs of s16 multiples, one
@@ -525,12 +525,17 @@ struct MxMatmulToLinalg : OpRewritePattern<MatmulOp> {
 constexpr int64_t kLanes = 16;
 constexpr int64_t kNeonLanes = 4;
 constexpr int64_t kMR = 6;
-/// x86-64-avx2: 8 lanes (256 bits) and 16 registers, so 3 x 16 tiles
-/// (6 block and 6 tile accumulators, 2 B vectors and A's broadcast: 15),
-/// and 6 x 16 for widened bf16 (12 tile accumulators).
+/// x86-64-avx2: 8 lanes (256 bits) and 16 registers, so 6 x 16 tiles. In
+/// MX kernels the 12 block accumulators, 2 B vectors and A's broadcast take
+/// 15 registers and the 12 tile accumulators wait on the stack during a
+/// block (12 loads and stores per block): 12 independent chains of fma
+/// (4-cycle latency on 2 pipes needs 8) and 8 loads per 12 dots, where 3 x
+/// 16 tiles (6 + 6 accumulators in registers) had 6 chains and 5 loads per
+/// 6 dots. On an AVX2 EPYC, MXINT8 and MXFP4 0.96-1.36x the speed of 3 x 16
+/// tiles (1.13x MXINT8 at 1024^3, 1.28x MXFP4 at 256x2304x196), MXFP8
+/// about 1.03x. Widened bf16 keeps its 12 tile accumulators in registers.
 constexpr int64_t kAvx2Lanes = 8;
-constexpr int64_t kAvx2MR = 3;
-constexpr int64_t kAvx2WideMR = 6;
+constexpr int64_t kAvx2MR = 6;
 /// Rows of the tile of widened bf16 (x86, generic): no block accumulators,
 /// so 12 x 2 f32 tile accumulators fit (26 of the 32 AVX-512 registers
 /// with B); 1.10x the 6-row tile at 1024^3 on one thread.
@@ -787,8 +792,8 @@ struct VectorMatmul {
               : avx2 ? kAvx2Lanes
                      : kLanes),
         mr(mmla                      ? kMmlaRows
-           : !s.blockScaled && !neon ? (avx2 ? kAvx2WideMR : kWideMR)
            : avx2                    ? kAvx2MR
+           : !s.blockScaled && !neon ? kWideMR
                                      : kMR),
         nr(mmla ? kMmlaCols : kVecs * lanes),
         // bf16 pairs: one per word, in the mx.dot_bf16 layout.

@@ -65,18 +65,18 @@
 // MMLA: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<4x8xf32>
 // MMLA-NOT: mx.mmla_i8
 // MMLA: return
-// x86-64-avx2: 3-row tiles and 16-column panels of i16 pairs (signed
-// values, no offset, no column sums), 3 x 2 mx.dot_i16 per pair word in a
+// x86-64-avx2: 6-row tiles and 16-column panels of i16 pairs (signed
+// values, no offset, no column sums), 6 x 2 mx.dot_i16 per pair word in a
 // loop over the 16 words of a block of 32 (not unrolled: see design.md).
 // AVX2-LABEL: func @int_pair
 // AVX2-NOT: arith.xori
-// AVX2: scf.forall (%{{.*}}) in (3) shared_outs({{.*}}) -> (tensor<3x2x3x16xi32>, tensor<3x3x2xf32>)
+// AVX2: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<2x2x6x16xi32>, tensor<2x6x2xf32>)
 // AVX2: arith.extsi {{.*}} : vector<32xi8> to vector<32xi16>
 // AVX2: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<3x2x16x16xi32>, tensor<3x2x16xf32>)
 // AVX2: arith.extsi {{.*}} : vector<16xi8> to vector<16xi16>
-// AVX2: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) shared_outs({{.*}}) -> (tensor<8x40xf32>)
-// AVX2: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
-// AVX2-COUNT-6: mx.dot_i16 {{.*}} : vector<8xi32>, vector<16xi16>
+// AVX2: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) shared_outs({{.*}}) -> (tensor<8x40xf32>)
+// AVX2: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// AVX2-COUNT-12: mx.dot_i16 {{.*}} : vector<8xi32>, vector<16xi16>
 // AVX2-NEXT: scf.yield
 // AVX2-NOT: mx.dot_i8
 // AVX2: arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
@@ -129,6 +129,17 @@ func.func @int_pair(%a: !mx.tensor<8x64, int8, axis = 1>, %b: !mx.tensor<64x40, 
 // MMLA-LABEL: func @float_pair
 // MMLA-NOT: mx.mmla
 // MMLA: return
+// x86-64-avx2: f32 words and 6 x 16 tiles, 6 x 2 fma per word (12
+// independent chains), 32 words per block, then 12 fma by the scales; the
+// block loop twice (scale factors by an integer add or by a multiply).
+// AVX2-LABEL: func @float_pair
+// AVX2: scf.forall (%{{.*}}) in (1) shared_outs({{.*}}) -> (tensor<1x2x6x32xi32>, tensor<1x6x2xf32>)
+// AVX2: scf.forall (%{{.*}}, %{{.*}}) in (1, 2)
+// AVX2-COUNT-396: math.fma {{.*}} : vector<8xf32>
+// AVX2: scf.yield
+// AVX2-COUNT-396: math.fma {{.*}} : vector<8xf32>
+// AVX2-NOT: math.fma
+// AVX2: return
 func.func @float_pair(%a: !mx.tensor<6x64, e4m3, axis = 1>, %b: !mx.tensor<64x32, e2m1, axis = 0>,
                       %c: tensor<6x32xf32>) -> tensor<6x32xf32> {
   %0 = mx.matmul %a, %b, %c : !mx.tensor<6x64, e4m3, axis = 1>, !mx.tensor<64x32, e2m1, axis = 0> -> tensor<6x32xf32>
