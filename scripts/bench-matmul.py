@@ -52,13 +52,15 @@ def run_bench(args):
         fail(f"no mx-bench at '{args.bench}' (build it: "
              "./scripts/build.sh mx-bench, or pass --bench)")
     pattern = (f"BM_MxMatmul/({'|'.join(args.formats)})/"
-               f"({'|'.join(args.shapes)})/threads:({'|'.join(args.threads)})/")
+               f"({'|'.join(args.shapes)})/"
+               f"threads:({'|'.join(args.threads)})/")
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command = [args.bench, f"--benchmark_filter={pattern}",
                    f"--benchmark_min_time={args.min_time}",
                    f"--benchmark_repetitions={args.repetitions}",
                    "--benchmark_report_aggregates_only=true",
-                   f"--benchmark_out={out.name}", "--benchmark_out_format=json"]
+                   f"--benchmark_out={out.name}",
+                   "--benchmark_out_format=json"]
         print("running:", " ".join(command), file=sys.stderr, flush=True)
         # The console output goes to stderr as progress; the tables to stdout.
         if subprocess.run(command, stdout=sys.stderr).returncode != 0:
@@ -135,18 +137,23 @@ def target_lines(result):
 
 def main():
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench", default=DEFAULT_BENCH)
-    parser.add_argument("--formats", default="int8_int8,e2m1_e2m1,e4m3_e4m3,bf16_bf16")
-    parser.add_argument("--shapes", default="256x2304x196,64x576x3136,1024x1024x1024")
+    parser.add_argument("--formats",
+                        default="int8_int8,e2m1_e2m1,e4m3_e4m3,bf16_bf16")
+    parser.add_argument("--shapes",
+                        default="256x2304x196,64x576x3136,1024x1024x1024")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--min-time", default="0.2")
-    parser.add_argument("--from-json", help="tables of a saved mx-bench JSON output")
+    parser.add_argument("--from-json",
+                        help="tables of a saved mx-bench JSON output")
     parser.add_argument("--save-json", help="also write mx-bench's JSON here")
     parser.add_argument("--out", help="write the tables here (atomically)")
-    parser.add_argument("--targets", action="store_true",
-                        help="count the cells meeting issue 6's AVX-512 targets")
+    parser.add_argument(
+        "--targets", action="store_true",
+        help="count the cells meeting issue 6's AVX-512 targets")
     args = parser.parse_args()
     args.formats = args.formats.split(",")
     args.shapes = args.shapes.split(",")
