@@ -406,17 +406,21 @@ Value addLaneGroupProducts(PatternRewriter &rewriter, Location loc, Value acc,
   return result;
 }
 
-/// Any target: extend, multiply, and add the four products of each lane.
-struct DotI8ToArith : OpRewritePattern<DotI8Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DotI8Op op,
+/// Any target: extend, multiply, and add the `Group` products of each lane
+/// (A unsigned if `UnsignedA`, B signed).
+template <typename DotOp, int64_t Group, bool UnsignedA>
+struct DotToArith : OpRewritePattern<DotOp> {
+  using OpRewritePattern<DotOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(DotOp op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op,
-                       addLaneGroupProducts(rewriter, op.getLoc(), op.getAcc(),
-                                            op.getA(), op.getB(), 4, true));
+    rewriter.replaceOp(op, addLaneGroupProducts(rewriter, op.getLoc(),
+                                                op.getAcc(), op.getA(),
+                                                op.getB(), Group, UnsignedA));
     return success();
   }
 };
+using DotI8ToArith = DotToArith<DotI8Op, 4, /*UnsignedA=*/true>;
+using DotI16ToArith = DotToArith<DotI16Op, 2, /*UnsignedA=*/false>;
 
 /// x86 AVX2: vpmaddwd per 256-bit register, then one add of the pair sums.
 struct DotI16ToX86 : OpRewritePattern<DotI16Op> {
@@ -435,18 +439,6 @@ struct DotI16ToX86 : OpRewritePattern<DotI16Op> {
                                .getResult(0);
           return arith::AddIOp::create(rewriter, loc, part, pairSums);
         });
-  }
-};
-
-/// Any target: extend, multiply, and add the two products of each lane.
-struct DotI16ToArith : OpRewritePattern<DotI16Op> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DotI16Op op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op,
-                       addLaneGroupProducts(rewriter, op.getLoc(), op.getAcc(),
-                                            op.getA(), op.getB(), 2, false));
-    return success();
   }
 };
 
