@@ -44,8 +44,8 @@ inline VectorTarget getFixedWidthTarget(VectorTarget target) {
 }
 
 /// The target whose patterns a lowering without an AVX2 form uses: generic
-/// for x86-64-avx2 (whose own kernels so far are mx.matmul's integer
-/// pairs, mx.dot_i16), the target itself otherwise. Generic code compiled
+/// for x86-64-avx2 (whose own kernels so far are mx.matmul's 8-lane 6 x 16
+/// tiles and mx.dot_i16), the target itself otherwise. Generic code compiled
 /// for AVX2 still gets its 256-bit vectors from LLVM.
 inline VectorTarget getPortableTarget(VectorTarget target) {
   return target == VectorTarget::X86Avx2 ? VectorTarget::Generic : target;
